@@ -1,0 +1,12 @@
+/* Placeholder while the foundation is assembled: replaced by the real subcommand. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cli_audit(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "keel audit: not built yet\n");
+    return CLI_EXIT_ERROR;
+}

@@ -1,0 +1,10 @@
+/* keel: the EN 303 645 security baseline for consumer IoT devices. One include for all. */
+#ifndef KEEL_KEEL_H
+#define KEEL_KEEL_H
+
+#include "keel/core.h"
+#include "keel/catalog.h"
+#include "keel/auth.h"
+#include "keel/tls.h"
+
+#endif /* KEEL_KEEL_H */

@@ -1,0 +1,36 @@
+/* Error descriptions: one table, so that every code has exactly one message. */
+#include "keel/core.h"
+
+struct err_text {
+    keel_err err;
+    const char *text;
+};
+
+static const struct err_text texts[] = {
+    {KEEL_OK, "success"},
+    {KEEL_ERR_ARG, "invalid argument"},
+    {KEEL_ERR_NOMEM, "out of memory"},
+    {KEEL_ERR_IO, "input/output error"},
+    {KEEL_ERR_RANDOM, "system random number generator failed"},
+    {KEEL_ERR_RANGE, "result does not fit the buffer"},
+    {KEEL_ERR_PARSE, "malformed input"},
+    {KEEL_ERR_NOT_FOUND, "not found"},
+    {KEEL_ERR_TOO_LARGE, "input larger than its maximum size"},
+    {KEEL_ERR_CRYPTO, "cryptographic operation failed"},
+    {KEEL_ERR_PERM, "permission denied or unsafe permissions"},
+    {KEEL_ERR_EXISTS, "already exists"},
+    {KEEL_ERR_CATALOG_VERSION, "unknown EN 303 645 version"},
+    {KEEL_ERR_AUTH_DENIED, "authentication failed"},
+    {KEEL_ERR_AUTH_EXPIRED, "session expired or ended"},
+    {KEEL_ERR_AUTH_FULL, "no free session slot"},
+    {KEEL_ERR_TLS_POLICY, "TLS context does not meet keel's policy"},
+};
+
+const char *keel_strerror(keel_err err)
+{
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (texts[i].err == err)
+            return texts[i].text;
+    }
+    return "unknown error";
+}
