@@ -9,7 +9,8 @@ endif()
 
 # Warnings and hardening for project code only (keel_project_flags on each target).
 set(KEEL_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Werror)
-set(KEEL_HARDEN_C -fstack-protector-strong -fPIE)
+# -fPIC for library objects comes from CMAKE_POSITION_INDEPENDENT_CODE; executables get -fPIE.
+set(KEEL_HARDEN_C -fstack-protector-strong)
 set(KEEL_HARDEN_LINK -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack)
 if(KEEL_SANITIZE)
   set(KEEL_SAN -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -27,6 +28,7 @@ function(keel_project_flags target)
     KEEL_PRODUCTION=$<BOOL:${KEEL_PRODUCTION}>)
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "EXECUTABLE")
+    target_compile_options(${target} PRIVATE -fPIE)
     target_link_options(${target} PRIVATE ${KEEL_HARDEN_LINK})
   elseif(type STREQUAL "SHARED_LIBRARY")
     target_link_options(${target} PRIVATE -Wl,-z,relro,-z,now -Wl,-z,noexecstack)
