@@ -34,3 +34,11 @@ function(keel_project_flags target)
     target_link_options(${target} PRIVATE -Wl,-z,relro,-z,now -Wl,-z,noexecstack)
   endif()
 endfunction()
+
+# Fuzz builds instrument all of keel for coverage; only the targets link libFuzzer's main.
+if(KEEL_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "KEEL_FUZZ=ON needs clang (CC=clang): libFuzzer is part of clang")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -1,7 +1,7 @@
 /*
  * The provisions of ETSI EN 303 645 V2.1.1 and V3.1.3 as data (4-1 / 5.0-1: the report
  * must account for every provision). The table is generated at build time from
- * data/en303645/*.tsv and lives in read-only memory; nothing here allocates.
+ * data/en303645/v<version>.tsv and lives in read-only memory; nothing here allocates.
  */
 #ifndef KEEL_CATALOG_H
 #define KEEL_CATALOG_H

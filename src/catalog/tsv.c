@@ -206,8 +206,7 @@ static int peek_in(const scan *s, char lo, char hi)
     return s->i < s->n && s->p[s->i] >= lo && s->p[s->i] <= hi;
 }
 
-/* A decimal without leading zeros, between min_digits... max_digits long; zero_ok allows
- * the single digit "0". */
+/* A decimal of at most max_digits without a leading zero; zero_ok also allows "0". */
 static int accept_number(scan *s, size_t max_digits, int zero_ok, unsigned *out)
 {
     size_t digits = 0;

@@ -1,0 +1,92 @@
+/*
+ * keel tls: one TLS policy for every context keel makes (EN 303 645 5.5-1), and the
+ * device's local HTTPS identity (a P-256 key and a self-signed certificate).
+ *
+ * Every function returns keel_err. Bad arguments return KEEL_ERR_ARG; nothing aborts.
+ * OpenSSL objects handed out are owned by the caller (free with the OpenSSL *_free).
+ */
+#ifndef KEEL_TLS_H
+#define KEEL_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "keel/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The policy as data (5.5-1: best-practice cryptography for communications):
+ * TLS 1.2 minimum, TLS 1.3 preferred (no maximum, so 1.3 wins whenever the peer has it),
+ * key exchange only on X25519, P-256 and P-384, TLS 1.2 only with ECDHE key exchange and
+ * AEAD ciphers, no compression (CRIME), no renegotiation, no session tickets (their key
+ * would outlive every session and break forward secrecy), the server's suite order.
+ */
+typedef struct keel_tls_policy {
+    int min_version;               /* TLS1_2_VERSION */
+    int max_version;               /* 0: the highest the library has (TLS 1.3) */
+    const char *groups;            /* "X25519:P-256:P-384" */
+    const char *tls12_ciphers;     /* OpenSSL cipher list, ECDHE + AEAD only */
+    const char *tls13_ciphersuites; /* TLS 1.3 suites, strongest first */
+    uint64_t server_options;       /* SSL_OP_* set on every server context */
+    int security_level;            /* OpenSSL security level: 2 = 112-bit minimum */
+} keel_tls_policy;
+
+/* The one policy; never NULL, static storage. */
+const keel_tls_policy *keel_tls_policy_get(void);
+
+/* Hold ctx (a server context) to the policy: versions, groups, both cipher lists, options.
+ * Afterwards reads back what OpenSSL holds and checks it. KEEL_ERR_TLS_POLICY if OpenSSL
+ * refuses any part (the context must then not be used); KEEL_ERR_ARG if ctx is NULL. */
+KEEL_MUST_CHECK keel_err keel_tls_server_policy_apply(SSL_CTX *ctx);
+
+/* ---- The device's local HTTPS identity ---- */
+
+/* A serial is 4 to 32 characters of A-Z, 0-9 and '-', not starting or ending with '-';
+ * it becomes the certificate's CN and part of its host name. KEEL_OK or KEEL_ERR_PARSE
+ * (KEEL_ERR_ARG for NULL). */
+KEEL_MUST_CHECK keel_err keel_tls_serial_check(const char *serial);
+
+/* The device's host name for serial: the serial in lower case followed by ".local"
+ * (mDNS on the local network), into out (size outsz). Errors: KEEL_ERR_PARSE (bad serial),
+ * KEEL_ERR_RANGE. */
+KEEL_MUST_CHECK keel_err keel_tls_device_hostname(const char *serial, char *out, size_t outsz);
+
+/* The self-signed certificate is valid from its creation for this many days: ten years,
+ * the support period a lock is expected to see; a later owner-installed or
+ * manufacturer-issued certificate replaces it, this one only bootstraps local HTTPS. */
+#define KEEL_TLS_IDENTITY_DAYS 3650
+
+/* Generate a fresh P-256 key and a self-signed X.509 v3 certificate for serial:
+ * CN = serial, SAN = DNS:<keel_tls_device_hostname> and IP:127.0.0.1, a random 128-bit
+ * serial number, valid KEEL_TLS_IDENTITY_DAYS, signed with ECDSA-SHA256, basicConstraints
+ * CA:FALSE, keyUsage digitalSignature, extendedKeyUsage serverAuth. On success the caller
+ * owns *key and *cert. Errors: KEEL_ERR_PARSE (bad serial), KEEL_ERR_RANDOM,
+ * KEEL_ERR_CRYPTO. */
+KEEL_MUST_CHECK keel_err keel_tls_identity_generate(const char *serial, EVP_PKEY **key,
+                                                    X509 **cert);
+
+/* Write key as unencrypted PKCS#8 PEM to key_path (mode 0600) and cert as PEM to
+ * cert_path (mode 0644), each with keel_file_write_atomic. The PEM copy of the key in
+ * memory is wiped. Errors: KEEL_ERR_IO, KEEL_ERR_CRYPTO, KEEL_ERR_NOMEM. */
+KEEL_MUST_CHECK keel_err keel_tls_identity_write(EVP_PKEY *key, X509 *cert,
+                                                 const char *key_path, const char *cert_path);
+
+/* "AB:CD:...": 32 upper-case hex pairs separated by colons, NUL included. */
+#define KEEL_TLS_FINGERPRINT_SIZE 96u
+
+/* The SHA-256 fingerprint of cert's DER encoding, the form browsers and
+ * `openssl x509 -fingerprint -sha256` show, into out (KEEL_TLS_FINGERPRINT_SIZE bytes).
+ * Errors: KEEL_ERR_CRYPTO. */
+KEEL_MUST_CHECK keel_err keel_tls_cert_fingerprint(X509 *cert,
+                                                   char out[KEEL_TLS_FINGERPRINT_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KEEL_TLS_H */

@@ -1,0 +1,137 @@
+/* Evidence lines: what a test saw, much of it said by an untrusted device. Each line is
+ * made safe once, here, so that every writer (terminal, JSON, HTML) gets bounded, valid
+ * UTF-8 without control characters: a device cannot forge report lines, smuggle escape
+ * sequences to the assessor's terminal, reorder text with bidi controls or exhaust memory. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+
+/* Room for a fully escaped line plus the note that it was cut. */
+#define LINE_OUT_MAX (4 * KEEL_AUDIT_EVIDENCE_LINE_MAX + 64)
+
+/* Length of the well-formed UTF-8 sequence at p (at most n bytes), 0 if it is not one;
+ * the code point goes to *cp. Overlong forms, surrogates and values past U+10FFFF are
+ * refused, as RFC 3629 requires. */
+static size_t utf8_sequence(const uint8_t *p, size_t n, uint32_t *cp)
+{
+    size_t len;
+    uint32_t c, min;
+
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        len = 2, c = p[0] & 0x1f, min = 0x80;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        len = 3, c = p[0] & 0x0f, min = 0x800;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        len = 4, c = p[0] & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* C1 controls and the bidirectional formatting characters that can make a line read
+ * differently from what it holds. */
+static int hidden_code_point(uint32_t c)
+{
+    return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
+           (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f ||
+           c == 0x2028 || c == 0x2029 || c == 0xfeff;
+}
+
+/* Write the sanitised form of in[0..n) into out (LINE_OUT_MAX bytes), NUL-terminated. */
+static size_t sanitise(const uint8_t *in, size_t n, char *out)
+{
+    size_t o = 0, i = 0;
+
+    while (i < n) {
+        uint32_t cp = 0;
+        size_t seq = in[i] >= 0x80 ? utf8_sequence(in + i, n - i, &cp) : 0;
+
+        if (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '\\') {
+            out[o++] = (char)in[i++];
+        } else if (seq > 0 && !hidden_code_point(cp)) {
+            memcpy(out + o, in + i, seq);
+            o += seq;
+            i += seq;
+        } else if (seq > 0) {
+            o += (size_t)snprintf(out + o, LINE_OUT_MAX - o, "\\u%04x", (unsigned)cp);
+            i += seq;
+        } else {
+            o += (size_t)snprintf(out + o, LINE_OUT_MAX - o, "\\x%02x", in[i]);
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+void keel_audit_evidence_init(keel_audit_evidence *ev)
+{
+    if (ev != NULL)
+        memset(ev, 0, sizeof(*ev));
+}
+
+keel_err keel_audit_evidence_add(keel_audit_evidence *ev, const void *bytes, size_t len)
+{
+    const uint8_t *in = bytes;
+    char line[LINE_OUT_MAX];
+    size_t keep, o;
+
+    if (ev == NULL || (bytes == NULL && len != 0))
+        return KEEL_ERR_ARG;
+    if (ev->count >= KEEL_AUDIT_EVIDENCE_MAX) {
+        ev->dropped++;
+        return KEEL_OK;
+    }
+    keep = len > KEEL_AUDIT_EVIDENCE_LINE_MAX ? KEEL_AUDIT_EVIDENCE_LINE_MAX : len;
+    /* Never cut inside a UTF-8 sequence: its head would become \x escapes. */
+    for (int k = 0; k < 3 && keep > 0 && keep < len && (in[keep] & 0xc0) == 0x80; k++)
+        keep--;
+    o = sanitise(in, keep, line);
+    if (keep < len)
+        snprintf(line + o, sizeof(line) - o, " [cut: %zu of %zu bytes kept]", keep, len);
+    ev->lines[ev->count] = strdup(line);
+    if (ev->lines[ev->count] == NULL)
+        return KEEL_ERR_NOMEM;
+    ev->count++;
+    return KEEL_OK;
+}
+
+keel_err keel_audit_evidence_addf(keel_audit_evidence *ev, const char *fmt, ...)
+{
+    char line[KEEL_AUDIT_EVIDENCE_LINE_MAX * 2];
+    va_list ap;
+    int n;
+
+    if (ev == NULL || fmt == NULL)
+        return KEEL_ERR_ARG;
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return KEEL_ERR_RANGE;
+    /* A longer result was truncated by vsnprintf; the add below cuts it and says so. */
+    return keel_audit_evidence_add(ev, line, strlen(line));
+}
+
+void keel_audit_evidence_free(keel_audit_evidence *ev)
+{
+    if (ev == NULL)
+        return;
+    for (size_t i = 0; i < ev->count; i++)
+        free(ev->lines[i]);
+    memset(ev, 0, sizeof(*ev));
+}
