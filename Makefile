@@ -11,7 +11,7 @@ bootstrap:
 	@scripts/bootstrap
 
 build: bootstrap
-	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B build -DKEEL_BENCH=ON -DKEEL_TESTS=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build -j $(JOBS)
 
 build-san: bootstrap

@@ -125,7 +125,7 @@ static void emit_version(out *o, const generator *g, size_t v)
     const char *name = keel_catalog_version_name((keel_catalog_version)v);
     const version_input *in = &g->versions[v];
 
-    out_fmt(o, "\n/* EN 303 645 V%s, from %s */\n", name, in->src.path);
+    out_fmt(o, "\n/* EN 303 645 V%s */\n", name);
     out_fmt(o, "static const keel_provision provisions_%zu[] = {\n", v);
     for (size_t i = 0; i < in->count; i++) {
         const keel_catalog_tsv_provision *r = &in->rows[i];

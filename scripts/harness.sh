@@ -1,0 +1,87 @@
+# keel's service harness for tests and the demo (source it from bash).
+#
+# Services run on the loopback of a network namespace the caller creates, so a port scan
+# sees exactly what keel started and nothing of the machine. Everything started is recorded
+# and stopped by harness_cleanup, which callers put in an EXIT trap.
+
+harness_pids=()
+harness_ns=""
+harness_dirs=()
+
+# harness_netns_up NAME: create the namespace with its loopback up. Needs root.
+harness_netns_up() {
+  harness_ns=$1
+  ip netns add "$harness_ns" || return 1
+  ip netns exec "$harness_ns" ip link set lo up || return 1
+}
+
+# harness_in_ns CMD...: run CMD in the namespace (or here, when there is none).
+harness_in_ns() {
+  if [ -n "$harness_ns" ]; then
+    ip netns exec "$harness_ns" "$@"
+  else
+    "$@"
+  fi
+}
+
+# harness_start LOG CMD...: start CMD in the namespace in the background, output to LOG.
+# The pid is recorded for harness_cleanup and left in harness_last_pid.
+harness_start() {
+  local log=$1; shift
+  harness_in_ns "$@" >"$log" 2>&1 &
+  harness_last_pid=$!
+  harness_pids+=("$harness_last_pid")
+}
+
+# harness_wait_for LOG PATTERN SECONDS PID: wait until LOG has a line matching PATTERN;
+# fail at once if PID exits first, or when SECONDS pass.
+harness_wait_for() {
+  local log=$1 pattern=$2 seconds=$3 pid=$4
+  local tries=$((seconds * 10))
+  while [ "$tries" -gt 0 ]; do
+    grep -qE "$pattern" "$log" 2>/dev/null && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "harness: process $pid exited before '$pattern'; its log:" >&2
+      sed 's/^/  /' "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  echo "harness: no '$pattern' in $log after ${seconds}s" >&2
+  return 1
+}
+
+# harness_tempdir: a fresh directory, removed by harness_cleanup, left in $harness_dir.
+# (Not for $(...): a subshell could not record it for cleanup.)
+harness_tempdir() {
+  harness_dir=$(mktemp -d "${TMPDIR:-/tmp}/keel-test-XXXXXX") || return 1
+  harness_dirs+=("$harness_dir")
+}
+
+# harness_stop PID: SIGTERM, wait up to 5 s, then SIGKILL; returns the process's status.
+harness_stop() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null
+}
+
+harness_cleanup() {
+  local pid d
+  for pid in "${harness_pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null && harness_stop "$pid"
+  done
+  harness_pids=()
+  if [ -n "$harness_ns" ]; then
+    ip netns pids "$harness_ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+    ip netns del "$harness_ns" 2>/dev/null
+    harness_ns=""
+  fi
+  for d in "${harness_dirs[@]}"; do rm -rf "$d"; done
+  harness_dirs=()
+}
