@@ -1,0 +1,174 @@
+/* TS 103 701 test case 5.6-1-2 (functional): look for network interfaces the supplier did
+ * not declare. Every TCP port 1-65535 of the target's address gets a non-blocking connect;
+ * a bounded window of sockets is in flight at once so that the scan is fast on a LAN
+ * (about 1-2 s on loopback) without exhausting descriptors. A port that does not answer
+ * within the timeout (filtered) is not open. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#define WINDOW 256
+#define CONNECT_TIMEOUT_MS 600
+#define PORT_COUNT 65536
+
+typedef struct scan {
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    struct pollfd fds[WINDOW];
+    uint16_t port[WINDOW];
+    long long deadline[WINDOW];
+    size_t active;
+    unsigned next; /* next port to try, 1..65536 (65536: all started) */
+    uint8_t open[PORT_COUNT / 8];
+    size_t open_count, silent_count;
+    int error; /* errno of a local failure that stopped the scan, 0 if none */
+} scan;
+
+static void mark_open(scan *s, uint16_t port)
+{
+    s->open[port / 8] |= (uint8_t)(1u << (port % 8));
+    s->open_count++;
+}
+
+static int is_open(const scan *s, unsigned port)
+{
+    return (s->open[port / 8] >> (port % 8)) & 1;
+}
+
+/* Start connects until the window is full; refused ports are settled at once. */
+static void fill_window(scan *s)
+{
+    while (s->active < WINDOW && s->next < PORT_COUNT) {
+        uint16_t port = (uint16_t)s->next;
+        int fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+        if (fd < 0) {
+            /* Out of descriptors with none in flight: nothing will free one. */
+            if (s->active == 0)
+                s->error = errno;
+            return;
+        }
+        s->next++;
+        keel_audit_net_set_port(&s->addr, port);
+        if (connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) == 0) {
+            mark_open(s, port);
+            close(fd);
+        } else if (errno == EINPROGRESS) {
+            s->fds[s->active] = (struct pollfd){.fd = fd, .events = POLLOUT};
+            s->port[s->active] = port;
+            s->deadline[s->active] = keel_audit_net_now_ms() + CONNECT_TIMEOUT_MS;
+            s->active++;
+        } else {
+            close(fd);
+        }
+    }
+}
+
+static void settle(scan *s, size_t i, int timed_out)
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+
+    if (timed_out)
+        s->silent_count++;
+    else if (getsockopt(s->fds[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+        mark_open(s, s->port[i]);
+    close(s->fds[i].fd);
+    s->active--;
+    s->fds[i] = s->fds[s->active];
+    s->port[i] = s->port[s->active];
+    s->deadline[i] = s->deadline[s->active];
+}
+
+static void poll_window(scan *s)
+{
+    long long now = keel_audit_net_now_ms();
+    int rc = poll(s->fds, (nfds_t)s->active, 20);
+
+    if (rc < 0 && errno != EINTR) {
+        s->error = errno;
+        return;
+    }
+    for (size_t i = s->active; i-- > 0;) {
+        if (s->fds[i].revents != 0)
+            settle(s, i, 0);
+        else if (now >= s->deadline[i])
+            settle(s, i, 1);
+    }
+}
+
+static void run_scan(scan *s)
+{
+    s->next = 1;
+    fill_window(s);
+    while (s->active > 0 && s->error == 0) {
+        poll_window(s);
+        fill_window(s);
+    }
+    while (s->active > 0)
+        settle(s, s->active - 1, 1);
+}
+
+static keel_audit_verdict judge(const scan *s, const keel_audit_target *t,
+                                keel_audit_evidence *ev)
+{
+    size_t undeclared = 0;
+
+    (void)keel_audit_evidence_addf(ev, "declared interfaces: TCP %u", (unsigned)t->port);
+    for (unsigned p = 1; p < PORT_COUNT; p++) {
+        if (!is_open(s, p))
+            continue;
+        if (p == t->port) {
+            (void)keel_audit_evidence_addf(ev, "TCP %u: open (declared)", p);
+        } else {
+            (void)keel_audit_evidence_addf(ev, "TCP %u: open, not declared", p);
+            undeclared++;
+        }
+    }
+    if (!is_open(s, t->port)) {
+        (void)keel_audit_evidence_addf(ev, "the declared TCP port %u is closed: the device "
+                                           "cannot be judged as declared", (unsigned)t->port);
+        return KEEL_AUDIT_INCONCLUSIVE;
+    }
+    return undeclared == 0 ? KEEL_AUDIT_PASS : KEEL_AUDIT_FAIL;
+}
+
+keel_err keel_audit_check_ports(keel_audit_report *r, const keel_audit_target *t)
+{
+    keel_audit_evidence ev;
+    keel_audit_verdict verdict = KEEL_AUDIT_INCONCLUSIVE;
+    char addr[INET6_ADDRSTRLEN];
+    const char *why = "";
+    scan *s;
+
+    if (r == NULL || t == NULL)
+        return KEEL_ERR_ARG;
+    keel_audit_evidence_init(&ev);
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return KEEL_ERR_NOMEM;
+    if (keel_audit_net_resolve(t, &s->addr, &s->addrlen, &why) != KEEL_OK) {
+        (void)keel_audit_evidence_addf(&ev, "cannot resolve %s: %s", t->host, why);
+        goto record;
+    }
+    if (keel_audit_net_address_text(&s->addr, addr, sizeof(addr)) != KEEL_OK)
+        addr[0] = '\0';
+    run_scan(s);
+    (void)keel_audit_evidence_addf(&ev, "TCP connect scan of ports 1-65535 on %s: %zu open, "
+                                        "%zu without answer within %d ms",
+                                   addr, s->open_count, s->silent_count, CONNECT_TIMEOUT_MS);
+    if (s->error != 0) {
+        (void)keel_audit_evidence_addf(&ev, "the scan stopped at port %u: %s", s->next,
+                                       strerror(s->error));
+        goto record;
+    }
+    verdict = judge(s, t, &ev);
+record:
+    free(s);
+    return keel_audit_record(r, "5.6-1-2", KEEL_AUDIT_FUNCTIONAL, verdict, &ev);
+}
