@@ -425,17 +425,20 @@ static keel_err check_header(cursor *c, const char *want, keel_catalog_tsv_error
     return KEEL_OK;
 }
 
-static keel_err check_args(const char *buf, size_t len, const void *rows, const size_t *count,
+static keel_err check_args(const char *buf, size_t len, const void *rows, size_t *count,
                            keel_catalog_tsv_error *err)
 {
+    const char *nul;
+
     if (err == NULL)
         return KEEL_ERR_ARG;
     err->line = 0;
     err->reason[0] = '\0';
     if ((buf == NULL && len != 0) || rows == NULL || count == NULL)
         return KEEL_ERR_ARG;
-    if (len > 0 && memchr(buf, '\0', len) != NULL) {
-        const char *nul = memchr(buf, '\0', len);
+    *count = 0;
+    nul = len > 0 ? memchr(buf, '\0', len) : NULL;
+    if (nul != NULL) {
         size_t line = 1;
         for (const char *p = buf; p < nul; p++)
             line += *p == '\n';
@@ -462,7 +465,6 @@ keel_err keel_catalog_tsv_provisions(const char *buf, size_t len,
 
     if (ret != KEEL_OK)
         return ret;
-    *count = 0;
     if ((ret = check_header(&c, provisions_header, err)) != KEEL_OK)
         return ret;
     while (next_line(&c, &line)) {
@@ -539,7 +541,6 @@ keel_err keel_catalog_tsv_sections(const char *buf, size_t len, keel_catalog_tsv
 
     if (ret != KEEL_OK)
         return ret;
-    *count = 0;
     if ((ret = check_header(&c, sections_header, err)) != KEEL_OK)
         return ret;
     while (next_line(&c, &line)) {

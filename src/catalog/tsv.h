@@ -26,6 +26,9 @@
  * Fields are valid UTF-8 without control characters and at most KEEL_CATALOG_TSV_FIELD_MAX
  * bytes.
  *
+ * The requirement texts are keel's own short paraphrases, not ETSI's wording; the status
+ * and condition columns follow Table B.1 of each version.
+ *
  * The reader takes a buffer and its length (no NUL terminator needed, NUL bytes refused),
  * never reads outside it, never allocates, and returns spans into the buffer. On malformed
  * input it returns KEEL_ERR_PARSE and fills the error with the 1-based line number and a
