@@ -28,7 +28,13 @@ harness_in_ns() {
 # The pid is recorded for harness_cleanup and left in harness_last_pid.
 harness_start() {
   local log=$1; shift
-  harness_in_ns "$@" >"$log" 2>&1 &
+  # Started directly, not through a shell function: $! must be the service itself (ip netns
+  # exec execs its command), so that stopping it and reading its exit status reach it.
+  if [ -n "$harness_ns" ]; then
+    ip netns exec "$harness_ns" "$@" >"$log" 2>&1 &
+  else
+    "$@" >"$log" 2>&1 &
+  fi
   harness_last_pid=$!
   harness_pids+=("$harness_last_pid")
 }

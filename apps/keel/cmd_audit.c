@@ -1,12 +1,254 @@
-/* Placeholder while the foundation is assembled: replaced by the real subcommand. */
+/* keel audit: run TS 103 701 functional test cases against a live device and write the
+ * conformance report. Exit 0 when no mandatory provision fails, CLI_EXIT_FAILED when one
+ * does, so that a device maker's CI can gate a release on it. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "audit.h"
 #include "cli.h"
+#include "keel/catalog.h"
+
+#define PATH_MAX_LEN 4096
+
+typedef struct options {
+    const char *target;
+    const char *version;
+    const char *out_dir;
+    const char *login_path;
+    int json, html;
+} options;
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: keel audit --target HOST:PORT [--version 3.1.3|2.1.1]\n"
+            "                  [--format json,html] [--out DIR] [--login-path PATH]\n\n"
+            "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
+            "test cases of ETSI TS 103 701 that keel implements:\n"
+            "  5.6-1-2  TCP scan of every port: only the declared one (PORT) may be open\n"
+            "  5.5-1-2  TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted\n"
+            "  5.1-1-2  no well-known default password accepted by the login API\n"
+            "and writes report.json and report.html into DIR (default: current directory;\n"
+            "made if missing).\n"
+            "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
+}
+
+/* "json", "html" or "json,html" in any order. */
+static int parse_formats(const char *text, options *o)
+{
+    char copy[64];
+    size_t start = 0;
+
+    if (keel_str_copy(copy, sizeof(copy), text) != KEEL_OK)
+        return -1;
+    o->json = o->html = 0;
+    for (size_t i = 0;; i++) {
+        if (copy[i] != ',' && copy[i] != '\0')
+            continue;
+        int end = copy[i] == '\0';
+        copy[i] = '\0';
+        if (strcmp(copy + start, "json") == 0)
+            o->json = 1;
+        else if (strcmp(copy + start, "html") == 0)
+            o->html = 1;
+        else
+            return -1;
+        if (end)
+            return 0;
+        start = i + 1;
+    }
+}
+
+static int parse_options(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"target", required_argument, NULL, 't'}, {"version", required_argument, NULL, 'v'},
+        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
+        {"login-path", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+
+    *o = (options){.version = "3.1.3", .out_dir = ".", .json = 1, .html = 1};
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't': o->target = optarg; break;
+        case 'v': o->version = optarg; break;
+        case 'o': o->out_dir = optarg; break;
+        case 'l': o->login_path = optarg; break;
+        case 'f':
+            if (parse_formats(optarg, o) != 0) {
+                fprintf(stderr, "keel audit: --format takes json, html or json,html\n");
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case 'h': usage(stdout); return -1;
+        default:
+            fprintf(stderr, "keel audit: unknown or incomplete option '%s'\n",
+                    argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "keel audit: unexpected argument '%s'\n", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The rule keel_audit_check_credentials applies, checked before anything is probed. */
+static int valid_login_path(const char *path)
+{
+    size_t n = strlen(path);
+
+    if (path[0] != '/' || n >= KEEL_AUDIT_LOGIN_PATH_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (path[i] <= ' ' || path[i] > '~')
+            return 0;
+    }
+    return 1;
+}
+
+static int check_inputs(const options *o, keel_audit_target *t, keel_catalog_version *v)
+{
+    struct stat st;
+
+    if (o->target == NULL) {
+        fprintf(stderr, "keel audit: --target HOST:PORT is required\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (keel_audit_target_parse(o->target, t) != KEEL_OK) {
+        fprintf(stderr, "keel audit: --target '%s' is not HOST:PORT with a port 1-65535 "
+                        "(IPv6 in brackets: [::1]:443)\n", o->target);
+        return CLI_EXIT_USAGE;
+    }
+    if (keel_catalog_version_parse(o->version, v) != KEEL_OK) {
+        fprintf(stderr, "keel audit: --version '%s' is not 3.1.3 or 2.1.1\n", o->version);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->login_path != NULL && !valid_login_path(o->login_path)) {
+        fprintf(stderr, "keel audit: --login-path must be an absolute URL path of printable "
+                        "ASCII without spaces, shorter than %d bytes\n",
+                KEEL_AUDIT_LOGIN_PATH_MAX);
+        return CLI_EXIT_USAGE;
+    }
+    /* The report directory is made if it is missing (its parent must exist). */
+    if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "keel audit: cannot make --out '%s': %s\n", o->out_dir,
+                strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "keel audit: --out '%s' is not a directory\n", o->out_dir);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
+}
+
+static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t,
+                           const options *o)
+{
+    keel_err ret;
+
+    fprintf(stderr, "keel audit: 5.6-1-2 scanning every TCP port of %s\n", t->host);
+    ret = keel_audit_check_ports(r, t);
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: 5.5-1-2 probing TLS versions\n");
+        ret = keel_audit_check_tls(r, t);
+    }
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default passwords\n");
+        ret = keel_audit_check_credentials(r, t, o->login_path, keel_audit_default_passwords,
+                                           keel_audit_default_password_count);
+    }
+    return ret;
+}
+
+static keel_err write_one(const keel_audit_report *r, const char *dir, const char *name,
+                          keel_err (*writer)(const keel_audit_report *, const char *))
+{
+    char path[PATH_MAX_LEN];
+    keel_err ret = keel_str_format(path, sizeof(path), "%s/%s", dir, name);
+
+    if (ret == KEEL_OK)
+        ret = writer(r, path);
+    if (ret != KEEL_OK)
+        fprintf(stderr, "keel audit: cannot write %s/%s: %s\n", dir, name, keel_strerror(ret));
+    else
+        printf("report: %s\n", path);
+    return ret;
+}
+
+static void print_tests(const keel_audit_report *r)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        for (size_t j = 0; j < r->entries[i].test_count; j++) {
+            const keel_audit_test *t = &r->entries[i].tests[j];
+            printf("%-10s %-10s %s\n", t->id, keel_audit_kind_name(t->kind),
+                   keel_audit_verdict_name(t->verdict));
+        }
+    }
+}
+
+static int finish(const keel_audit_report *r, const options *o)
+{
+    keel_audit_summary s;
+    char *text = NULL;
+    size_t len = 0;
+
+    if ((o->json && write_one(r, o->out_dir, "report.json", keel_audit_write_json) != KEEL_OK) ||
+        (o->html && write_one(r, o->out_dir, "report.html", keel_audit_write_html) != KEEL_OK))
+        return CLI_EXIT_ERROR;
+    if (keel_audit_render_text(r, &text, &len) != KEEL_OK ||
+        keel_audit_summarize(r, NULL, &s) != KEEL_OK) {
+        free(text);
+        fprintf(stderr, "keel audit: out of memory\n");
+        return CLI_EXIT_ERROR;
+    }
+    print_tests(r);
+    fwrite(text, 1, len, stdout);
+    free(text);
+    if (s.mandatory.n[KEEL_AUDIT_FAIL] > 0) {
+        printf("result: %zu mandatory provision(s) FAIL\n", s.mandatory.n[KEEL_AUDIT_FAIL]);
+        return CLI_EXIT_FAILED;
+    }
+    printf("result: no mandatory provision fails\n");
+    return CLI_EXIT_OK;
+}
 
 int cli_audit(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "keel audit: not built yet\n");
-    return CLI_EXIT_ERROR;
+    char target_text[KEEL_AUDIT_TARGET_MAX];
+    keel_audit_report *r = NULL;
+    keel_audit_target t;
+    keel_catalog_version v;
+    options o;
+    keel_err err;
+    int ret = parse_options(argc, argv, &o);
+
+    if (ret != CLI_EXIT_OK)
+        return ret < 0 ? CLI_EXIT_OK : ret;
+    ret = check_inputs(&o, &t, &v);
+    if (ret != CLI_EXIT_OK)
+        return ret;
+    ret = CLI_EXIT_ERROR;
+    err = keel_audit_target_format(&t, target_text, sizeof(target_text));
+    if (err == KEEL_OK)
+        err = keel_audit_report_new(v, target_text, &r);
+    if (err == KEEL_OK)
+        err = run_checks(r, &t, &o);
+    if (err != KEEL_OK) {
+        fprintf(stderr, "keel audit: %s\n", keel_strerror(err));
+        goto out;
+    }
+    ret = finish(r, &o);
+out:
+    keel_audit_report_free(r);
+    return ret;
 }

@@ -212,7 +212,8 @@ keel_err keel_audit_check_ports(keel_audit_report *r, const keel_audit_target *t
 
 /* 5.5-1 test "5.5-1-2": one TLS handshake per protocol version 1.0, 1.1, 1.2, 1.3. PASS
  * when 1.0 and 1.1 are refused and 1.2 or 1.3 accepted; FAIL when a legacy version is
- * accepted or no version is; INCONCLUSIVE when the port cannot be reached. */
+ * accepted or no version is (also when nothing answers on the port); INCONCLUSIVE when the
+ * host does not resolve, or when 1.2 or 1.3 works but a legacy probe could not be made. */
 keel_err keel_audit_check_tls(keel_audit_report *r, const keel_audit_target *t);
 
 /* The built-in list of well-known default passwords (data/credentials/

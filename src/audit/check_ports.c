@@ -4,6 +4,7 @@
  * (about 1-2 s on loopback) without exhausting descriptors. A port that does not answer
  * within the timeout (filtered) is not open. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -40,6 +41,26 @@ static int is_open(const scan *s, unsigned port)
     return (s->open[port / 8] >> (port % 8)) & 1;
 }
 
+/* On loopback a connect can meet itself: when the kernel picks the probed port as the
+ * ephemeral source port, TCP simultaneous open "succeeds" with no listener at all. */
+static int connected_to_self(int fd, const scan *s, uint16_t port)
+{
+    struct sockaddr_storage local;
+    socklen_t len = sizeof(local);
+    char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+    uint16_t local_port;
+
+    if (getsockname(fd, (struct sockaddr *)&local, &len) != 0)
+        return 0;
+    local_port = local.ss_family == AF_INET
+                     ? ntohs(((const struct sockaddr_in *)&local)->sin_port)
+                     : ntohs(((const struct sockaddr_in6 *)&local)->sin6_port);
+    if (local_port != port || keel_audit_net_address_text(&local, a, sizeof(a)) != KEEL_OK ||
+        keel_audit_net_address_text(&s->addr, b, sizeof(b)) != KEEL_OK)
+        return 0;
+    return strcmp(a, b) == 0;
+}
+
 /* Start connects until the window is full; refused ports are settled at once. */
 static void fill_window(scan *s)
 {
@@ -56,7 +77,8 @@ static void fill_window(scan *s)
         s->next++;
         keel_audit_net_set_port(&s->addr, port);
         if (connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) == 0) {
-            mark_open(s, port);
+            if (!connected_to_self(fd, s, port))
+                mark_open(s, port);
             close(fd);
         } else if (errno == EINPROGRESS) {
             s->fds[s->active] = (struct pollfd){.fd = fd, .events = POLLOUT};
@@ -76,7 +98,8 @@ static void settle(scan *s, size_t i, int timed_out)
 
     if (timed_out)
         s->silent_count++;
-    else if (getsockopt(s->fds[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+    else if (getsockopt(s->fds[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0 &&
+             !connected_to_self(s->fds[i].fd, s, s->port[i]))
         mark_open(s, s->port[i]);
     close(s->fds[i].fd);
     s->active--;

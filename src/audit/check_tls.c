@@ -8,7 +8,6 @@
  * so the peer certificate is not verified here (5.5-1 judges protocol and ciphers; the
  * certificate is the subject of other test cases). */
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -127,20 +126,24 @@ static keel_audit_verdict judge(const probe_result res[4], keel_audit_evidence *
 {
     int legacy = res[0] == PROBE_ACCEPTED || res[1] == PROBE_ACCEPTED;
     int modern = res[2] == PROBE_ACCEPTED || res[3] == PROBE_ACCEPTED;
+    int unprobed = 0;
 
-    for (int i = 0; i < 4; i++) {
-        if (res[i] == PROBE_UNREACHABLE && !legacy) {
-            (void)keel_audit_evidence_addf(ev, "not every version could be probed");
-            return KEEL_AUDIT_INCONCLUSIVE;
-        }
-    }
+    for (int i = 0; i < 4; i++)
+        unprobed += res[i] == PROBE_UNREACHABLE;
     if (legacy) {
         (void)keel_audit_evidence_addf(ev, "deprecated TLS versions (RFC 8996) are accepted");
         return KEEL_AUDIT_FAIL;
     }
+    /* Nothing secure on the declared interface, whether it refuses TLS or does not answer:
+     * the device cannot be shown to communicate securely. */
     if (!modern) {
         (void)keel_audit_evidence_addf(ev, "no TLS version is accepted");
         return KEEL_AUDIT_FAIL;
+    }
+    /* TLS 1.2+ works, but a legacy probe never reached the device: it may accept 1.0. */
+    if (unprobed > 0) {
+        (void)keel_audit_evidence_addf(ev, "not every version could be probed");
+        return KEEL_AUDIT_INCONCLUSIVE;
     }
     return KEEL_AUDIT_PASS;
 }
@@ -154,14 +157,12 @@ keel_err keel_audit_check_tls(keel_audit_report *r, const keel_audit_target *t)
     keel_audit_verdict verdict = KEEL_AUDIT_INCONCLUSIVE;
     const char *why = "";
 
-    struct sigaction ignore = {.sa_handler = SIG_IGN}, saved;
+    struct sigaction saved;
 
     if (r == NULL || t == NULL)
         return KEEL_ERR_ARG;
     keel_audit_evidence_init(&ev);
-    /* A device that closes mid-handshake must not kill the auditor with SIGPIPE. */
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &saved);
+    keel_audit_net_sigpipe_ignore(&saved);
     if (keel_audit_net_resolve(t, &ss, &sslen, &why) != KEEL_OK) {
         (void)keel_audit_evidence_addf(&ev, "cannot resolve %s: %s", t->host, why);
     } else {
@@ -170,6 +171,6 @@ keel_err keel_audit_check_tls(keel_audit_report *r, const keel_audit_target *t)
             res[i] = run_probe(&ss, sslen, t, &probes[i], &ev);
         verdict = judge(res, &ev);
     }
-    sigaction(SIGPIPE, &saved, NULL);
+    keel_audit_net_sigpipe_restore(&saved);
     return keel_audit_record(r, "5.5-1-2", KEEL_AUDIT_FUNCTIONAL, verdict, &ev);
 }

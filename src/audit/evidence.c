@@ -112,19 +112,28 @@ keel_err keel_audit_evidence_add(keel_audit_evidence *ev, const void *bytes, siz
 
 keel_err keel_audit_evidence_addf(keel_audit_evidence *ev, const char *fmt, ...)
 {
-    char line[KEEL_AUDIT_EVIDENCE_LINE_MAX * 2];
     va_list ap;
+    char *line;
     int n;
+    keel_err ret;
 
     if (ev == NULL || fmt == NULL)
         return KEEL_ERR_ARG;
     va_start(ap, fmt);
-    n = vsnprintf(line, sizeof(line), fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
         return KEEL_ERR_RANGE;
-    /* A longer result was truncated by vsnprintf; the add below cuts it and says so. */
-    return keel_audit_evidence_add(ev, line, strlen(line));
+    /* Format whole, then let the add cut it: the note then names the true length. */
+    line = malloc((size_t)n + 1);
+    if (line == NULL)
+        return KEEL_ERR_NOMEM;
+    va_start(ap, fmt);
+    vsnprintf(line, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    ret = keel_audit_evidence_add(ev, line, (size_t)n);
+    free(line);
+    return ret;
 }
 
 void keel_audit_evidence_free(keel_audit_evidence *ev)

@@ -124,3 +124,18 @@ fail:
     errno = saved;
     return -1;
 }
+
+void keel_audit_net_sigpipe_ignore(struct sigaction *saved)
+{
+    struct sigaction ignore;
+
+    memset(&ignore, 0, sizeof(ignore));
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, saved);
+}
+
+void keel_audit_net_sigpipe_restore(const struct sigaction *saved)
+{
+    sigaction(SIGPIPE, saved, NULL);
+}

@@ -2,6 +2,7 @@
 #ifndef KEEL_AUDIT_NET_H
 #define KEEL_AUDIT_NET_H
 
+#include <signal.h>
 #include <sys/socket.h>
 
 #include "audit.h"
@@ -23,6 +24,11 @@ keel_err keel_audit_net_address_text(const struct sockaddr_storage *ss, char *ou
  * failure (ETIMEDOUT when the connect timed out). */
 int keel_audit_net_connect(const struct sockaddr_storage *ss, socklen_t sslen,
                            int timeout_ms, int io_timeout_ms);
+
+/* Ignore SIGPIPE until keel_audit_net_sigpipe_restore(saved): a device that closes its
+ * end mid-exchange must not kill the auditor. */
+void keel_audit_net_sigpipe_ignore(struct sigaction *saved);
+void keel_audit_net_sigpipe_restore(const struct sigaction *saved);
 
 /* Monotonic milliseconds. */
 long long keel_audit_net_now_ms(void);

@@ -51,6 +51,7 @@ static const char css[] =
     "font-size:12.5px;color:#333;overflow-wrap:anywhere}"
     ".muted{color:var(--muted);font-size:13px}"
     "nav a{margin-right:12px;white-space:nowrap}"
+    "tr.row-FAIL td{background:#fdf3f2}tr.row-INCONCLUSIVE td{background:#fdf8ef}"
     "footer{max-width:1100px;margin:0 auto;padding:16px 24px 40px;color:var(--muted);"
     "font-size:13px}";
 
@@ -168,8 +169,11 @@ static void test_case(FILE *f, const keel_audit_test *t)
 static void provision_row(FILE *f, const keel_audit_entry *e)
 {
     const keel_provision *p = e->provision;
+    keel_audit_verdict v = keel_audit_entry_verdict(e);
+    /* Findings are what the reader came for: show their evidence without a click. */
+    int findings = v == KEEL_AUDIT_FAIL || v == KEEL_AUDIT_INCONCLUSIVE;
 
-    fputs("<tr><td class=\"id\">", f);
+    fprintf(f, "<tr class=\"row-%s\"><td class=\"id\">", verdict_class(v));
     html_text(f, p->id);
     fputs("</td><td class=\"st\">", f);
     html_text(f, p->status);
@@ -178,14 +182,14 @@ static void provision_row(FILE *f, const keel_audit_entry *e)
     if (e->test_count == 0) {
         fputs("<div class=\"muted\">No test case run.</div>", f);
     } else {
-        fprintf(f, "<details><summary>%zu test case%s</summary>", e->test_count,
-                e->test_count == 1 ? "" : "s");
+        fprintf(f, "<details%s><summary>%zu test case%s</summary>", findings ? " open" : "",
+                e->test_count, e->test_count == 1 ? "" : "s");
         for (size_t i = 0; i < e->test_count; i++)
             test_case(f, &e->tests[i]);
         fputs("</details>", f);
     }
     fputs("</td><td>", f);
-    badge(f, keel_audit_entry_verdict(e));
+    badge(f, v);
     fputs("</td></tr>\n", f);
 }
 

@@ -15,7 +15,7 @@ keel_err keel_tls_cert_fingerprint(X509 *cert, char out[KEEL_TLS_FINGERPRINT_SIZ
     out[0] = '\0';
     if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != 32)
         return KEEL_ERR_CRYPTO;
-    for (unsigned int i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         out[3 * i] = digits[md[i] >> 4];
         out[3 * i + 1] = digits[md[i] & 0x0f];
         out[3 * i + 2] = (i + 1 < n) ? ':' : '\0';

@@ -1,5 +1,6 @@
 /* The device serial as the TLS identity sees it: the certificate's CN and the first label
  * of its host name, so it must be a valid DNS label. */
+#include <ctype.h>
 #include <string.h>
 
 #include "keel/tls.h"
@@ -38,8 +39,7 @@ keel_err keel_tls_device_hostname(const char *serial, char *out, size_t outsz)
         return ret;
     n = strlen(serial);
     for (size_t i = 0; i < n; i++)
-        lower[i] = (serial[i] >= 'A' && serial[i] <= 'Z') ? (char)(serial[i] - 'A' + 'a')
-                                                          : serial[i];
+        lower[i] = (char)tolower((unsigned char)serial[i]);
     lower[n] = '\0';
     return keel_str_format(out, outsz, "%s.local", lower);
 }

@@ -78,6 +78,7 @@ static SSL_CTX *server_ctx(EVP_PKEY *key, X509 *cert, int with_policy)
         SSL_CTX_set_security_level(ctx, 0);
         assert_int_equal(SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION), 1);
         assert_int_equal(SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0"), 1);
+        assert_int_equal(SSL_CTX_set_dh_auto(ctx, 1), 1);
     }
     assert_int_equal(SSL_CTX_use_certificate(ctx, cert), 1);
     assert_int_equal(SSL_CTX_use_PrivateKey(ctx, key), 1);

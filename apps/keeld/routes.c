@@ -1,0 +1,189 @@
+/* The local API: one declared table of routes (5.6-1: every service is declared in one
+ * place), each with its method, whether it needs a session, and its largest body. */
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "keeld.h"
+
+#ifndef KEELD_FIRMWARE_VERSION
+#error "KEELD_FIRMWARE_VERSION must be defined by the build"
+#endif
+
+#define BEARER "Bearer "
+
+static void handle_login(struct keeld_state *st, const struct keeld_request *rq,
+                         struct keeld_response *rs);
+static void handle_status(struct keeld_state *st, const struct keeld_request *rq,
+                          struct keeld_response *rs);
+static void handle_logout(struct keeld_state *st, const struct keeld_request *rq,
+                          struct keeld_response *rs);
+
+static const struct keeld_route routes[] = {
+    {KEELD_POST, "/api/v1/login", 0, KEELD_LOGIN_BODY_MAX, handle_login},
+    {KEELD_GET, "/api/v1/status", 1, 0, handle_status},
+    {KEELD_POST, "/api/v1/logout", 1, 0, handle_logout},
+};
+
+const struct keeld_route *keeld_route_find(const char *path)
+{
+    for (size_t i = 0; path != NULL && i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].path, path) == 0)
+            return &routes[i];
+    }
+    return NULL;
+}
+
+static void set_body(struct keeld_response *rs, int status, const char *body)
+{
+    rs->status = status;
+    if (keel_str_copy(rs->body, sizeof(rs->body), body) != KEEL_OK) {
+        rs->status = 500;
+        rs->body[0] = '\0';
+    }
+    rs->body_len = strlen(rs->body);
+}
+
+void keeld_response_error(struct keeld_response *rs, int status)
+{
+    static const struct {
+        int status;
+        const char *body;
+    } errors[] = {
+        {400, "{\"error\":\"bad request\"}"},       {401, "{\"error\":\"unauthorized\"}"},
+        {404, "{\"error\":\"not found\"}"},         {405, "{\"error\":\"method not allowed\"}"},
+        {413, "{\"error\":\"payload too large\"}"}, {503, "{\"error\":\"busy\"}"},
+    };
+
+    for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+        if (errors[i].status == status) {
+            set_body(rs, status, errors[i].body);
+            return;
+        }
+    }
+    set_body(rs, 500, "{\"error\":\"internal error\"}");
+}
+
+/* The token of "Authorization: Bearer <token>", or NULL. */
+static const char *bearer_token(const char *authorization)
+{
+    if (authorization == NULL || strncmp(authorization, BEARER, strlen(BEARER)) != 0)
+        return NULL;
+    return authorization + strlen(BEARER);
+}
+
+static int session_valid(struct keeld_state *st, const struct keeld_request *rq)
+{
+    const char *token = bearer_token(rq->authorization);
+
+    if (token == NULL)
+        return 0;
+    return keel_auth_session_validate(&st->sessions, keel_auth_now_ms(), token,
+                                      strlen(token)) == KEEL_OK;
+}
+
+void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
+                    struct keeld_response *rs)
+{
+    const struct keeld_route *r = keeld_route_find(rq->path);
+
+    memset(rs, 0, sizeof(*rs));
+    if (r == NULL) {
+        keeld_response_error(rs, 404);
+    } else if (rq->method != r->method) {
+        keeld_response_error(rs, 405);
+        rs->allow = r->method == KEELD_GET ? "GET" : "POST";
+    } else if (rq->body_too_large || rq->body_len > r->max_body) {
+        keeld_response_error(rs, 413);
+    } else if (r->needs_session && !session_valid(st, rq)) {
+        keeld_response_error(rs, 401);
+    } else {
+        r->handle(st, rq, rs);
+    }
+}
+
+static void handle_login(struct keeld_state *st, const struct keeld_request *rq,
+                         struct keeld_response *rs)
+{
+    char token[KEEL_AUTH_TOKEN_SIZE];
+    keel_secret password;
+    keel_err ret = keeld_login_parse(rq->body, rq->body_len, &password);
+
+    token[0] = '\0';
+    if (ret != KEEL_OK) {
+        keeld_response_error(rs, ret == KEEL_ERR_TOO_LARGE ? 413 : 400);
+        goto out;
+    }
+    ret = keel_auth_verify_password(st->identity.password_hash, &password);
+    if (ret != KEEL_OK) {
+        keeld_response_error(rs, ret == KEEL_ERR_AUTH_DENIED ? 401 : 500);
+        goto out;
+    }
+    ret = keel_auth_session_create(&st->sessions, keel_auth_now_ms(), token);
+    if (ret != KEEL_OK) {
+        keeld_response_error(rs, ret == KEEL_ERR_AUTH_FULL ? 503 : 500);
+        goto out;
+    }
+    if (keel_str_format(rs->body, sizeof(rs->body), "{\"token\":\"%s\",\"expires_in\":%u}",
+                        token, KEELD_SESSION_TTL_S) != KEEL_OK) {
+        keeld_response_error(rs, 500);
+        goto out;
+    }
+    rs->status = 200;
+    rs->body_len = strlen(rs->body);
+out:
+    keel_secret_clear(&password);
+    keel_wipe(token, sizeof(token));
+}
+
+static void handle_status(struct keeld_state *st, const struct keeld_request *rq,
+                          struct keeld_response *rs)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    (void)rq;
+    if (o == NULL || cJSON_AddStringToObject(o, "model", st->identity.model) == NULL ||
+        cJSON_AddStringToObject(o, "serial", st->identity.serial) == NULL ||
+        cJSON_AddStringToObject(o, "firmware_version", KEELD_FIRMWARE_VERSION) == NULL ||
+        cJSON_AddStringToObject(o, "state", "factory") == NULL ||
+        cJSON_AddStringToObject(o, "lock", "locked") == NULL ||
+        !cJSON_PrintPreallocated(o, rs->body, (int)sizeof(rs->body), 0)) {
+        keeld_response_error(rs, 500);
+    } else {
+        rs->status = 200;
+        rs->body_len = strlen(rs->body);
+    }
+    cJSON_Delete(o);
+}
+
+static void handle_logout(struct keeld_state *st, const struct keeld_request *rq,
+                          struct keeld_response *rs)
+{
+    const char *token = bearer_token(rq->authorization);
+
+    if (token == NULL ||
+        keel_auth_session_end(&st->sessions, token, strlen(token)) != KEEL_OK) {
+        keeld_response_error(rs, 401);
+        return;
+    }
+    rs->status = 204;
+    rs->body_len = 0;
+}
+
+keel_err keeld_state_init(struct keeld_state *st, const struct keeld_identity *identity)
+{
+    if (st == NULL || identity == NULL)
+        return KEEL_ERR_ARG;
+    memset(st, 0, sizeof(*st));
+    st->identity = *identity;
+    return keel_auth_sessions_init(&st->sessions, st->slots, KEELD_SESSION_SLOTS,
+                                   KEELD_SESSION_TTL_S);
+}
+
+void keeld_state_wipe(struct keeld_state *st)
+{
+    if (st == NULL)
+        return;
+    keel_auth_sessions_wipe(&st->sessions);
+    keel_wipe(st, sizeof(*st));
+}

@@ -1,0 +1,271 @@
+/*
+ * keeld's HTTPS server on libwebsockets (OpenSSL backend): HTTPS only, the TLS policy
+ * applied to the vhost's SSL_CTX (5.5-1), no server banner, bodies bounded per route.
+ * Requests are turned into struct keeld_request and answered by keeld_dispatch; nothing
+ * here decides what a request means.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "keel/tls.h"
+#include "keeld.h"
+
+#define PATH_MAX_LEN 4096
+#define URI_MAX 128
+#define AUTH_MAX 128
+/* A client that keeps sending past this is cut off rather than read to the end. */
+#define BODY_HARD_MAX ((size_t)64 * 1024)
+
+struct server {
+    struct keeld_state *state;
+    int policy_applied;
+};
+
+/* Per connection; reset at each request, wiped when the connection goes. */
+struct conn {
+    keeld_method method;
+    char path[URI_MAX];
+    int path_too_long;
+    char auth[AUTH_MAX];
+    int has_auth;
+    uint8_t body[KEELD_LOGIN_BODY_MAX];
+    size_t body_len;
+    size_t body_seen;
+    size_t body_cap;
+    int pending;
+    struct keeld_response rs;
+    uint8_t out[LWS_PRE + KEELD_RESPONSE_MAX];
+};
+
+static struct lws_context *running;
+
+void keeld_wake(void)
+{
+    if (running != NULL)
+        lws_cancel_service(running);
+}
+
+static keeld_method method_of(struct lws *wsi)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
+        return KEELD_GET;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0)
+        return KEELD_POST;
+    return KEELD_OTHER;
+}
+
+static int send_headers(struct lws *wsi, const struct keeld_response *rs)
+{
+    uint8_t buf[LWS_PRE + 512];
+    uint8_t *start = buf + LWS_PRE;
+    uint8_t *p = start;
+    uint8_t *end = buf + sizeof(buf) - 1;
+    unsigned code = (unsigned)rs->status | LWSAHH_FLAG_NO_SERVER_NAME;
+
+    if (lws_add_http_common_headers(wsi, code, "application/json", rs->body_len, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const uint8_t *)"cache-control:",
+                                    (const uint8_t *)"no-store", 8, &p, end))
+        return -1;
+    if (rs->allow != NULL &&
+        lws_add_http_header_by_name(wsi, (const uint8_t *)"allow:",
+                                    (const uint8_t *)rs->allow, (int)strlen(rs->allow), &p,
+                                    end))
+        return -1;
+    return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
+}
+
+static int respond(struct lws *wsi, struct server *srv, struct conn *c)
+{
+    struct keeld_request rq = {
+        .method = c->method,
+        .path = c->path_too_long ? NULL : c->path,
+        .authorization = c->has_auth ? c->auth : NULL,
+        .body = c->body,
+        .body_len = c->body_len,
+        .body_too_large = c->body_seen > c->body_cap,
+    };
+
+    keeld_dispatch(srv->state, &rq, &c->rs);
+    keel_wipe(c->body, sizeof(c->body));
+    keel_wipe(c->auth, sizeof(c->auth));
+    if (send_headers(wsi, &c->rs) != 0)
+        return -1;
+    if (c->rs.body_len == 0)
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    memcpy(c->out + LWS_PRE, c->rs.body, c->rs.body_len);
+    c->pending = 1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int write_body(struct lws *wsi, struct conn *c)
+{
+    size_t len = c->rs.body_len;
+    int n;
+
+    if (!c->pending)
+        return 0;
+    c->pending = 0;
+    n = lws_write(wsi, c->out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+    keel_wipe(c->out, sizeof(c->out)); /* may hold a session token */
+    keel_wipe(&c->rs, sizeof(c->rs));
+    if (n < 0 || (size_t)n != len)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Content-Length as a number; 0 when absent. -1 when unreadable. */
+static long long content_length(struct lws *wsi)
+{
+    char text[24];
+    uint64_t v = 0;
+
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+        return 0;
+    if (lws_hdr_copy(wsi, text, sizeof(text), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 ||
+        keel_str_to_u64(text, 0, INT64_MAX, &v) != KEEL_OK)
+        return -1;
+    return (long long)v;
+}
+
+static int begin(struct lws *wsi, struct server *srv, struct conn *c, const char *uri)
+{
+    const struct keeld_route *r;
+    long long clen;
+
+    keel_wipe(c, sizeof(*c));
+    c->method = method_of(wsi);
+    c->path_too_long = keel_str_copy(c->path, sizeof(c->path), uri ? uri : "") != KEEL_OK;
+    c->has_auth = lws_hdr_copy(wsi, c->auth, sizeof(c->auth),
+                               WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
+    r = c->path_too_long ? NULL : keeld_route_find(c->path);
+    c->body_cap = r != NULL && r->max_body < sizeof(c->body) ? r->max_body : sizeof(c->body);
+    clen = content_length(wsi);
+    /* A body keeld cannot frame (chunked, unreadable length) or will not read to the end
+     * (beyond BODY_HARD_MAX) ends the connection without an answer. */
+    if (clen < 0 || clen > (long long)BODY_HARD_MAX ||
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return -1;
+    if (clen > 0)
+        return 0; /* the answer comes at LWS_CALLBACK_HTTP_BODY_COMPLETION */
+    return respond(wsi, srv, c);
+}
+
+static int take_body(struct conn *c, const void *in, size_t len)
+{
+    c->body_seen += len;
+    if (c->body_seen > BODY_HARD_MAX)
+        return -1;
+    if (c->body_seen <= c->body_cap) {
+        memcpy(c->body + c->body_len, in, len);
+        c->body_len += len;
+    } else {
+        keel_wipe(c->body, sizeof(c->body)); /* too large: nothing of it is kept */
+        c->body_len = 0;
+    }
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    struct server *srv = lws_context_user(lws_get_context(wsi));
+    struct conn *c = user;
+
+    switch (reason) {
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+        /* user is the vhost's server SSL_CTX: hold it to keel's policy or fail startup */
+        if (keel_tls_server_policy_apply((SSL_CTX *)user) != KEEL_OK)
+            return 1;
+        srv->policy_applied = 1;
+        return 0;
+    case LWS_CALLBACK_HTTP:
+        return begin(wsi, srv, c, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        return take_body(c, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return respond(wsi, srv, c);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return write_body(wsi, c);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (c != NULL)
+            keel_wipe(c, sizeof(*c));
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"keeld-http", callback, sizeof(struct conn), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void quiet_log(int level, const char *line)
+{
+    (void)level;
+    keel_log(KEEL_LOG_WARN, "lws: %s", line);
+}
+
+static struct lws_context *create(const struct keeld_config *cfg, struct server *srv,
+                                  char *cert, char *key, size_t pathsz)
+{
+    struct lws_context_creation_info info;
+
+    if (keel_str_format(cert, pathsz, "%s/%s", cfg->data_dir, KEELD_CERT_FILE) != KEEL_OK ||
+        keel_str_format(key, pathsz, "%s/%s", cfg->data_dir, KEELD_KEY_FILE) != KEEL_OK)
+        return NULL;
+    memset(&info, 0, sizeof(info));
+    info.port = (int)cfg->port;
+    info.iface = cfg->listen;
+    info.protocols = protocols;
+    info.user = srv;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.ssl_cert_filepath = cert;
+    info.ssl_private_key_filepath = key;
+    info.ssl_cipher_list = keel_tls_policy_get()->tls12_ciphers;
+    info.tls1_3_plus_cipher_list = keel_tls_policy_get()->tls13_ciphersuites;
+    info.alpn = "http/1.1";
+    info.server_string = "keeld"; /* only lws's own error pages; keeld's omit it */
+    return lws_create_context(&info);
+}
+
+int keeld_serve(const struct keeld_config *cfg, struct keeld_state *st, volatile int *stop)
+{
+    char cert[PATH_MAX_LEN];
+    char key[PATH_MAX_LEN];
+    struct server srv = {.state = st, .policy_applied = 0};
+    struct lws_context *ctx;
+
+#if !KEEL_PRODUCTION
+    if (cfg->verbose)
+        lws_set_log_level(LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO | LLL_DEBUG, NULL);
+    else
+#endif
+        lws_set_log_level(LLL_ERR, quiet_log);
+    ctx = create(cfg, &srv, cert, key, sizeof(cert));
+    if (ctx == NULL) {
+        fprintf(stderr, "keeld: cannot serve HTTPS on %s:%u (address in use, or bad key or "
+                "certificate in %s)\n", cfg->listen, cfg->port, cfg->data_dir);
+        return 1;
+    }
+    if (!srv.policy_applied) {
+        /* fail closed: never serve TLS that was not held to the policy */
+        fprintf(stderr, "keeld: the TLS policy was not applied to the server context\n");
+        lws_context_destroy(ctx);
+        return 1;
+    }
+    running = ctx;
+    fprintf(stderr, "keeld: listening on %s:%u\n", cfg->listen, cfg->port);
+    while (!*stop) {
+        if (lws_service(ctx, 0) < 0)
+            break;
+    }
+    running = NULL;
+    lws_context_destroy(ctx);
+    return 0;
+}

@@ -1,0 +1,152 @@
+# Shared by keel audit's integration tests: a private network namespace (so that no other
+# service of the machine shows up in the 5.6-1 port scan), real peers started inside it,
+# and cleanup of everything on every exit path. Source it; it sets -euo pipefail.
+set -euo pipefail
+
+: "${KEEL_BIN:?KEEL_BIN must name the keel CLI}"
+: "${KEEL_SOURCE_DIR:?KEEL_SOURCE_DIR must name the source tree}"
+
+NS="keel-audit-$$"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/keel-audit.XXXXXX")"
+PEERS=()
+FIXTURE="$KEEL_SOURCE_DIR/tests/fixtures/weak_device.py"
+SCHEMA="$KEEL_SOURCE_DIR/data/schemas/audit-report.schema.json"
+
+cleanup() {
+    local pid
+    for pid in "${PEERS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    ip netns del "$NS" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+if ! ip netns add "$NS"; then
+    fail "cannot create network namespace $NS (the audit integration tests need root)"
+fi
+ip netns exec "$NS" ip link set lo up
+
+in_ns() {
+    ip netns exec "$NS" "$@"
+}
+
+# A self-signed RSA certificate (RSA so that TLS 1.0 suites exist for the weak server).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
+    -days 2 -subj /CN=localhost 2>/dev/null
+
+# Start a peer inside the namespace in the background and remember its pid. `ip netns exec`
+# execs the command, so the pid is the peer's own (a shell function here would put a
+# subshell between them and kill would miss the peer).
+start_peer() {
+    local log="$1"
+    shift
+    ip netns exec "$NS" "$@" </dev/null >"$WORK/$log.log" 2>&1 &
+    PEERS+=("$!")
+}
+
+# Wait until 127.0.0.1:$1 accepts inside the namespace.
+wait_port() {
+    local i
+    for i in $(seq 1 100); do
+        if in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "nothing listens on port $1 (see $WORK)"
+}
+
+tls_server() { # PORT LOGNAME OPENSSL-OPTIONS...
+    local port="$1" log="$2"
+    shift 2
+    start_peer "$log" openssl s_server -accept "$port" -cert "$WORK/cert.pem" \
+        -key "$WORK/key.pem" -quiet "$@"
+    wait_port "$port"
+}
+
+weak_device() { # PORT LOGNAME FIXTURE-OPTIONS...
+    local port="$1" log="$2"
+    shift 2
+    start_peer "$log" /usr/bin/python3 "$FIXTURE" --port "$port" --cert "$WORK/cert.pem" \
+        --key "$WORK/key.pem" "$@"
+    wait_port "$port"
+}
+
+# run_audit NAME EXPECTED-STATUS keel-audit-options...: runs keel audit inside the namespace
+# with its reports in $WORK/NAME, checks the exit status and the report's shape.
+run_audit() {
+    local name="$1" expected="$2" rc=0
+    shift 2
+    mkdir -p "$WORK/$name"
+    in_ns "$KEEL_BIN" audit --out "$WORK/$name" "$@" >"$WORK/$name/stdout" \
+        2>"$WORK/$name/stderr" || rc=$?
+    if [ "$rc" != "$expected" ]; then
+        cat "$WORK/$name/stdout" "$WORK/$name/stderr" >&2
+        fail "$name: keel audit exited $rc, expected $expected"
+    fi
+    check_report "$WORK/$name/report.json"
+    [ -s "$WORK/$name/report.html" ] || fail "$name: no report.html"
+    grep -q "report: $WORK/$name/report.json" "$WORK/$name/stdout" ||
+        fail "$name: the report path is not printed"
+    echo "ok: $name (exit $rc)"
+}
+
+# The exact shape of report.json (data/schemas/audit-report.schema.json), checked with jq,
+# and with the JSON Schema itself when python's jsonschema is available.
+check_report() {
+    local report="$1"
+    jq -e '
+      def counts: (keys == ["FAIL","INCONCLUSIVE","N/A","NOT TESTED","PASS","total"])
+        and ([.[]] | all(type == "number"))
+        and (.PASS + .FAIL + ."N/A" + .INCONCLUSIVE + ."NOT TESTED" == .total);
+      def verdict: IN("PASS","FAIL","N/A","INCONCLUSIVE","NOT TESTED");
+      (keys == ["generated","provisions","standard","summary","target","tool","version"])
+      and .standard == "ETSI EN 303 645"
+      and (.version | IN("3.1.3","2.1.1"))
+      and (.generated | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))
+      and (.tool | keys == ["name","version"])
+      and (.summary | keys == ["all","mandatory"])
+      and (.summary.all | counts) and (.summary.mandatory | counts)
+      and .summary.all.total == (.provisions | length)
+      and .summary.mandatory.total == ([.provisions[] | select(.mandatory)] | length)
+      and .summary.all.FAIL == ([.provisions[] | select(.verdict == "FAIL")] | length)
+      and (.provisions | all(
+            (keys == ["id","mandatory","requirement","section","status","tests","verdict"])
+            and (.mandatory | type == "boolean") and (.verdict | verdict)
+            and (.tests | all(
+                  (keys == ["evidence","id","kind","verdict"])
+                  and (.kind | IN("functional","conceptual")) and (.verdict | verdict)
+                  and (.evidence | all(type == "string"))))))
+    ' "$report" >/dev/null || fail "$report does not have the report shape"
+    # Debian's python3 with python3-jsonschema (scripts/bootstrap installs both).
+    if /usr/bin/python3 -c 'import jsonschema'; then
+        /usr/bin/python3 - "$SCHEMA" "$report" <<'PY' || fail "$report does not validate against the schema"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[2])))
+PY
+    else
+        fail "python3-jsonschema is missing: run scripts/bootstrap"
+    fi
+}
+
+# jq_expect NAME FILTER: the filter must hold on $WORK/NAME/report.json.
+jq_expect() {
+    jq -e "$2" "$WORK/$1/report.json" >/dev/null ||
+        fail "$1: expected $2 in $(jq -c '[.provisions[] | select(.tests != [])]' \
+            "$WORK/$1/report.json")"
+}
+
+# verdict NAME PROVISION -> its verdict in the report.
+provision() {
+    printf '.provisions[] | select(.id == "%s")' "$1"
+}

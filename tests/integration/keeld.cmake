@@ -1,0 +1,5 @@
+# keel provision (the factory) and keeld (the device) against real processes on loopback.
+keel_script_test(NAME cli_provision MODULE cli KIND integration TIMEOUT 120
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_provision.sh)
+keel_script_test(NAME keeld_https MODULE keeld KIND integration TIMEOUT 180
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_https.sh)
