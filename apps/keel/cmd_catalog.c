@@ -66,7 +66,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *opt, 
         return argv[*i] + n + 1;
     if (argv[*i][n] != '\0')
         return NULL;
-    if (*i + 1 >= argc) {
+    if (*i + 1 >= argc || argv[*i + 1] == NULL) {
         *missing = 1;
         return NULL;
     }

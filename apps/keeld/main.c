@@ -19,20 +19,26 @@ static void on_signal(int sig)
     keeld_wake();
 }
 
+/* --verbose exists only in development builds (5.6-4A: no verbose protocol logging in
+ * production). */
+#if KEEL_PRODUCTION
+static const char verbose_usage[] = "";
+static const char verbose_help[] = "";
+#else
+static const char verbose_usage[] = " [--verbose]";
+static const char verbose_help[] =
+    "  --verbose      libwebsockets debug logs (development builds only)\n";
+#endif
+
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: keeld --data DIR [--listen ADDR] [--port N]"
-#if !KEEL_PRODUCTION
-                " [--verbose]"
-#endif
-                "\n\n"
-                "  --data DIR     the device directory made by 'keel provision'\n"
-                "  --listen ADDR  IPv4 address to listen on (default 127.0.0.1)\n"
-                "  --port N       TCP port, 1-65535 (default 8443)\n"
-#if !KEEL_PRODUCTION
-                "  --verbose      libwebsockets debug logs (development builds only)\n"
-#endif
-    );
+    fprintf(to,
+            "usage: keeld --data DIR [--listen ADDR] [--port N]%s\n\n"
+            "  --data DIR     the device directory made by 'keel provision'\n"
+            "  --listen ADDR  IPv4 address to listen on (default 127.0.0.1)\n"
+            "  --port N       TCP port, 1-65535 (default 8443)\n"
+            "%s",
+            verbose_usage, verbose_help);
 }
 
 static int parse(int argc, char **argv, struct keeld_config *cfg)

@@ -19,7 +19,7 @@
 #define CONNECT_TIMEOUT_MS 3000L
 #define TOTAL_TIMEOUT_MS 5000L
 /* A login answer is small; a device that sends more is cut off (its status still counts). */
-#define BODY_MAX (64 * 1024)
+#define BODY_MAX ((size_t)64 * 1024)
 
 typedef struct tally {
     size_t accepted, refused, unexpected;

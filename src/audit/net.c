@@ -95,7 +95,7 @@ static int finish_connect(int fd, int timeout_ms)
 static int set_io_timeouts(int fd, int io_timeout_ms)
 {
     struct timeval tv = {.tv_sec = io_timeout_ms / 1000,
-                         .tv_usec = (io_timeout_ms % 1000) * 1000};
+                         .tv_usec = (suseconds_t)(io_timeout_ms % 1000) * 1000};
 
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)

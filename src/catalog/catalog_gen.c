@@ -16,7 +16,7 @@
 #include "catalog_data.h"
 #include "tsv.h"
 
-#define FILE_MAX (1024 * 1024)
+#define FILE_MAX ((size_t)1024 * 1024)
 #define ROWS_MAX 512
 #define SECTIONS_MAX 256
 

@@ -45,7 +45,7 @@ static shown show(keel_catalog_tsv_text t)
 
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)t.ptr[i];
-        out.s[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        out.s[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
     }
     if (t.len > SHOW_MAX) {
         memcpy(out.s + i, "...", 3);
@@ -386,7 +386,7 @@ static keel_err parse_provision(keel_catalog_tsv_text line, size_t lineno,
                                 keel_catalog_tsv_provision *row, id_key *key,
                                 keel_catalog_tsv_error *err)
 {
-    keel_catalog_tsv_text f[MAX_FIELDS];
+    keel_catalog_tsv_text f[MAX_FIELDS] = {{NULL, 0}};
     keel_err ret = split(line, f, 4, lineno, err);
     int gated = 0;
 
@@ -501,7 +501,7 @@ static int parse_version(keel_catalog_tsv_text t)
 static keel_err parse_section_row(keel_catalog_tsv_text line, size_t lineno,
                                   keel_catalog_tsv_section *row, keel_catalog_tsv_error *err)
 {
-    keel_catalog_tsv_text f[MAX_FIELDS];
+    keel_catalog_tsv_text f[MAX_FIELDS] = {{NULL, 0}};
     keel_err ret = split(line, f, 3, lineno, err);
 
     if (ret != KEEL_OK)
