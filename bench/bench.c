@@ -41,6 +41,6 @@ void bench_print_machine(const char *name)
     cpu_model(cpu, sizeof(cpu));
     if (uname(&u) != 0)
         memset(&u, 0, sizeof(u));
-    printf("%s on %s, %ld cores, %s %s %s\n", name, cpu, sysconf(_SC_NPROCESSORS_ONLN),
-           u.sysname, u.release, u.machine);
+    printf("%s on %s, %ld cores, %s %s %s\n", name, cpu, sysconf(_SC_NPROCESSORS_ONLN), u.sysname,
+           u.release, u.machine);
 }

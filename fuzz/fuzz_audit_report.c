@@ -51,8 +51,7 @@ static keel_audit_report *build(const uint8_t *data, size_t size, int harmless)
         abort();
     r->generated = 0;
     record(r, "5.1-1-2", pick(data[0]), data + 1, half, harmless);
-    record(r, "5.5-1-2", pick((uint8_t)(data[0] >> 2)), data + 1 + half, size - 1 - half,
-           harmless);
+    record(r, "5.5-1-2", pick((uint8_t)(data[0] >> 2)), data + 1 + half, size - 1 - half, harmless);
     return r;
 }
 
@@ -67,16 +66,19 @@ static void check_json(const keel_audit_report *r)
     root = cJSON_Parse(text);
     if (root == NULL)
         abort();
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(root, "provisions")) {
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(root, "provisions"))
+    {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "id");
         const keel_audit_entry *e = keel_audit_report_find(r, id->valuestring);
         const cJSON *t;
         size_t j = 0;
 
-        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(p, "tests")) {
+        cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(p, "tests"))
+        {
             const cJSON *line;
             size_t k = 0;
-            cJSON_ArrayForEach(line, cJSON_GetObjectItemCaseSensitive(t, "evidence")) {
+            cJSON_ArrayForEach(line, cJSON_GetObjectItemCaseSensitive(t, "evidence"))
+            {
                 if (!cJSON_IsString(line) ||
                     strcmp(line->valuestring, e->tests[j].evidence[k++]) != 0)
                     abort();

@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ret == KEEL_OK) {
         for (size_t i = 0; i < n; i++) {
             /* Spans stay inside the input. */
-            if (rows[i].id.ptr < buf || rows[i].requirement.ptr + rows[i].requirement.len >
-                                            buf + size)
+            if (rows[i].id.ptr < buf ||
+                rows[i].requirement.ptr + rows[i].requirement.len > buf + size)
                 __builtin_trap();
         }
         (void)keel_catalog_tsv_check_headings("3.1.3", rows, n, sections, ns, &err);

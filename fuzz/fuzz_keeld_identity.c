@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct keeld_identity id;
     char err[KEELD_ERROR_MAX];
-    keel_err ret = keeld_identity_parse((const char *)data, size, "identity.json", &id, err,
-                                        sizeof(err));
+    keel_err ret =
+        keeld_identity_parse((const char *)data, size, "identity.json", &id, err, sizeof(err));
 
     if (ret == KEEL_OK) {
         if (keel_tls_serial_check(id.serial) != KEEL_OK || id.model[0] == '\0' ||

@@ -9,6 +9,15 @@
 #define CLI_EXIT_USAGE 2  /* bad command line */
 #define CLI_EXIT_FAILED 3 /* the work was done and found a failure (audit: a mandatory FAIL) */
 
+/* Report a bad command line of `keel COMMAND` on stderr, with a pointer to its --help;
+ * returns CLI_EXIT_USAGE. Subcommands parse their options with getopt_long, with an
+ * optstring starting with ':' so that a missing value and an unknown option differ. */
+__attribute__((format(printf, 2, 3))) int cli_usage_error(const char *command, const char *fmt,
+                                                          ...);
+
+/* The error for what getopt_long returned as c (':' or '?'), naming the option. */
+int cli_option_error(const char *command, int c, char **argv);
+
 int cli_catalog(int argc, char **argv);
 int cli_provision(int argc, char **argv);
 int cli_audit(int argc, char **argv);

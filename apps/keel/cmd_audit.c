@@ -24,17 +24,16 @@ typedef struct options {
 
 static void usage(FILE *to)
 {
-    fprintf(to,
-            "usage: keel audit --target HOST:PORT [--version 3.1.3|2.1.1]\n"
-            "                  [--format json,html] [--out DIR] [--login-path PATH]\n\n"
-            "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
-            "test cases of ETSI TS 103 701 that keel implements:\n"
-            "  5.6-1-2  TCP scan of every port: only the declared one (PORT) may be open\n"
-            "  5.5-1-2  TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted\n"
-            "  5.1-1-2  no well-known default password accepted by the login API\n"
-            "and writes report.json and report.html into DIR (default: current directory;\n"
-            "made if missing).\n"
-            "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
+    fprintf(to, "usage: keel audit --target HOST:PORT [--version 3.1.3|2.1.1]\n"
+                "                  [--format json,html] [--out DIR] [--login-path PATH]\n\n"
+                "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
+                "test cases of ETSI TS 103 701 that keel implements:\n"
+                "  5.6-1-2  TCP scan of every port: only the declared one (PORT) may be open\n"
+                "  5.5-1-2  TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted\n"
+                "  5.1-1-2  no well-known default password accepted by the login API\n"
+                "and writes report.json and report.html into DIR (default: current directory;\n"
+                "made if missing).\n"
+                "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
 }
 
 /* "json", "html" or "json,html" in any order. */
@@ -65,39 +64,34 @@ static int parse_formats(const char *text, options *o)
 
 static int parse_options(int argc, char **argv, options *o)
 {
-    static const struct option longopts[] = {
-        {"target", required_argument, NULL, 't'}, {"version", required_argument, NULL, 'v'},
-        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
-        {"login-path", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"target", required_argument, NULL, 't'},
+                                             {"version", required_argument, NULL, 'v'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"out", required_argument, NULL, 'o'},
+                                             {"login-path", required_argument, NULL, 'l'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     int c;
 
     *o = (options){.version = "3.1.3", .out_dir = ".", .json = 1, .html = 1};
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
         case 't': o->target = optarg; break;
         case 'v': o->version = optarg; break;
         case 'o': o->out_dir = optarg; break;
         case 'l': o->login_path = optarg; break;
         case 'f':
-            if (parse_formats(optarg, o) != 0) {
-                fprintf(stderr, "keel audit: --format takes json, html or json,html\n");
-                return CLI_EXIT_USAGE;
-            }
+            if (parse_formats(optarg, o) != 0)
+                return cli_usage_error("audit", "--format takes json, html or json,html");
             break;
         case 'h': usage(stdout); return -1;
-        default:
-            fprintf(stderr, "keel audit: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
-            return CLI_EXIT_USAGE;
+        default: return cli_option_error("audit", c, argv);
         }
     }
-    if (optind != argc) {
-        fprintf(stderr, "keel audit: unexpected argument '%s'\n", argv[optind]);
-        return CLI_EXIT_USAGE;
-    }
+    if (optind != argc)
+        return cli_usage_error("audit", "unknown argument '%s'", argv[optind]);
     return CLI_EXIT_OK;
 }
 
@@ -119,29 +113,23 @@ static int check_inputs(const options *o, keel_audit_target *t, keel_catalog_ver
 {
     struct stat st;
 
-    if (o->target == NULL) {
-        fprintf(stderr, "keel audit: --target HOST:PORT is required\n");
-        return CLI_EXIT_USAGE;
-    }
-    if (keel_audit_target_parse(o->target, t) != KEEL_OK) {
-        fprintf(stderr, "keel audit: --target '%s' is not HOST:PORT with a port 1-65535 "
-                        "(IPv6 in brackets: [::1]:443)\n", o->target);
-        return CLI_EXIT_USAGE;
-    }
-    if (keel_catalog_version_parse(o->version, v) != KEEL_OK) {
-        fprintf(stderr, "keel audit: --version '%s' is not 3.1.3 or 2.1.1\n", o->version);
-        return CLI_EXIT_USAGE;
-    }
-    if (o->login_path != NULL && !valid_login_path(o->login_path)) {
-        fprintf(stderr, "keel audit: --login-path must be an absolute URL path of printable "
-                        "ASCII without spaces, shorter than %d bytes\n",
-                KEEL_AUDIT_LOGIN_PATH_MAX);
-        return CLI_EXIT_USAGE;
-    }
+    if (o->target == NULL)
+        return cli_usage_error("audit", "--target HOST:PORT is required");
+    if (keel_audit_target_parse(o->target, t) != KEEL_OK)
+        return cli_usage_error("audit",
+                               "--target '%s' is not HOST:PORT with a port 1-65535 "
+                               "(IPv6 in brackets: [::1]:443)",
+                               o->target);
+    if (keel_catalog_version_parse(o->version, v) != KEEL_OK)
+        return cli_usage_error("audit", "--version '%s' is not 3.1.3 or 2.1.1", o->version);
+    if (o->login_path != NULL && !valid_login_path(o->login_path))
+        return cli_usage_error("audit",
+                               "--login-path must be an absolute URL path of printable "
+                               "ASCII without spaces, shorter than %d bytes",
+                               KEEL_AUDIT_LOGIN_PATH_MAX);
     /* The report directory is made if it is missing (its parent must exist). */
     if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "keel audit: cannot make --out '%s': %s\n", o->out_dir,
-                strerror(errno));
+        fprintf(stderr, "keel audit: cannot make --out '%s': %s\n", o->out_dir, strerror(errno));
         return CLI_EXIT_ERROR;
     }
     if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -151,8 +139,7 @@ static int check_inputs(const options *o, keel_audit_target *t, keel_catalog_ver
     return CLI_EXIT_OK;
 }
 
-static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t,
-                           const options *o)
+static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, const options *o)
 {
     keel_err ret;
 

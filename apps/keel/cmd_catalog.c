@@ -2,7 +2,7 @@
  * keel catalog: list the provisions of EN 303 645 (V3.1.3 by default, or V2.1.1), all or
  * only the mandatory or recommended ones, as a table grouped by clause or as JSON for tools.
  */
-#include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,105 +28,67 @@ typedef struct options {
 
 static void usage(FILE *to)
 {
-    fprintf(to,
-            "usage: keel catalog [--version 2.1.1|3.1.3] [--mandatory | --recommended]\n"
-            "                    [--format text|json]\n\n"
-            "List the provisions of ETSI EN 303 645 with their status (M mandatory, R\n"
-            "recommended; C (n) conditional, F (x) feature-dependent), the condition or\n"
-            "feature they depend on, and what each one asks for.\n\n"
-            "  --version V     2.1.1 or 3.1.3 (default 3.1.3)\n"
-            "  --mandatory     only the mandatory provisions\n"
-            "  --recommended   only the recommended provisions\n"
-            "  --format F      text (default) or json\n"
-            "  --help          this text\n");
-}
-
-KEEL_PRINTF(1, 2)
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "keel catalog: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see 'keel catalog --help')\n");
-    return CLI_EXIT_USAGE;
-}
-
-/* The value of an option given as "--opt value" or "--opt=value"; NULL when it is not opt. */
-static const char *option_value(int argc, char **argv, int *i, const char *opt, int *missing)
-{
-    size_t n = strlen(opt);
-
-    *missing = 0;
-    if (strncmp(argv[*i], opt, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc || argv[*i + 1] == NULL) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
+    fprintf(to, "usage: keel catalog [--version 2.1.1|3.1.3] [--mandatory | --recommended]\n"
+                "                    [--format text|json]\n\n"
+                "List the provisions of ETSI EN 303 645 with their status (M mandatory, R\n"
+                "recommended; C (n) conditional, F (x) feature-dependent), the condition or\n"
+                "feature they depend on, and what each one asks for.\n\n"
+                "  --version V     2.1.1 or 3.1.3 (default 3.1.3)\n"
+                "  --mandatory     only the mandatory provisions\n"
+                "  --recommended   only the recommended provisions\n"
+                "  --format F      text (default) or json\n"
+                "  --help          this text\n");
 }
 
 static int set_filter(options *o, filter f, const char *arg)
 {
     if (o->which != FILTER_ALL && o->which != f)
-        return usage_error("%s: --mandatory and --recommended exclude each other", arg);
+        return cli_usage_error("catalog", "%s and %s exclude each other",
+                               o->which == FILTER_MANDATORY ? "--mandatory" : "--recommended", arg);
     o->which = f;
     return CLI_EXIT_OK;
 }
 
-static int parse_one(options *o, int argc, char **argv, int *i)
+static int set_format(options *o, const char *v)
 {
-    int missing = 0;
-    const char *v;
-
-    if (strcmp(argv[*i], "--help") == 0 || strcmp(argv[*i], "-h") == 0) {
-        o->help = 1;
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(argv[*i], "--mandatory") == 0)
-        return set_filter(o, FILTER_MANDATORY, argv[*i]);
-    if (strcmp(argv[*i], "--recommended") == 0)
-        return set_filter(o, FILTER_RECOMMENDED, argv[*i]);
-    if ((v = option_value(argc, argv, i, "--version", &missing)) != NULL) {
-        if (keel_catalog_version_parse(v, &o->version) != KEEL_OK)
-            return usage_error("unknown version '%s' (choose 2.1.1 or 3.1.3)", v);
-        return CLI_EXIT_OK;
-    }
-    if (missing)
-        return usage_error("%s needs a value", argv[*i]);
-    if ((v = option_value(argc, argv, i, "--format", &missing)) != NULL) {
-        if (strcmp(v, "text") == 0)
-            o->fmt = FORMAT_TEXT;
-        else if (strcmp(v, "json") == 0)
-            o->fmt = FORMAT_JSON;
-        else
-            return usage_error("unknown format '%s' (choose text or json)", v);
-        return CLI_EXIT_OK;
-    }
-    if (missing)
-        return usage_error("%s needs a value", argv[*i]);
-    return usage_error("unknown argument '%s'", argv[*i]);
+    if (strcmp(v, "text") == 0)
+        o->fmt = FORMAT_TEXT;
+    else if (strcmp(v, "json") == 0)
+        o->fmt = FORMAT_JSON;
+    else
+        return cli_usage_error("catalog", "unknown format '%s' (choose text or json)", v);
+    return CLI_EXIT_OK;
 }
 
 static int parse_options(options *o, int argc, char **argv)
 {
-    o->version = KEEL_CATALOG_DEFAULT;
-    o->which = FILTER_ALL;
-    o->fmt = FORMAT_TEXT;
-    o->help = 0;
-    for (int i = 1; i < argc; i++) {
-        int rc = parse_one(o, argc, argv, &i);
-        if (rc != CLI_EXIT_OK)
-            return rc;
+    static const struct option longopts[] = {
+        {"version", required_argument, NULL, 'v'}, {"format", required_argument, NULL, 'f'},
+        {"mandatory", no_argument, NULL, 'm'},     {"recommended", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    int c;
+    int rc = CLI_EXIT_OK;
+
+    *o = (options){.version = KEEL_CATALOG_DEFAULT, .which = FILTER_ALL, .fmt = FORMAT_TEXT};
+    optind = 1;
+    opterr = 0;
+    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'v':
+            if (keel_catalog_version_parse(optarg, &o->version) != KEEL_OK)
+                rc = cli_usage_error("catalog", "unknown version '%s' (choose 2.1.1 or 3.1.3)",
+                                     optarg);
+            break;
+        case 'f': rc = set_format(o, optarg); break;
+        case 'm': rc = set_filter(o, FILTER_MANDATORY, "--mandatory"); break;
+        case 'r': rc = set_filter(o, FILTER_RECOMMENDED, "--recommended"); break;
+        case 'h': o->help = 1; break;
+        default: rc = cli_option_error("catalog", c, argv);
+        }
     }
-    return CLI_EXIT_OK;
+    if (rc == CLI_EXIT_OK && optind < argc)
+        rc = cli_usage_error("catalog", "unknown argument '%s'", argv[optind]);
+    return rc;
 }
 
 static int listed(const options *o, const keel_provision *p)

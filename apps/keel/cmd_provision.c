@@ -5,7 +5,7 @@
  * P-256 key with a self-signed certificate for local HTTPS, the serial and the model, all
  * in a new private directory; the label goes to stdout or to a 0600 file for the printer.
  */
-#include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -45,74 +45,50 @@ static void usage(FILE *to)
             "  --help           this text\n");
 }
 
-KEEL_PRINTF(1, 2)
-static int fail_usage(const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "keel provision: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see 'keel provision --help')\n");
-    return CLI_EXIT_USAGE;
-}
-
 static int fail(const char *what, keel_err err)
 {
     fprintf(stderr, "keel provision: %s: %s\n", what, keel_strerror(err));
     return CLI_EXIT_ERROR;
 }
 
-/* Accept "--opt value" and "--opt=value". */
-static int take(int argc, char **argv, int *i, const char *opt, const char **dst)
-{
-    size_t n = strlen(opt);
-
-    if (strncmp(argv[*i], opt, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *dst = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    *dst = *i + 1 < argc ? argv[++*i] : NULL;
-    return *dst != NULL ? 1 : -1;
-}
-
 static int parse(int argc, char **argv, struct options *o)
 {
-    static const char *names[] = {"--out", "--model", "--serial", "--label"};
-    const char **dsts[] = {&o->out, &o->model, &o->serial, &o->label};
+    static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'},    {"model", required_argument, NULL, 'm'},
+        {"serial", required_argument, NULL, 's'}, {"label", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    int c;
 
-    for (int i = 1; i < argc; i++) {
-        int matched = 0;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            o->help = 1;
-            continue;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case 'm': o->model = optarg; break;
+        case 's': o->serial = optarg; break;
+        case 'l': o->label = optarg; break;
+        case 'h': o->help = 1; break;
+        default: return cli_option_error("provision", c, argv);
         }
-        for (size_t k = 0; k < 4 && !matched; k++) {
-            int r = take(argc, argv, &i, names[k], dsts[k]);
-            if (r < 0)
-                return fail_usage("%s needs a value", names[k]);
-            matched = r;
-        }
-        if (!matched)
-            return fail_usage("unknown argument '%s'", argv[i]);
     }
+    if (optind < argc)
+        return cli_usage_error("provision", "unknown argument '%s'", argv[optind]);
     if (o->help)
         return CLI_EXIT_OK;
     if (o->out == NULL || *o->out == '\0')
-        return fail_usage("--out DIR is required");
+        return cli_usage_error("provision", "--out DIR is required");
     if (provision_model_check(o->model) != KEEL_OK)
-        return fail_usage("--model '%s': use 1-32 of A-Z a-z 0-9 . _ - , starting with a "
-                          "letter or digit", o->model);
+        return cli_usage_error("provision",
+                               "--model '%s': use 1-32 of A-Z a-z 0-9 . _ - , starting with a "
+                               "letter or digit",
+                               o->model);
     if (o->serial != NULL && keel_tls_serial_check(o->serial) != KEEL_OK)
-        return fail_usage("--serial '%s': use 4-32 of A-Z 0-9 -, not starting or ending "
-                          "with -", o->serial);
+        return cli_usage_error("provision",
+                               "--serial '%s': use 4-32 of A-Z 0-9 -, not starting or ending "
+                               "with -",
+                               o->serial);
     if (o->label != NULL && *o->label == '\0')
-        return fail_usage("--label needs a file name");
+        return cli_usage_error("provision", "--label needs a file name");
     return CLI_EXIT_OK;
 }
 
@@ -124,8 +100,8 @@ static keel_err random_serial(char *out, size_t outsz)
 
     if (ret != KEEL_OK)
         return ret;
-    return keel_str_format(out, outsz, "KL%02X%02X%02X%02X%02X%02X", raw[0], raw[1], raw[2],
-                           raw[3], raw[4], raw[5]);
+    return keel_str_format(out, outsz, "KL%02X%02X%02X%02X%02X%02X", raw[0], raw[1], raw[2], raw[3],
+                           raw[4], raw[5]);
 }
 
 static keel_err fill_device(struct provision_device *dev, const struct options *o)
@@ -199,8 +175,8 @@ static int provision(const struct options *o)
     }
     ret = provision_dir_prepare(o->out);
     if (ret != KEEL_OK) {
-        rc = fail(ret == KEEL_ERR_EXISTS ? "refusing to overwrite the identity in --out"
-                                         : o->out, ret);
+        rc = fail(ret == KEEL_ERR_EXISTS ? "refusing to overwrite the identity in --out" : o->out,
+                  ret);
         goto out;
     }
     ret = keel_auth_label_password(&password);

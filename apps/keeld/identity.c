@@ -99,8 +99,10 @@ static keel_err take_field(const struct field *f, const cJSON *item, const char 
         return fail(err, errsz, "%s: field '%s' must be a string", file, f->name);
     n = strlen(item->valuestring);
     if (n < f->min || n > f->max || !f->valid(item->valuestring))
-        return fail(err, errsz, "%s: field '%s' is malformed (%zu to %zu characters of the "
-                    "documented form)", file, f->name, f->min, f->max);
+        return fail(err, errsz,
+                    "%s: field '%s' is malformed (%zu to %zu characters of the "
+                    "documented form)",
+                    file, f->name, f->min, f->max);
     memcpy((char *)out + f->offset, item->valuestring, n + 1);
     return KEEL_OK;
 }

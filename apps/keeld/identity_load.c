@@ -25,14 +25,14 @@ static keel_err key_file_check(const char *path, char *err, size_t errsz)
     if ((st.st_mode & 077) != 0 || st.st_uid != geteuid()) {
         keel_str_format(err, errsz,
                         "%s: mode %03o: the key must be owned by this user and readable by it "
-                        "only (chmod 600)", path, (unsigned)(st.st_mode & 0777));
+                        "only (chmod 600)",
+                        path, (unsigned)(st.st_mode & 0777));
         return KEEL_ERR_PERM;
     }
     return KEEL_OK;
 }
 
-static keel_err read_identity(const char *path, struct keeld_identity *out, char *err,
-                              size_t errsz)
+static keel_err read_identity(const char *path, struct keeld_identity *out, char *err, size_t errsz)
 {
     char *text = NULL;
     size_t len = 0;
@@ -62,8 +62,7 @@ static keel_err hash_check(const char *path, const struct keeld_identity *id, ch
     return ret;
 }
 
-keel_err keeld_identity_load(const char *dir, struct keeld_identity *out, char *err,
-                             size_t errsz)
+keel_err keeld_identity_load(const char *dir, struct keeld_identity *out, char *err, size_t errsz)
 {
     char path[PATH_MAX_LEN];
     struct stat st;

@@ -41,8 +41,7 @@ keel_err keeld_identity_parse(const char *text, size_t len, const char *file,
 /* Read and parse dir/identity.json, check that its password hash is one keel can verify,
  * and check that dir/device-key.pem is a regular file readable by its owner only
  * (KEEL_ERR_PERM otherwise) and that dir/device-cert.pem exists. err as above. */
-keel_err keeld_identity_load(const char *dir, struct keeld_identity *out, char *err,
-                             size_t errsz);
+keel_err keeld_identity_load(const char *dir, struct keeld_identity *out, char *err, size_t errsz);
 
 /* ---- POST /api/v1/login body ---- */
 
@@ -115,8 +114,7 @@ struct keeld_config {
 
 /* Serve HTTPS until *stop becomes non-zero (set from a signal handler), then shut down.
  * Returns 0 after a clean shutdown, 1 when the server could not start. */
-int keeld_serve(const struct keeld_config *cfg, struct keeld_state *st,
-                volatile int *stop);
+int keeld_serve(const struct keeld_config *cfg, struct keeld_state *st, volatile int *stop);
 /* Wake the server loop from a signal handler so it sees *stop. */
 void keeld_wake(void);
 

@@ -78,8 +78,8 @@ static int session_valid(struct keeld_state *st, const struct keeld_request *rq)
 
     if (token == NULL)
         return 0;
-    return keel_auth_session_validate(&st->sessions, keel_auth_now_ms(), token,
-                                      strlen(token)) == KEEL_OK;
+    return keel_auth_session_validate(&st->sessions, keel_auth_now_ms(), token, strlen(token)) ==
+           KEEL_OK;
 }
 
 void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
@@ -124,8 +124,8 @@ static void handle_login(struct keeld_state *st, const struct keeld_request *rq,
         keeld_response_error(rs, ret == KEEL_ERR_AUTH_FULL ? 503 : 500);
         goto out;
     }
-    if (keel_str_format(rs->body, sizeof(rs->body), "{\"token\":\"%s\",\"expires_in\":%u}",
-                        token, KEELD_SESSION_TTL_S) != KEEL_OK) {
+    if (keel_str_format(rs->body, sizeof(rs->body), "{\"token\":\"%s\",\"expires_in\":%u}", token,
+                        KEELD_SESSION_TTL_S) != KEEL_OK) {
         keeld_response_error(rs, 500);
         goto out;
     }
@@ -161,8 +161,7 @@ static void handle_logout(struct keeld_state *st, const struct keeld_request *rq
 {
     const char *token = bearer_token(rq->authorization);
 
-    if (token == NULL ||
-        keel_auth_session_end(&st->sessions, token, strlen(token)) != KEEL_OK) {
+    if (token == NULL || keel_auth_session_end(&st->sessions, token, strlen(token)) != KEEL_OK) {
         keeld_response_error(rs, 401);
         return;
     }

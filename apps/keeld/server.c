@@ -65,13 +65,12 @@ static int send_headers(struct lws *wsi, const struct keeld_response *rs)
     unsigned code = (unsigned)rs->status | LWSAHH_FLAG_NO_SERVER_NAME;
 
     if (lws_add_http_common_headers(wsi, code, "application/json", rs->body_len, &p, end) ||
-        lws_add_http_header_by_name(wsi, (const uint8_t *)"cache-control:",
-                                    (const uint8_t *)"no-store", 8, &p, end))
+        lws_add_http_header_by_name(
+            wsi, (const uint8_t *)"cache-control:", (const uint8_t *)"no-store", 8, &p, end))
         return -1;
     if (rs->allow != NULL &&
-        lws_add_http_header_by_name(wsi, (const uint8_t *)"allow:",
-                                    (const uint8_t *)rs->allow, (int)strlen(rs->allow), &p,
-                                    end))
+        lws_add_http_header_by_name(wsi, (const uint8_t *)"allow:", (const uint8_t *)rs->allow,
+                                    (int)strlen(rs->allow), &p, end))
         return -1;
     return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
@@ -138,8 +137,7 @@ static int begin(struct lws *wsi, struct server *srv, struct conn *c, const char
     keel_wipe(c, sizeof(*c));
     c->method = method_of(wsi);
     c->path_too_long = keel_str_copy(c->path, sizeof(c->path), uri ? uri : "") != KEEL_OK;
-    c->has_auth = lws_hdr_copy(wsi, c->auth, sizeof(c->auth),
-                               WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
+    c->has_auth = lws_hdr_copy(wsi, c->auth, sizeof(c->auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
     r = c->path_too_long ? NULL : keeld_route_find(c->path);
     c->body_cap = r != NULL && r->max_body < sizeof(c->body) ? r->max_body : sizeof(c->body);
     clen = content_length(wsi);
@@ -181,21 +179,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             return 1;
         srv->policy_applied = 1;
         return 0;
-    case LWS_CALLBACK_HTTP:
-        return begin(wsi, srv, c, in);
-    case LWS_CALLBACK_HTTP_BODY:
-        return take_body(c, in, len);
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return respond(wsi, srv, c);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return write_body(wsi, c);
+    case LWS_CALLBACK_HTTP: return begin(wsi, srv, c, in);
+    case LWS_CALLBACK_HTTP_BODY: return take_body(c, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION: return respond(wsi, srv, c);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return write_body(wsi, c);
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (c != NULL)
             keel_wipe(c, sizeof(*c));
         return 0;
-    default:
-        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    default: return lws_callback_http_dummy(wsi, reason, user, in, len);
     }
 }
 
@@ -210,8 +203,8 @@ static void quiet_log(int level, const char *line)
     keel_log(KEEL_LOG_WARN, "lws: %s", line);
 }
 
-static struct lws_context *create(const struct keeld_config *cfg, struct server *srv,
-                                  char *cert, char *key, size_t pathsz)
+static struct lws_context *create(const struct keeld_config *cfg, struct server *srv, char *cert,
+                                  char *key, size_t pathsz)
 {
     struct lws_context_creation_info info;
 
@@ -249,8 +242,10 @@ int keeld_serve(const struct keeld_config *cfg, struct keeld_state *st, volatile
         lws_set_log_level(LLL_ERR, quiet_log);
     ctx = create(cfg, &srv, cert, key, sizeof(cert));
     if (ctx == NULL) {
-        fprintf(stderr, "keeld: cannot serve HTTPS on %s:%u (address in use, or bad key or "
-                "certificate in %s)\n", cfg->listen, cfg->port, cfg->data_dir);
+        fprintf(stderr,
+                "keeld: cannot serve HTTPS on %s:%u (address in use, or bad key or "
+                "certificate in %s)\n",
+                cfg->listen, cfg->port, cfg->data_dir);
         return 1;
     }
     if (!srv.policy_applied) {

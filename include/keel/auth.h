@@ -70,7 +70,7 @@ KEEL_MUST_CHECK keel_err keel_auth_label_password(keel_secret *out);
 
 /* ---- Sessions (5.5-4: session tokens are unguessable and stored only as hashes) ---- */
 
-#define KEEL_AUTH_TOKEN_BYTES 32u /* 256 random bits */
+#define KEEL_AUTH_TOKEN_BYTES 32u    /* 256 random bits */
 #define KEEL_AUTH_TOKEN_TEXT_LEN 64u /* lower-case hex */
 #define KEEL_AUTH_TOKEN_SIZE (KEEL_AUTH_TOKEN_TEXT_LEN + 1u)
 
@@ -94,8 +94,8 @@ uint64_t keel_auth_now_ms(void);
 
 /* Set up table over slots[0..nslots) (all emptied) with sessions lasting ttl_s seconds.
  * Errors: KEEL_ERR_ARG (NULL, nslots 0, ttl_s 0). */
-keel_err keel_auth_sessions_init(keel_auth_sessions *table, keel_auth_session *slots,
-                                 size_t nslots, uint32_t ttl_s);
+keel_err keel_auth_sessions_init(keel_auth_sessions *table, keel_auth_session *slots, size_t nslots,
+                                 uint32_t ttl_s);
 
 /* Start a session at now_ms: write a new 64-character hex token and its NUL into token
  * (KEEL_AUTH_TOKEN_SIZE bytes); the table keeps only the token's SHA-256. Expired and

@@ -30,17 +30,17 @@ extern "C" {
  * tls -500..-599. New modules take the next free hundred. */
 typedef enum keel_err {
     KEEL_OK = 0,
-    KEEL_ERR_ARG = -1,          /* a bad argument: NULL, zero size, out of range */
-    KEEL_ERR_NOMEM = -2,        /* an allocation failed */
-    KEEL_ERR_IO = -3,           /* a file or socket operation failed (errno says which) */
-    KEEL_ERR_RANDOM = -4,       /* the system CSPRNG failed; nothing random was produced */
-    KEEL_ERR_RANGE = -5,        /* the result does not fit the caller's buffer */
-    KEEL_ERR_PARSE = -6,        /* input is malformed */
-    KEEL_ERR_NOT_FOUND = -7,    /* no such file, entry or provision */
-    KEEL_ERR_TOO_LARGE = -8,    /* input exceeds its declared maximum size */
-    KEEL_ERR_CRYPTO = -9,       /* a cryptographic library call failed */
-    KEEL_ERR_PERM = -10,        /* a file has unsafe permissions or access was refused */
-    KEEL_ERR_EXISTS = -11,      /* refusing to overwrite something that exists */
+    KEEL_ERR_ARG = -1,               /* a bad argument: NULL, zero size, out of range */
+    KEEL_ERR_NOMEM = -2,             /* an allocation failed */
+    KEEL_ERR_IO = -3,                /* a file or socket operation failed (errno says which) */
+    KEEL_ERR_RANDOM = -4,            /* the system CSPRNG failed; nothing random was produced */
+    KEEL_ERR_RANGE = -5,             /* the result does not fit the caller's buffer */
+    KEEL_ERR_PARSE = -6,             /* input is malformed */
+    KEEL_ERR_NOT_FOUND = -7,         /* no such file, entry or provision */
+    KEEL_ERR_TOO_LARGE = -8,         /* input exceeds its declared maximum size */
+    KEEL_ERR_CRYPTO = -9,            /* a cryptographic library call failed */
+    KEEL_ERR_PERM = -10,             /* a file has unsafe permissions or access was refused */
+    KEEL_ERR_EXISTS = -11,           /* refusing to overwrite something that exists */
     KEEL_ERR_CATALOG_VERSION = -100, /* unknown EN 303 645 version */
     KEEL_ERR_AUTH_DENIED = -400,     /* wrong credentials */
     KEEL_ERR_AUTH_EXPIRED = -401,    /* the session has expired or was ended */
@@ -69,14 +69,13 @@ KEEL_MUST_CHECK keel_err keel_random_uniform(uint32_t bound, uint32_t *out);
 /* Replace path with len bytes of data, atomically: write a temporary file in the same
  * directory with the given mode, fsync it, rename it over path, fsync the directory.
  * On any failure path keeps its old content (or stays absent) and the temporary is removed. */
-KEEL_MUST_CHECK keel_err keel_file_write_atomic(const char *path, const void *data,
-                                                size_t len, mode_t mode);
+KEEL_MUST_CHECK keel_err keel_file_write_atomic(const char *path, const void *data, size_t len,
+                                                mode_t mode);
 
 /* Read all of path into a newly allocated, NUL-terminated buffer (*out, *out_len without
  * the NUL). A file larger than max bytes is refused with KEEL_ERR_TOO_LARGE. The caller
  * frees *out with keel_file_free, which wipes it. */
-KEEL_MUST_CHECK keel_err keel_file_read(const char *path, size_t max, char **out,
-                                        size_t *out_len);
+KEEL_MUST_CHECK keel_err keel_file_read(const char *path, size_t max, char **out, size_t *out_len);
 void keel_file_free(char *data, size_t len);
 
 /* A bounded byte buffer over caller-owned memory. Appends never write past cap: one that
@@ -101,8 +100,7 @@ keel_err keel_str_copy(char *dst, size_t dstsz, const char *src);
 KEEL_PRINTF(3, 4) keel_err keel_str_format(char *dst, size_t dstsz, const char *fmt, ...);
 
 /* Parse a decimal unsigned integer in [min, max], the whole string, no sign or spaces. */
-KEEL_MUST_CHECK keel_err keel_str_to_u64(const char *s, uint64_t min, uint64_t max,
-                                         uint64_t *out);
+KEEL_MUST_CHECK keel_err keel_str_to_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Lower-case hex of len bytes into out (size at least 2 * len + 1). */
 keel_err keel_hex_encode(const void *in, size_t len, char *out, size_t outsz);

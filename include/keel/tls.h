@@ -28,13 +28,13 @@ extern "C" {
  * would outlive every session and break forward secrecy), the server's suite order.
  */
 typedef struct keel_tls_policy {
-    int min_version;               /* TLS1_2_VERSION */
-    int max_version;               /* 0: the highest the library has (TLS 1.3) */
-    const char *groups;            /* "X25519:P-256:P-384" */
-    const char *tls12_ciphers;     /* OpenSSL cipher list, ECDHE + AEAD only */
+    int min_version;                /* TLS1_2_VERSION */
+    int max_version;                /* 0: the highest the library has (TLS 1.3) */
+    const char *groups;             /* "X25519:P-256:P-384" */
+    const char *tls12_ciphers;      /* OpenSSL cipher list, ECDHE + AEAD only */
     const char *tls13_ciphersuites; /* TLS 1.3 suites, strongest first */
-    uint64_t server_options;       /* SSL_OP_* set on every server context */
-    int security_level;            /* OpenSSL security level: 2 = 112-bit minimum */
+    uint64_t server_options;        /* SSL_OP_* set on every server context */
+    int security_level;             /* OpenSSL security level: 2 = 112-bit minimum */
 } keel_tls_policy;
 
 /* The one policy; never NULL, static storage. */
@@ -74,8 +74,8 @@ KEEL_MUST_CHECK keel_err keel_tls_identity_generate(const char *serial, EVP_PKEY
 /* Write key as unencrypted PKCS#8 PEM to key_path (mode 0600) and cert as PEM to
  * cert_path (mode 0644), each with keel_file_write_atomic. The PEM copy of the key in
  * memory is wiped. Errors: KEEL_ERR_IO, KEEL_ERR_CRYPTO, KEEL_ERR_NOMEM. */
-KEEL_MUST_CHECK keel_err keel_tls_identity_write(EVP_PKEY *key, X509 *cert,
-                                                 const char *key_path, const char *cert_path);
+KEEL_MUST_CHECK keel_err keel_tls_identity_write(EVP_PKEY *key, X509 *cert, const char *key_path,
+                                                 const char *cert_path);
 
 /* "AB:CD:...": 32 upper-case hex pairs separated by colons, NUL included. */
 #define KEEL_TLS_FINGERPRINT_SIZE 96u
@@ -83,8 +83,7 @@ KEEL_MUST_CHECK keel_err keel_tls_identity_write(EVP_PKEY *key, X509 *cert,
 /* The SHA-256 fingerprint of cert's DER encoding, the form browsers and
  * `openssl x509 -fingerprint -sha256` show, into out (KEEL_TLS_FINGERPRINT_SIZE bytes).
  * Errors: KEEL_ERR_CRYPTO. */
-KEEL_MUST_CHECK keel_err keel_tls_cert_fingerprint(X509 *cert,
-                                                   char out[KEEL_TLS_FINGERPRINT_SIZE]);
+KEEL_MUST_CHECK keel_err keel_tls_cert_fingerprint(X509 *cert, char out[KEEL_TLS_FINGERPRINT_SIZE]);
 
 #ifdef __cplusplus
 }

@@ -77,8 +77,7 @@ void keel_audit_evidence_init(keel_audit_evidence *ev);
 keel_err keel_audit_evidence_add(keel_audit_evidence *ev, const void *bytes, size_t len);
 
 /* keel_audit_evidence_add of a formatted line; KEEL_ERR_RANGE for a format error. */
-KEEL_PRINTF(2, 3) keel_err keel_audit_evidence_addf(keel_audit_evidence *ev,
-                                                     const char *fmt, ...);
+KEEL_PRINTF(2, 3) keel_err keel_audit_evidence_addf(keel_audit_evidence *ev, const char *fmt, ...);
 
 /* Free every line and leave ev empty. NULL is a no-op. */
 void keel_audit_evidence_free(keel_audit_evidence *ev);
@@ -110,7 +109,7 @@ typedef struct keel_audit_entry {
 typedef struct keel_audit_report {
     keel_catalog_version version;
     char target[KEEL_AUDIT_TARGET_MAX];
-    time_t generated; /* when the report was made; writers print it as RFC 3339 UTC */
+    time_t generated;          /* when the report was made; writers print it as RFC 3339 UTC */
     keel_audit_entry *entries; /* one per provision of version, in catalog order */
     size_t count;
 } keel_audit_report;
@@ -119,8 +118,7 @@ typedef struct keel_audit_report {
  * "HOST:PORT" text, copied; KEEL_ERR_RANGE when longer than KEEL_AUDIT_TARGET_MAX - 1).
  * KEEL_ERR_CATALOG_VERSION for an unknown version, KEEL_ERR_NOMEM. The caller frees *out
  * with keel_audit_report_free. */
-keel_err keel_audit_report_new(keel_catalog_version v, const char *target,
-                               keel_audit_report **out);
+keel_err keel_audit_report_new(keel_catalog_version v, const char *target, keel_audit_report **out);
 
 /* Free the report and all its evidence. NULL is a no-op. */
 void keel_audit_report_free(keel_audit_report *r);
@@ -227,8 +225,8 @@ extern const size_t keel_audit_default_password_count;
  * did not answer, or answered something else), with the reason. login_path must start
  * with '/' and hold only printable ASCII without spaces (else KEEL_ERR_ARG). */
 keel_err keel_audit_check_credentials(keel_audit_report *r, const keel_audit_target *t,
-                                      const char *login_path,
-                                      const char *const *candidates, size_t n);
+                                      const char *login_path, const char *const *candidates,
+                                      size_t n);
 
 #define KEEL_AUDIT_LOGIN_PATH_DEFAULT "/api/v1/login"
 #define KEEL_AUDIT_LOGIN_PATH_MAX 256

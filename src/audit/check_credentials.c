@@ -54,13 +54,11 @@ static int valid_login_path(const char *path)
 static keel_err login_url(const keel_audit_target *t, const char *path, char *out, size_t outsz)
 {
     if (t->ipv6_literal)
-        return keel_str_format(out, outsz, "https://[%s]:%u%s", t->host, (unsigned)t->port,
-                               path);
+        return keel_str_format(out, outsz, "https://[%s]:%u%s", t->host, (unsigned)t->port, path);
     return keel_str_format(out, outsz, "https://%s:%u%s", t->host, (unsigned)t->port, path);
 }
 
-static keel_err setup_handle(CURL *curl, const char *url, struct curl_slist *headers,
-                             size_t *seen)
+static keel_err setup_handle(CURL *curl, const char *url, struct curl_slist *headers, size_t *seen)
 {
     int failed = 0;
 
@@ -127,8 +125,9 @@ static void try_candidate(CURL *curl, const char *candidate, size_t *seen, tally
 
 static keel_audit_verdict judge(const tally *k, size_t n, keel_audit_evidence *ev)
 {
-    (void)keel_audit_evidence_addf(ev, "%zu refused with HTTP 401/403, %zu accepted, "
-                                       "%zu unexpected answers",
+    (void)keel_audit_evidence_addf(ev,
+                                   "%zu refused with HTTP 401/403, %zu accepted, "
+                                   "%zu unexpected answers",
                                    k->refused, k->accepted, k->unexpected);
     if (k->accepted > 0)
         return KEEL_AUDIT_FAIL;
@@ -142,9 +141,8 @@ static keel_audit_verdict judge(const tally *k, size_t n, keel_audit_evidence *e
     return KEEL_AUDIT_PASS;
 }
 
-static keel_audit_verdict probe_all(CURL *curl, const char *url,
-                                    const char *const *candidates, size_t n,
-                                    keel_audit_evidence *ev)
+static keel_audit_verdict probe_all(CURL *curl, const char *url, const char *const *candidates,
+                                    size_t n, keel_audit_evidence *ev)
 {
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
     size_t seen = 0;
@@ -155,8 +153,10 @@ static keel_audit_verdict probe_all(CURL *curl, const char *url,
         curl_slist_free_all(headers);
         return KEEL_AUDIT_INCONCLUSIVE;
     }
-    (void)keel_audit_evidence_addf(ev, "POST %s with {\"password\": candidate} for %zu "
-                                       "well-known default passwords", url, n);
+    (void)keel_audit_evidence_addf(ev,
+                                   "POST %s with {\"password\": candidate} for %zu "
+                                   "well-known default passwords",
+                                   url, n);
     /* After a timeout or a dropped connection, further tries would only wait as long. */
     for (size_t i = 0; i < n && !k.transport_error; i++) {
         if (candidates[i] != NULL)
@@ -168,8 +168,8 @@ static keel_audit_verdict probe_all(CURL *curl, const char *url,
 }
 
 keel_err keel_audit_check_credentials(keel_audit_report *r, const keel_audit_target *t,
-                                      const char *login_path,
-                                      const char *const *candidates, size_t n)
+                                      const char *login_path, const char *const *candidates,
+                                      size_t n)
 {
     char url[KEEL_AUDIT_HOST_MAX + KEEL_AUDIT_LOGIN_PATH_MAX + 32];
     keel_audit_evidence ev;

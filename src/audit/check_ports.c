@@ -137,8 +137,7 @@ static void run_scan(scan *s)
         settle(s, s->active - 1, 1);
 }
 
-static keel_audit_verdict judge(const scan *s, const keel_audit_target *t,
-                                keel_audit_evidence *ev)
+static keel_audit_verdict judge(const scan *s, const keel_audit_target *t, keel_audit_evidence *ev)
 {
     size_t undeclared = 0;
 
@@ -154,8 +153,10 @@ static keel_audit_verdict judge(const scan *s, const keel_audit_target *t,
         }
     }
     if (!is_open(s, t->port)) {
-        (void)keel_audit_evidence_addf(ev, "the declared TCP port %u is closed: the device "
-                                           "cannot be judged as declared", (unsigned)t->port);
+        (void)keel_audit_evidence_addf(ev,
+                                       "the declared TCP port %u is closed: the device "
+                                       "cannot be judged as declared",
+                                       (unsigned)t->port);
         return KEEL_AUDIT_INCONCLUSIVE;
     }
     return undeclared == 0 ? KEEL_AUDIT_PASS : KEEL_AUDIT_FAIL;
@@ -182,8 +183,9 @@ keel_err keel_audit_check_ports(keel_audit_report *r, const keel_audit_target *t
     if (keel_audit_net_address_text(&s->addr, addr, sizeof(addr)) != KEEL_OK)
         addr[0] = '\0';
     run_scan(s);
-    (void)keel_audit_evidence_addf(&ev, "TCP connect scan of ports 1-65535 on %s: %zu open, "
-                                        "%zu without answer within %d ms",
+    (void)keel_audit_evidence_addf(&ev,
+                                   "TCP connect scan of ports 1-65535 on %s: %zu open, "
+                                   "%zu without answer within %d ms",
                                    addr, s->open_count, s->silent_count, CONNECT_TIMEOUT_MS);
     if (s->error != 0) {
         (void)keel_audit_evidence_addf(&ev, "the scan stopped at port %u: %s", s->next,

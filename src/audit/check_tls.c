@@ -44,8 +44,7 @@ static SSL_CTX *probe_context(int version)
     SSL_CTX_set_security_level(ctx, 0);
     if (SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
         SSL_CTX_set_max_proto_version(ctx, version) != 1 ||
-        (version < TLS1_3_VERSION &&
-         SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0") != 1)) {
+        (version < TLS1_3_VERSION && SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0") != 1)) {
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -67,8 +66,8 @@ static void handshake_failure(keel_audit_evidence *ev, const char *name, int io_
         (void)keel_audit_evidence_addf(ev, "%s: refused (connection closed)", name);
 }
 
-static probe_result handshake(SSL_CTX *ctx, int fd, const keel_audit_target *t,
-                              const probe *p, keel_audit_evidence *ev)
+static probe_result handshake(SSL_CTX *ctx, int fd, const keel_audit_target *t, const probe *p,
+                              keel_audit_evidence *ev)
 {
     struct in6_addr any;
     probe_result res = PROBE_REFUSED;
@@ -77,8 +76,7 @@ static probe_result handshake(SSL_CTX *ctx, int fd, const keel_audit_target *t,
 
     if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 ||
         (!is_literal && SSL_set_tlsext_host_name(ssl, t->host) != 1)) {
-        (void)keel_audit_evidence_addf(ev, "%s: not probed (OpenSSL could not set up)",
-                                       p->name);
+        (void)keel_audit_evidence_addf(ev, "%s: not probed (OpenSSL could not set up)", p->name);
         res = PROBE_UNREACHABLE;
     } else {
         errno = 0;
@@ -96,8 +94,7 @@ static probe_result handshake(SSL_CTX *ctx, int fd, const keel_audit_target *t,
 }
 
 static probe_result run_probe(const struct sockaddr_storage *ss, socklen_t sslen,
-                              const keel_audit_target *t, const probe *p,
-                              keel_audit_evidence *ev)
+                              const keel_audit_target *t, const probe *p, keel_audit_evidence *ev)
 {
     SSL_CTX *ctx = probe_context(p->version);
     probe_result res = PROBE_UNREACHABLE;
@@ -111,8 +108,7 @@ static probe_result run_probe(const struct sockaddr_storage *ss, socklen_t sslen
     }
     fd = keel_audit_net_connect(ss, sslen, CONNECT_TIMEOUT_MS, IO_TIMEOUT_MS);
     if (fd < 0) {
-        (void)keel_audit_evidence_addf(ev, "%s: TCP connect failed (%s)", p->name,
-                                       strerror(errno));
+        (void)keel_audit_evidence_addf(ev, "%s: TCP connect failed (%s)", p->name, strerror(errno));
     } else {
         res = handshake(ctx, fd, t, p, ev);
         close(fd);

@@ -47,8 +47,8 @@ static size_t utf8_sequence(const uint8_t *p, size_t n, uint32_t *cp)
 static int hidden_code_point(uint32_t c)
 {
     return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
-           (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f ||
-           c == 0x2028 || c == 0x2029 || c == 0xfeff;
+           (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x2028 ||
+           c == 0x2029 || c == 0xfeff;
 }
 
 /* Write the sanitised form of in[0..n) into out (LINE_OUT_MAX bytes), NUL-terminated. */

@@ -47,8 +47,7 @@ void keel_audit_net_set_port(struct sockaddr_storage *ss, uint16_t port)
         ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
-keel_err keel_audit_net_address_text(const struct sockaddr_storage *ss, char *out,
-                                     size_t outsz)
+keel_err keel_audit_net_address_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
 {
     const void *addr = ss->ss_family == AF_INET
                            ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
@@ -103,8 +102,8 @@ static int set_io_timeouts(int fd, int io_timeout_ms)
     return 0;
 }
 
-int keel_audit_net_connect(const struct sockaddr_storage *ss, socklen_t sslen,
-                           int timeout_ms, int io_timeout_ms)
+int keel_audit_net_connect(const struct sockaddr_storage *ss, socklen_t sslen, int timeout_ms,
+                           int io_timeout_ms)
 {
     int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int saved;

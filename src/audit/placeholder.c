@@ -1,1 +1,5 @@
-int keel_audit_placeholder_(void); int keel_audit_placeholder_(void) { return 0; }
+int keel_audit_placeholder_(void);
+int keel_audit_placeholder_(void)
+{
+    return 0;
+}

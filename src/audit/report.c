@@ -8,8 +8,8 @@
 
 const char *keel_audit_verdict_name(keel_audit_verdict v)
 {
-    static const char *const names[KEEL_AUDIT_VERDICT_COUNT] = {
-        "PASS", "FAIL", "N/A", "INCONCLUSIVE", "NOT TESTED"};
+    static const char *const names[KEEL_AUDIT_VERDICT_COUNT] = {"PASS", "FAIL", "N/A",
+                                                                "INCONCLUSIVE", "NOT TESTED"};
 
     if ((unsigned)v >= KEEL_AUDIT_VERDICT_COUNT)
         return NULL;
@@ -19,16 +19,13 @@ const char *keel_audit_verdict_name(keel_audit_verdict v)
 const char *keel_audit_kind_name(keel_audit_kind k)
 {
     switch (k) {
-    case KEEL_AUDIT_CONCEPTUAL:
-        return "conceptual";
-    case KEEL_AUDIT_FUNCTIONAL:
-        return "functional";
+    case KEEL_AUDIT_CONCEPTUAL: return "conceptual";
+    case KEEL_AUDIT_FUNCTIONAL: return "functional";
     }
     return NULL;
 }
 
-keel_err keel_audit_report_new(keel_catalog_version v, const char *target,
-                               keel_audit_report **out)
+keel_err keel_audit_report_new(keel_catalog_version v, const char *target, keel_audit_report **out)
 {
     keel_audit_report *r = NULL;
     size_t n = keel_catalog_count(v);
@@ -125,9 +122,9 @@ static keel_err take_evidence(keel_audit_test *t, keel_audit_evidence *ev)
 {
     if (ev->dropped > 0) {
         char note[96];
-        keel_err ret = keel_str_format(note, sizeof(note),
-                                       "[keel: %zu further evidence lines cut, limit %d]",
-                                       ev->dropped, KEEL_AUDIT_EVIDENCE_MAX);
+        keel_err ret =
+            keel_str_format(note, sizeof(note), "[keel: %zu further evidence lines cut, limit %d]",
+                            ev->dropped, KEEL_AUDIT_EVIDENCE_MAX);
         if (ret != KEEL_OK)
             return ret;
         ev->lines[ev->count] = strdup(note);
@@ -147,13 +144,13 @@ static keel_err take_evidence(keel_audit_test *t, keel_audit_evidence *ev)
     return KEEL_OK;
 }
 
-static keel_err check_record_args(keel_audit_report *r, const char *test_id,
-                                  keel_audit_kind kind, keel_audit_verdict verdict)
+static keel_err check_record_args(keel_audit_report *r, const char *test_id, keel_audit_kind kind,
+                                  keel_audit_verdict verdict)
 {
     if (r == NULL || test_id == NULL || keel_audit_kind_name(kind) == NULL)
         return KEEL_ERR_ARG;
-    if (verdict != KEEL_AUDIT_PASS && verdict != KEEL_AUDIT_FAIL &&
-        verdict != KEEL_AUDIT_NA && verdict != KEEL_AUDIT_INCONCLUSIVE)
+    if (verdict != KEEL_AUDIT_PASS && verdict != KEEL_AUDIT_FAIL && verdict != KEEL_AUDIT_NA &&
+        verdict != KEEL_AUDIT_INCONCLUSIVE)
         return KEEL_ERR_ARG;
     if (strnlen(test_id, KEEL_AUDIT_TEST_ID_MAX) >= KEEL_AUDIT_TEST_ID_MAX)
         return KEEL_ERR_RANGE;

@@ -74,8 +74,8 @@ static void html_text(FILE *f, const char *s)
 /* The CSS class of a verdict: its name with '/' and ' ' made class-safe. */
 static const char *verdict_class(keel_audit_verdict v)
 {
-    static const char *const classes[KEEL_AUDIT_VERDICT_COUNT] = {
-        "PASS", "FAIL", "NA", "INCONCLUSIVE", "NOT-TESTED"};
+    static const char *const classes[KEEL_AUDIT_VERDICT_COUNT] = {"PASS", "FAIL", "NA",
+                                                                  "INCONCLUSIVE", "NOT-TESTED"};
     return (unsigned)v < KEEL_AUDIT_VERDICT_COUNT ? classes[v] : "NOT-TESTED";
 }
 
@@ -92,13 +92,16 @@ static void header(FILE *f, const keel_audit_report *r, const char *when)
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<title>keel audit: ", f);
+          "<title>keel audit: ",
+          f);
     html_text(f, r->target);
     fputs(" against EN 303 645 V", f);
     html_text(f, version);
-    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<header><div class=\"inner\">\n"
-               "<h1>EN 303 645 conformance report</h1>\n"
-               "<p>ETSI EN 303 645 V", css);
+    fprintf(f,
+            "</title>\n<style>%s</style>\n</head>\n<body>\n<header><div class=\"inner\">\n"
+            "<h1>EN 303 645 conformance report</h1>\n"
+            "<p>ETSI EN 303 645 V",
+            css);
     html_text(f, version);
     fputs(", assessed with the test cases of ETSI TS 103 701</p>\n<dl><dt>Target</dt><dd>", f);
     html_text(f, r->target);
@@ -107,7 +110,8 @@ static void header(FILE *f, const keel_audit_report *r, const char *when)
     fputs("</dd><dt>Generated</dt><dd>", f);
     html_text(f, when);
     fputs("</dd><dt>Tool</dt><dd>keel audit " KEEL_AUDIT_TOOL_VERSION "</dd></dl>\n"
-          "</div></header>\n<main>\n", f);
+          "</div></header>\n<main>\n",
+          f);
 }
 
 static void count_cards(FILE *f, const char *title, const keel_audit_counts *c)
@@ -134,7 +138,8 @@ static void summary(FILE *f, const keel_audit_report *r, const char **sections, 
     count_cards(f, "Mandatory provisions", &s.mandatory);
     count_cards(f, "All provisions", &s.all);
     fputs("<p class=\"muted\">NOT TESTED means no test case was run for the provision; it "
-          "is never counted as a pass.</p>\n<nav>", f);
+          "is never counted as a pass.</p>\n<nav>",
+          f);
     for (size_t i = 0; i < n; i++) {
         fputs("<a href=\"#s-", f);
         html_text(f, sections[i]);
@@ -206,7 +211,8 @@ static void section_table(FILE *f, const keel_audit_report *r, const char *secti
         html_text(f, title);
     }
     fputs("</h2>\n<table><thead><tr><th>Provision</th><th>Status</th><th>Requirement</th>"
-          "<th>Verdict</th></tr></thead><tbody>\n", f);
+          "<th>Verdict</th></tr></thead><tbody>\n",
+          f);
     for (size_t i = 0; i < r->count; i++) {
         if (strcmp(r->entries[i].provision->section, section) == 0)
             provision_row(f, &r->entries[i]);
@@ -240,7 +246,8 @@ keel_err keel_audit_render_html(const keel_audit_report *r, char **out, size_t *
         section_table(f, r, sections[i]);
     fputs("</main>\n<footer>Made by keel audit. Verdicts of functional test cases come from "
           "probing the live device; conceptual test cases judge the documented design.\n"
-          "</footer>\n</body>\n</html>\n", f);
+          "</footer>\n</body>\n</html>\n",
+          f);
     ret = ferror(f) ? KEEL_ERR_NOMEM : KEEL_OK;
     if (fclose(f) != 0)
         ret = KEEL_ERR_NOMEM;

@@ -89,8 +89,8 @@ static cJSON *provision_json(const keel_audit_entry *e)
     cJSON *obj = cJSON_CreateObject();
     cJSON *tests;
 
-    if (obj == NULL || !add_string(obj, "id", p->id) ||
-        !add_string(obj, "section", p->section) || !add_string(obj, "status", p->status) ||
+    if (obj == NULL || !add_string(obj, "id", p->id) || !add_string(obj, "section", p->section) ||
+        !add_string(obj, "status", p->status) ||
         cJSON_AddBoolToObject(obj, "mandatory", p->mandatory != 0) == NULL ||
         !add_string(obj, "requirement", p->requirement) ||
         !add_string(obj, "verdict", keel_audit_verdict_name(keel_audit_entry_verdict(e))))

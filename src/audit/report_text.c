@@ -65,8 +65,7 @@ keel_err keel_audit_render_text(const keel_audit_report *r, char **out, size_t *
     f = open_memstream(out, len);
     if (f == NULL)
         return KEEL_ERR_NOMEM;
-    fprintf(f, "EN 303 645 V%s, target %s\n", keel_catalog_version_name(r->version),
-            r->target);
+    fprintf(f, "EN 303 645 V%s, target %s\n", keel_catalog_version_name(r->version), r->target);
     for (size_t i = 0; i < n; i++)
         section_line(f, r, sections[i]);
     fprintf(f, "%-6s %-*s", "all", TITLE_WIDTH, "every provision");

@@ -13,8 +13,7 @@
 #define B64_SALT_CHARS 22u /* 16 bytes, unpadded */
 #define B64_HASH_CHARS 43u /* 32 bytes, unpadded */
 
-keel_err keel_auth_hash_password(const keel_secret *password, char *encoded,
-                                 size_t encoded_size)
+keel_err keel_auth_hash_password(const keel_secret *password, char *encoded, size_t encoded_size)
 {
     uint8_t salt[KEEL_AUTH_SALT_LEN];
     size_t need;
@@ -79,8 +78,8 @@ static int take_number(const char **p, uint64_t min, uint64_t max)
 
 static int is_b64(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
 }
 
 /* Consume exactly n base64 characters; the character after them must not be base64. */
@@ -105,10 +104,8 @@ static int well_formed(const char *s)
         return 0;
     return take_literal(&p, "$argon2id$v=19$m=") &&
            take_number(&p, KEEL_AUTH_ARGON2_M_KIB, KEEL_AUTH_ARGON2_M_MAX_KIB) &&
-           take_literal(&p, ",t=") &&
-           take_number(&p, KEEL_AUTH_ARGON2_T, KEEL_AUTH_ARGON2_T_MAX) &&
-           take_literal(&p, ",p=") &&
-           take_number(&p, KEEL_AUTH_ARGON2_P, KEEL_AUTH_ARGON2_P_MAX) &&
+           take_literal(&p, ",t=") && take_number(&p, KEEL_AUTH_ARGON2_T, KEEL_AUTH_ARGON2_T_MAX) &&
+           take_literal(&p, ",p=") && take_number(&p, KEEL_AUTH_ARGON2_P, KEEL_AUTH_ARGON2_P_MAX) &&
            take_literal(&p, "$") && take_b64(&p, B64_SALT_CHARS) && take_literal(&p, "$") &&
            take_b64(&p, B64_HASH_CHARS) && *p == '\0';
 }
@@ -123,17 +120,13 @@ keel_err keel_auth_verify_password(const char *encoded, const keel_secret *passw
         return KEEL_ERR_PARSE;
     rc = argon2id_verify(encoded, keel_secret_bytes(password), keel_secret_len(password));
     switch (rc) {
-    case ARGON2_OK:
-        return KEEL_OK;
-    case ARGON2_VERIFY_MISMATCH:
-        return KEEL_ERR_AUTH_DENIED;
+    case ARGON2_OK: return KEEL_OK;
+    case ARGON2_VERIFY_MISMATCH: return KEEL_ERR_AUTH_DENIED;
     case ARGON2_DECODING_FAIL:
     case ARGON2_DECODING_LENGTH_FAIL:
     case ARGON2_INCORRECT_TYPE:
     case ARGON2_SALT_TOO_SHORT:
-    case ARGON2_OUTPUT_TOO_SHORT:
-        return KEEL_ERR_PARSE;
-    default:
-        return KEEL_ERR_CRYPTO;
+    case ARGON2_OUTPUT_TOO_SHORT: return KEEL_ERR_PARSE;
+    default: return KEEL_ERR_CRYPTO;
     }
 }

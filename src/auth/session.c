@@ -16,8 +16,8 @@ uint64_t keel_auth_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-keel_err keel_auth_sessions_init(keel_auth_sessions *table, keel_auth_session *slots,
-                                 size_t nslots, uint32_t ttl_s)
+keel_err keel_auth_sessions_init(keel_auth_sessions *table, keel_auth_session *slots, size_t nslots,
+                                 uint32_t ttl_s)
 {
     if (table == NULL || slots == NULL || nslots == 0 || ttl_s == 0)
         return KEEL_ERR_ARG;
@@ -72,8 +72,7 @@ keel_err keel_auth_session_create(keel_auth_sessions *table, uint64_t now_ms,
         ret = token_hash(token, KEEL_AUTH_TOKEN_TEXT_LEN, slot->token_hash_);
     if (ret != KEEL_OK)
         goto out;
-    slot->expires_ms_ = now_ms > UINT64_MAX - table->ttl_ms_ ? UINT64_MAX
-                                                               : now_ms + table->ttl_ms_;
+    slot->expires_ms_ = now_ms > UINT64_MAX - table->ttl_ms_ ? UINT64_MAX : now_ms + table->ttl_ms_;
     slot->in_use_ = 1;
 out:
     if (ret != KEEL_OK) {
@@ -111,8 +110,8 @@ static keel_err find(keel_auth_sessions *table, const void *token, size_t len,
     return *found != NULL ? KEEL_OK : KEEL_ERR_AUTH_DENIED;
 }
 
-keel_err keel_auth_session_validate(keel_auth_sessions *table, uint64_t now_ms,
-                                    const void *token, size_t len)
+keel_err keel_auth_session_validate(keel_auth_sessions *table, uint64_t now_ms, const void *token,
+                                    size_t len)
 {
     keel_auth_session *s;
     keel_err ret = find(table, token, len, &s);

@@ -162,8 +162,9 @@ static void emit(out *o, const generator *g)
         emit_version(o, g, v);
     out_fmt(o, "\nconst keel_catalog_table keel_catalog_tables[KEEL_CATALOG_VERSIONS] = {\n");
     for (size_t v = 0; v < KEEL_CATALOG_VERSIONS; v++) {
-        out_fmt(o, "    {provisions_%zu, sizeof(provisions_%zu) / sizeof(provisions_%zu[0]), "
-                   "headings_%zu, sizeof(headings_%zu) / sizeof(headings_%zu[0])}, /* ",
+        out_fmt(o,
+                "    {provisions_%zu, sizeof(provisions_%zu) / sizeof(provisions_%zu[0]), "
+                "headings_%zu, sizeof(headings_%zu) / sizeof(headings_%zu[0])}, /* ",
                 v, v, v, v, v, v);
         out_cstring(o, keel_catalog_version_name((keel_catalog_version)v));
         out_put(o, " */\n", 4);
@@ -230,11 +231,11 @@ static int load_version(generator *g, size_t v)
     if (keel_catalog_tsv_provisions(in->src.text, in->src.len, in->rows, ROWS_MAX, &in->count,
                                     &e) != KEEL_OK)
         return report(in->src.path, &e);
-    if (keel_catalog_tsv_check_headings(name, in->rows, in->count, g->sections, g->nsections,
-                                        &e) != KEEL_OK)
+    if (keel_catalog_tsv_check_headings(name, in->rows, in->count, g->sections, g->nsections, &e) !=
+        KEEL_OK)
         return report(in->src.path, &e);
-    if (keel_catalog_tsv_check_used(name, in->rows, in->count, g->sections, g->nsections,
-                                    &e) != KEEL_OK)
+    if (keel_catalog_tsv_check_used(name, in->rows, in->count, g->sections, g->nsections, &e) !=
+        KEEL_OK)
         return report(g->sections_src.path, &e);
     return 0;
 }
@@ -243,8 +244,10 @@ static int load_version(generator *g, size_t v)
 
 static int usage(const char *why)
 {
-    fprintf(stderr, "keel-catalog-gen: %s\nusage: keel-catalog-gen --sections FILE --out FILE "
-                    "2.1.1=FILE 3.1.3=FILE\n", why);
+    fprintf(stderr,
+            "keel-catalog-gen: %s\nusage: keel-catalog-gen --sections FILE --out FILE "
+            "2.1.1=FILE 3.1.3=FILE\n",
+            why);
     return EXIT_USAGE;
 }
 

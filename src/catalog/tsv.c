@@ -366,8 +366,8 @@ static keel_err check_unique(const keel_catalog_tsv_provision *rows, size_t n,
 {
     for (size_t i = 0; i < n; i++) {
         if (text_equal(rows[i].id, row->id))
-            return fail(err, row->line, "duplicate id '%s' (first on line %zu)",
-                        show(row->id).s, rows[i].line);
+            return fail(err, row->line, "duplicate id '%s' (first on line %zu)", show(row->id).s,
+                        rows[i].line);
     }
     return KEEL_OK;
 }
@@ -403,8 +403,10 @@ static keel_err parse_provision(keel_catalog_tsv_text line, size_t lineno,
         return fail(err, lineno, "malformed id '%s' (want <section>-<number>[A-Z], e.g. 5.1-1)",
                     show(f[0]).s);
     if (!parse_status(f[1], &row->mandatory, &gated))
-        return fail(err, lineno, "malformed status '%s' (want M or R, optionally with "
-                    "C (n, ...), F (x, ...) or C F (n, ..., x, ...))", show(f[1]).s);
+        return fail(err, lineno,
+                    "malformed status '%s' (want M or R, optionally with "
+                    "C (n, ...), F (x, ...) or C F (n, ..., x, ...))",
+                    show(f[1]).s);
     if (gated && f[2].len == 0)
         return fail(err, lineno, "status '%s' is conditional but the condition is empty",
                     show(f[1]).s);
@@ -453,9 +455,8 @@ static keel_err too_many(keel_catalog_tsv_error *err, size_t lineno, size_t cap)
     return KEEL_ERR_RANGE;
 }
 
-keel_err keel_catalog_tsv_provisions(const char *buf, size_t len,
-                                     keel_catalog_tsv_provision *rows, size_t cap,
-                                     size_t *count, keel_catalog_tsv_error *err)
+keel_err keel_catalog_tsv_provisions(const char *buf, size_t len, keel_catalog_tsv_provision *rows,
+                                     size_t cap, size_t *count, keel_catalog_tsv_error *err)
 {
     cursor c = {buf, len, 0, 0};
     keel_catalog_tsv_text line;
@@ -525,7 +526,8 @@ static keel_err check_unique_section(const keel_catalog_tsv_section *rows, size_
 {
     for (size_t i = 0; i < n; i++) {
         if (text_equal(rows[i].version, row->version) && text_equal(rows[i].section, row->section))
-            return fail(err, row->line, "duplicate section '%s' of version '%s' (first on line %zu)",
+            return fail(err, row->line,
+                        "duplicate section '%s' of version '%s' (first on line %zu)",
                         show(row->section).s, show(row->version).s, rows[i].line);
     }
     return KEEL_OK;
@@ -576,17 +578,18 @@ static const keel_catalog_tsv_section *heading_of(const char *version,
 
 keel_err keel_catalog_tsv_check_headings(const char *version,
                                          const keel_catalog_tsv_provision *rows, size_t count,
-                                         const keel_catalog_tsv_section *sections,
-                                         size_t nsections, keel_catalog_tsv_error *err)
+                                         const keel_catalog_tsv_section *sections, size_t nsections,
+                                         keel_catalog_tsv_error *err)
 {
     if (err == NULL || version == NULL || (rows == NULL && count != 0) ||
         (sections == NULL && nsections != 0))
         return KEEL_ERR_ARG;
     for (size_t i = 0; i < count; i++) {
         if (heading_of(version, rows[i].section, sections, nsections) == NULL)
-            return fail(err, rows[i].line, "section '%s' of id '%s' has no heading for version "
-                        "%s in sections.tsv", show(rows[i].section).s, show(rows[i].id).s,
-                        version);
+            return fail(err, rows[i].line,
+                        "section '%s' of id '%s' has no heading for version "
+                        "%s in sections.tsv",
+                        show(rows[i].section).s, show(rows[i].id).s, version);
     }
     return KEEL_OK;
 }

@@ -79,9 +79,8 @@ typedef struct keel_catalog_tsv_error {
  * (more than cap rows: err names the first row that does not fit).
  */
 KEEL_MUST_CHECK keel_err keel_catalog_tsv_provisions(const char *buf, size_t len,
-                                                     keel_catalog_tsv_provision *rows,
-                                                     size_t cap, size_t *count,
-                                                     keel_catalog_tsv_error *err);
+                                                     keel_catalog_tsv_provision *rows, size_t cap,
+                                                     size_t *count, keel_catalog_tsv_error *err);
 
 /* The same for a sections file; (version, section) pairs are unique. */
 KEEL_MUST_CHECK keel_err keel_catalog_tsv_sections(const char *buf, size_t len,
@@ -96,9 +95,11 @@ KEEL_MUST_CHECK keel_err keel_catalog_tsv_check_headings(
 
 /* Every heading of version in sections has at least one provision: else KEEL_ERR_PARSE with
  * the heading's line (in the sections file). */
-KEEL_MUST_CHECK keel_err keel_catalog_tsv_check_used(
-    const char *version, const keel_catalog_tsv_provision *rows, size_t count,
-    const keel_catalog_tsv_section *sections, size_t nsections, keel_catalog_tsv_error *err);
+KEEL_MUST_CHECK keel_err keel_catalog_tsv_check_used(const char *version,
+                                                     const keel_catalog_tsv_provision *rows,
+                                                     size_t count,
+                                                     const keel_catalog_tsv_section *sections,
+                                                     size_t nsections, keel_catalog_tsv_error *err);
 
 /* 1 when the span equals the NUL-terminated string s. */
 int keel_catalog_tsv_equals(keel_catalog_tsv_text t, const char *s);

@@ -71,8 +71,8 @@ static keel_err fill_certificate(X509 *cert, EVP_PKEY *key, const char *serial)
     if (X509_set_version(cert, X509_VERSION_3) != 1 ||
         X509_gmtime_adj(X509_getm_notBefore(cert), 0) == NULL ||
         X509_time_adj_ex(X509_getm_notAfter(cert), KEEL_TLS_IDENTITY_DAYS, 0, NULL) == NULL ||
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)serial,
-                                   -1, -1, 0) != 1 ||
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)serial, -1, -1,
+                                   0) != 1 ||
         X509_set_issuer_name(cert, name) != 1 || X509_set_pubkey(cert, key) != 1)
         return KEEL_ERR_CRYPTO;
     ret = add_extensions(cert, serial);

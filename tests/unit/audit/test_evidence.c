@@ -48,12 +48,14 @@ static void test_controls_and_invalid_utf8_escaped(void **state)
     expect_line("a\0b", 3, "a\\x00b");
     expect_line("back\\slash", 10, "back\\x5cslash");
     expect_line("\xff\xfe", 2, "\\xff\\xfe");
-    expect_line("\xc0\xaf", 2, "\\xc0\\xaf");         /* overlong '/' */
+    expect_line("\xc0\xaf", 2, "\\xc0\\xaf");          /* overlong '/' */
     expect_line("\xed\xa0\x80", 3, "\\xed\\xa0\\x80"); /* a surrogate */
-    expect_line("\xe2\x82", 2, "\\xe2\\x82");         /* truncated sequence */
+    expect_line("\xe2\x82", 2, "\\xe2\\x82");          /* truncated sequence */
     expect_line("caf\xc3\xa9 \xe2\x9c\x93", 9, "caf\xc3\xa9 \xe2\x9c\x93");
-    expect_line("\xe2\x80\xae" "evil", 7, "\\u202eevil"); /* right-to-left override */
-    expect_line("\xc2\x85", 2, "\\u0085");                 /* C1 next line */
+    expect_line("\xe2\x80\xae"
+                "evil",
+                7, "\\u202eevil");         /* right-to-left override */
+    expect_line("\xc2\x85", 2, "\\u0085"); /* C1 next line */
 }
 
 static void test_long_line_cut_with_note(void **state)

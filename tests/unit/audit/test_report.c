@@ -68,8 +68,7 @@ static void test_new_bad_args(void **state)
     assert_int_equal(keel_audit_report_new(KEEL_EN303645_V3_1_3, NULL, &r), KEEL_ERR_ARG);
     memset(long_target, 'a', sizeof(long_target) - 1);
     long_target[sizeof(long_target) - 1] = '\0';
-    assert_int_equal(keel_audit_report_new(KEEL_EN303645_V3_1_3, long_target, &r),
-                     KEEL_ERR_RANGE);
+    assert_int_equal(keel_audit_report_new(KEEL_EN303645_V3_1_3, long_target, &r), KEEL_ERR_RANGE);
     assert_null(r);
     keel_audit_report_free(NULL);
 }
@@ -86,8 +85,8 @@ static keel_audit_verdict judge(const keel_audit_verdict *v, size_t n)
     return keel_audit_entry_verdict(&e);
 }
 
-#define JUDGE(...)                                                                     \
-    judge((const keel_audit_verdict[]){__VA_ARGS__},                                   \
+#define JUDGE(...)                                                                                 \
+    judge((const keel_audit_verdict[]){__VA_ARGS__},                                               \
           sizeof((const keel_audit_verdict[]){__VA_ARGS__}) / sizeof(keel_audit_verdict))
 
 static void test_aggregation(void **state)
@@ -143,14 +142,14 @@ static void test_record_rules(void **state)
                      KEEL_ERR_PARSE);
     assert_int_equal(keel_audit_record(r, "-2", KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_PASS, NULL),
                      KEEL_ERR_PARSE);
-    assert_int_equal(keel_audit_record(r, "5.5-1-2", KEEL_AUDIT_FUNCTIONAL,
-                                       KEEL_AUDIT_NOT_TESTED, NULL),
-                     KEEL_ERR_ARG);
+    assert_int_equal(
+        keel_audit_record(r, "5.5-1-2", KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_NOT_TESTED, NULL),
+        KEEL_ERR_ARG);
     assert_int_equal(keel_audit_record(r, "5.5-1-2", (keel_audit_kind)9, KEEL_AUDIT_PASS, NULL),
                      KEEL_ERR_ARG);
-    assert_int_equal(keel_audit_record(NULL, "5.5-1-2", KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_PASS,
-                                       NULL),
-                     KEEL_ERR_ARG);
+    assert_int_equal(
+        keel_audit_record(NULL, "5.5-1-2", KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_PASS, NULL),
+        KEEL_ERR_ARG);
     keel_audit_report_free(r);
 }
 
@@ -165,8 +164,7 @@ static void test_tests_per_provision_bounded(void **state)
         assert_int_equal(keel_audit_record(r, id, KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_PASS, NULL),
                          KEEL_OK);
     }
-    assert_int_equal(keel_audit_record(r, "5.6-1-99", KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_PASS,
-                                       NULL),
+    assert_int_equal(keel_audit_record(r, "5.6-1-99", KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_PASS, NULL),
                      KEEL_ERR_RANGE);
     keel_audit_report_free(r);
 }
@@ -182,12 +180,11 @@ static void test_summary_counts(void **state)
     /* 5.1-1 M FAIL, 5.1-2A R PASS, 5.5-1 M INCONCLUSIVE, 5.2-2 R N/A. */
     assert_int_equal(keel_audit_record(r, "5.1-1-2", KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_FAIL, NULL),
                      KEEL_OK);
-    assert_int_equal(keel_audit_record(r, "5.1-2A-1", KEEL_AUDIT_CONCEPTUAL, KEEL_AUDIT_PASS,
-                                       NULL),
+    assert_int_equal(keel_audit_record(r, "5.1-2A-1", KEEL_AUDIT_CONCEPTUAL, KEEL_AUDIT_PASS, NULL),
                      KEEL_OK);
-    assert_int_equal(keel_audit_record(r, "5.5-1-2", KEEL_AUDIT_FUNCTIONAL,
-                                       KEEL_AUDIT_INCONCLUSIVE, NULL),
-                     KEEL_OK);
+    assert_int_equal(
+        keel_audit_record(r, "5.5-1-2", KEEL_AUDIT_FUNCTIONAL, KEEL_AUDIT_INCONCLUSIVE, NULL),
+        KEEL_OK);
     assert_int_equal(keel_audit_record(r, "5.2-2-1", KEEL_AUDIT_CONCEPTUAL, KEEL_AUDIT_NA, NULL),
                      KEEL_OK);
     assert_int_equal(keel_audit_summarize(r, NULL, &all), KEEL_OK);
@@ -235,14 +232,10 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_v3_complete),
-        cmocka_unit_test(test_v2_complete),
-        cmocka_unit_test(test_new_bad_args),
-        cmocka_unit_test(test_aggregation),
-        cmocka_unit_test(test_record_rules),
-        cmocka_unit_test(test_tests_per_provision_bounded),
-        cmocka_unit_test(test_summary_counts),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_v3_complete),    cmocka_unit_test(test_v2_complete),
+        cmocka_unit_test(test_new_bad_args),   cmocka_unit_test(test_aggregation),
+        cmocka_unit_test(test_record_rules),   cmocka_unit_test(test_tests_per_provision_bounded),
+        cmocka_unit_test(test_summary_counts), cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

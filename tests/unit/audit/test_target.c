@@ -36,10 +36,28 @@ static void test_valid(void **state)
 static void test_invalid(void **state)
 {
     static const char *const bad[] = {
-        "", "127.0.0.1", "127.0.0.1:", ":443", "127.0.0.1:0", "127.0.0.1:65536",
-        "127.0.0.1:+1", "127.0.0.1: 1", "127.0.0.1:1x", "::1:443", "[::1]443", "[::1:443",
-        "[]:443", "[not-v6]:443", "bad_host:443", "-lead:443", "trail-:443", "a..b:443",
-        ".a:443", "a b:443", "host/path:443", "h\n:443",
+        "",
+        "127.0.0.1",
+        "127.0.0.1:",
+        ":443",
+        "127.0.0.1:0",
+        "127.0.0.1:65536",
+        "127.0.0.1:+1",
+        "127.0.0.1: 1",
+        "127.0.0.1:1x",
+        "::1:443",
+        "[::1]443",
+        "[::1:443",
+        "[]:443",
+        "[not-v6]:443",
+        "bad_host:443",
+        "-lead:443",
+        "trail-:443",
+        "a..b:443",
+        ".a:443",
+        "a b:443",
+        "host/path:443",
+        "h\n:443",
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.x:443"};
     keel_audit_target t;
 

@@ -62,8 +62,8 @@ static void expect_members(const cJSON *obj, const char *const *names, size_t n)
     assert_null(item);
 }
 
-#define MEMBERS(obj, ...)                                                              \
-    expect_members(obj, (const char *const[]){__VA_ARGS__},                            \
+#define MEMBERS(obj, ...)                                                                          \
+    expect_members(obj, (const char *const[]){__VA_ARGS__},                                        \
                    sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 static void check_counts(const cJSON *c, double pass, double fail, double nt, double total)
@@ -120,23 +120,22 @@ static void test_json_shape(void **state)
     assert_int_equal(strlen(text), len);
     root = cJSON_Parse(text);
     assert_non_null(root);
-    MEMBERS(root, "standard", "version", "target", "generated", "tool", "summary",
-            "provisions");
+    MEMBERS(root, "standard", "version", "target", "generated", "tool", "summary", "provisions");
     assert_string_equal(str_of(root, "standard"), "ETSI EN 303 645");
     assert_string_equal(str_of(root, "version"), "3.1.3");
     assert_string_equal(str_of(root, "target"), "[::1]:8443");
     assert_string_equal(str_of(root, "generated"), "2023-11-14T22:13:20Z");
     MEMBERS(cJSON_GetObjectItemCaseSensitive(root, "tool"), "name", "version");
     MEMBERS(cJSON_GetObjectItemCaseSensitive(root, "summary"), "all", "mandatory");
-    check_counts(cJSON_GetObjectItemCaseSensitive(
-                     cJSON_GetObjectItemCaseSensitive(root, "summary"), "all"),
-                 1, 1, 76, 78);
-    check_counts(cJSON_GetObjectItemCaseSensitive(
-                     cJSON_GetObjectItemCaseSensitive(root, "summary"), "mandatory"),
+    check_counts(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "summary"), "all"),
+        1, 1, 76, 78);
+    check_counts(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "summary"),
+                                                  "mandatory"),
                  1, 1, 34, 36);
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "provisions")),
-                     78);
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(root, "provisions")) {
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "provisions")), 78);
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(root, "provisions"))
+    {
         const keel_provision *want = keel_catalog_at(KEEL_EN303645_V3_1_3, i++);
         check_provision(p, want);
         if (strcmp(want->id, "5.5-1") == 0)
@@ -229,8 +228,7 @@ static void test_write_files(void **state)
     assert_non_null(strstr(data, "</html>"));
     keel_file_free(data, len);
     assert_int_equal(unlink(path), 0);
-    assert_int_equal(keel_str_format(path, sizeof(path), "%s/missing/report.json", dir),
-                     KEEL_OK);
+    assert_int_equal(keel_str_format(path, sizeof(path), "%s/missing/report.json", dir), KEEL_OK);
     assert_int_not_equal(keel_audit_write_json(r, path), KEEL_OK);
     assert_int_equal(rmdir(dir), 0);
     keel_audit_report_free(r);
@@ -250,10 +248,8 @@ static void test_time_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_shape),
-        cmocka_unit_test(test_html_escapes_hostile_evidence),
-        cmocka_unit_test(test_text_summary),
-        cmocka_unit_test(test_write_files),
+        cmocka_unit_test(test_json_shape),   cmocka_unit_test(test_html_escapes_hostile_evidence),
+        cmocka_unit_test(test_text_summary), cmocka_unit_test(test_write_files),
         cmocka_unit_test(test_time_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,9 +80,15 @@ static void test_bad_arguments(void **state)
 static void test_malformed_refused(void **state)
 {
     static const char *edits[][2] = {
-        {"$argon2id$", "$argon2i$"},  {"$argon2id$", "$argon2d$"}, {"v=19", "v=16"},
-        {"m=19456", "m=4096"},        {"m=19456", "m=019456"},     {"t=2", "t=1"},
-        {"t=2", "t=99"},              {"p=1", "p=0"},              {"m=19456", "m=999999999"},
+        {"$argon2id$", "$argon2i$"},
+        {"$argon2id$", "$argon2d$"},
+        {"v=19", "v=16"},
+        {"m=19456", "m=4096"},
+        {"m=19456", "m=019456"},
+        {"t=2", "t=1"},
+        {"t=2", "t=99"},
+        {"p=1", "p=0"},
+        {"m=19456", "m=999999999"},
     };
     char enc[KEEL_AUTH_HASH_MAX];
     char bad[2 * KEEL_AUTH_HASH_MAX];
@@ -102,8 +108,8 @@ static void test_malformed_refused(void **state)
         const char *at = strstr(enc, edits[i][0]);
         size_t head = (size_t)(at - enc);
         assert_non_null(at);
-        assert_int_equal(keel_str_format(bad, sizeof(bad), "%.*s%s%s", (int)head, enc,
-                                         edits[i][1], at + strlen(edits[i][0])),
+        assert_int_equal(keel_str_format(bad, sizeof(bad), "%.*s%s%s", (int)head, enc, edits[i][1],
+                                         at + strlen(edits[i][0])),
                          KEEL_OK);
         assert_int_equal(keel_auth_verify_password(bad, &pw), KEEL_ERR_PARSE);
     }
@@ -138,12 +144,9 @@ static void test_corrupted_not_accepted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_wrong_password_denied),
-        cmocka_unit_test(test_salts_differ),
-        cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_malformed_refused),
-        cmocka_unit_test(test_corrupted_not_accepted),
+        cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_wrong_password_denied),
+        cmocka_unit_test(test_salts_differ),      cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_malformed_refused), cmocka_unit_test(test_corrupted_not_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

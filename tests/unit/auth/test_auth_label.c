@@ -37,8 +37,8 @@ static void test_shape(void **state)
             if (i % (KEEL_AUTH_LABEL_GROUP + 1) == KEEL_AUTH_LABEL_GROUP)
                 assert_int_equal(p[i], '-');
             else
-                assert_non_null(memchr(KEEL_AUTH_LABEL_ALPHABET, p[i],
-                                       sizeof(KEEL_AUTH_LABEL_ALPHABET) - 1));
+                assert_non_null(
+                    memchr(KEEL_AUTH_LABEL_ALPHABET, p[i], sizeof(KEEL_AUTH_LABEL_ALPHABET) - 1));
         }
     }
     keel_secret_clear(&pw);
@@ -52,7 +52,7 @@ static int cmp(const void *a, const void *b)
 /* 10 000 passwords, all different, and every symbol of the alphabet in use. */
 static void test_unique(void **state)
 {
-    char (*all)[KEEL_AUTH_LABEL_LEN] = calloc(COUNT, KEEL_AUTH_LABEL_LEN);
+    char(*all)[KEEL_AUTH_LABEL_LEN] = calloc(COUNT, KEEL_AUTH_LABEL_LEN);
     int seen[256] = {0};
     keel_secret pw;
 

@@ -104,8 +104,7 @@ static void test_full_and_reuse(void **state)
     assert_int_equal(keel_auth_session_create(&f->table, T0, tok[1]), KEEL_ERR_AUTH_FULL);
     /* after expiry every slot is reusable without anyone validating first */
     for (int i = 0; i < 3; i++)
-        assert_int_equal(keel_auth_session_create(&f->table, T0 + TTL_S * 1000u, tok[i]),
-                         KEEL_OK);
+        assert_int_equal(keel_auth_session_create(&f->table, T0 + TTL_S * 1000u, tok[i]), KEEL_OK);
     assert_int_equal(keel_auth_session_validate(&f->table, T0 + TTL_S * 1000u, tok[3], 64),
                      KEEL_ERR_AUTH_DENIED);
 }

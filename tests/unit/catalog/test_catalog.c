@@ -17,8 +17,8 @@
 /* The grammar written independently of src/catalog/tsv.c, so that a mistake in one is caught
  * by the other. */
 #define ID_RE "^(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2}))?-[1-9][0-9]{0,2}[A-Z]?$"
-#define STATUS_RE                                                                            \
-    "^[MR]( (C \\([1-9][0-9]?(, [1-9][0-9]?)*\\)|F \\([a-z]{1,2}(, [a-z]{1,2})*\\)|"        \
+#define STATUS_RE                                                                                  \
+    "^[MR]( (C \\([1-9][0-9]?(, [1-9][0-9]?)*\\)|F \\([a-z]{1,2}(, [a-z]{1,2})*\\)|"               \
     "C F \\([1-9][0-9]?(, [1-9][0-9]?)*(, [a-z]{1,2})+\\)))?$"
 
 typedef struct counts {
@@ -223,11 +223,11 @@ static void test_version_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts_v2),       cmocka_unit_test(test_counts_v3),
-        cmocka_unit_test(test_ids_v2),          cmocka_unit_test(test_ids_v3),
-        cmocka_unit_test(test_order),           cmocka_unit_test(test_at_out_of_range),
-        cmocka_unit_test(test_find),            cmocka_unit_test(test_section_title),
-        cmocka_unit_test(test_version_parse),   cmocka_unit_test(test_version_name),
+        cmocka_unit_test(test_counts_v2),     cmocka_unit_test(test_counts_v3),
+        cmocka_unit_test(test_ids_v2),        cmocka_unit_test(test_ids_v3),
+        cmocka_unit_test(test_order),         cmocka_unit_test(test_at_out_of_range),
+        cmocka_unit_test(test_find),          cmocka_unit_test(test_section_title),
+        cmocka_unit_test(test_version_parse), cmocka_unit_test(test_version_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,8 +133,7 @@ static void test_header(void **state)
 static void test_fields(void **state)
 {
     (void)state;
-    expect_error(HDR "5.1-1\tM\t\tx\n5.1-2\tM\tx\n", 3,
-                 "expected 4 tab-separated fields, found 3");
+    expect_error(HDR "5.1-1\tM\t\tx\n5.1-2\tM\tx\n", 3, "expected 4 tab-separated fields, found 3");
     expect_error(HDR "5.1-1\tM\t\tx\textra\n", 2, "expected 4 tab-separated fields, found 5");
     expect_error(HDR "5.1-1\n", 2, "found 1");
     expect_error(HDR "\tM\t\tx\n", 2, "empty id");
@@ -148,8 +147,8 @@ static void test_fields(void **state)
 static void test_ids(void **state)
 {
     static const char *const bad[] = {
-        "5.1", "5.1-", "-1", "5.1-0", "5.1-01", "5.01-1", "05.1-1", "5.1-1a", "5.1-1AB",
-        "x-1", "5.1.2-1", "5.1-1000", "5..1-1", "5.1_1", "5.1-A", "1234-1",
+        "5.1",     "5.1-", "-1",      "5.1-0",    "5.1-01", "5.01-1", "05.1-1", "5.1-1a",
+        "5.1-1AB", "x-1",  "5.1.2-1", "5.1-1000", "5..1-1", "5.1_1",  "5.1-A",  "1234-1",
     };
     char text[128];
 
@@ -165,10 +164,33 @@ static void test_ids(void **state)
 static void test_statuses_refused(void **state)
 {
     static const char *const bad[] = {
-        "X", "m", "M ", " M", "MC (1)", "M C", "M C ()", "M C (0)", "M C (1,2)", "M C (1 )",
-        "M C (100)", "M C (01)", "M F (A)", "M F (abc)", "M F (1)", "M C F (e, 14)",
-        "M C F (14)", "M C F (e)", "R C (1, a)", "M F (a, 1)", "M C (1) ", "M C (1))",
-        "M C (1) F (a)", "M F C (a, 1)", "M  C (1)", "M C  (1)", "M C (1, )",
+        "X",
+        "m",
+        "M ",
+        " M",
+        "MC (1)",
+        "M C",
+        "M C ()",
+        "M C (0)",
+        "M C (1,2)",
+        "M C (1 )",
+        "M C (100)",
+        "M C (01)",
+        "M F (A)",
+        "M F (abc)",
+        "M F (1)",
+        "M C F (e, 14)",
+        "M C F (14)",
+        "M C F (e)",
+        "R C (1, a)",
+        "M F (a, 1)",
+        "M C (1) ",
+        "M C (1))",
+        "M C (1) F (a)",
+        "M F C (a, 1)",
+        "M  C (1)",
+        "M C  (1)",
+        "M C (1, )",
     };
     char text[128];
 
@@ -272,10 +294,8 @@ static void test_arguments(void **state)
     assert_int_equal(err.line, 1);
     assert_int_equal(keel_catalog_tsv_sections(NULL, 1, srows, 1, &n, &err), KEEL_ERR_ARG);
     assert_int_equal(keel_catalog_tsv_sections("x", 1, srows, 1, &n, NULL), KEEL_ERR_ARG);
-    assert_int_equal(keel_catalog_tsv_check_headings(NULL, rows, 0, srows, 0, &err),
-                     KEEL_ERR_ARG);
-    assert_int_equal(keel_catalog_tsv_check_used("3.1.3", NULL, 1, srows, 0, &err),
-                     KEEL_ERR_ARG);
+    assert_int_equal(keel_catalog_tsv_check_headings(NULL, rows, 0, srows, 0, &err), KEEL_ERR_ARG);
+    assert_int_equal(keel_catalog_tsv_check_used("3.1.3", NULL, 1, srows, 0, &err), KEEL_ERR_ARG);
 }
 
 /* ---- sections ---- */
@@ -351,8 +371,7 @@ static void test_cross_checks(void **state)
     assert_int_equal(err.line, 3);
     assert_string_equal(err.reason, "section '5.2' of id '5.2-1' has no heading for version "
                                     "3.1.3 in sections.tsv");
-    assert_int_equal(keel_catalog_tsv_check_headings("3.1.3", rows, n, srows, ns, &err),
-                     KEEL_OK);
+    assert_int_equal(keel_catalog_tsv_check_headings("3.1.3", rows, n, srows, ns, &err), KEEL_OK);
     /* 5.3 of 3.1.3 heads no provision. */
     assert_int_equal(keel_catalog_tsv_check_used("3.1.3", rows, n, srows, ns, &err),
                      KEEL_ERR_PARSE);

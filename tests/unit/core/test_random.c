@@ -26,18 +26,15 @@ ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags)
         memset(buf, 0x5a, len);
         errno = EIO;
         return -1;
-    case ONE_BYTE:
-        return __real_getrandom(buf, 1, flags);
+    case ONE_BYTE: return __real_getrandom(buf, 1, flags);
     case EINTR_ONCE:
         if (eintr_left-- > 0) {
             errno = EINTR;
             return -1;
         }
         return __real_getrandom(buf, len, flags);
-    case ZERO:
-        return 0;
-    case REAL:
-        break;
+    case ZERO: return 0;
+    case REAL: break;
     }
     return __real_getrandom(buf, len, flags);
 }

@@ -63,8 +63,7 @@ static void test_str_to_u64(void **state)
     assert_int_equal(keel_str_to_u64("65536", 1, 65535, &v), KEEL_ERR_RANGE);
     assert_int_equal(keel_str_to_u64("18446744073709551615", 0, UINT64_MAX, &v), KEEL_OK);
     assert_true(v == UINT64_MAX);
-    assert_int_equal(keel_str_to_u64("18446744073709551616", 0, UINT64_MAX, &v),
-                     KEEL_ERR_RANGE);
+    assert_int_equal(keel_str_to_u64("18446744073709551616", 0, UINT64_MAX, &v), KEEL_ERR_RANGE);
     assert_int_equal(keel_str_to_u64("-1", 0, 10, &v), KEEL_ERR_PARSE);
     assert_int_equal(keel_str_to_u64(" 1", 0, 10, &v), KEEL_ERR_PARSE);
     assert_int_equal(keel_str_to_u64("1x", 0, 10, &v), KEEL_ERR_PARSE);
@@ -78,8 +77,7 @@ static void test_hex(void **state)
     (void)state;
     assert_int_equal(keel_hex_encode("\x00\xab\xff", 3, out, sizeof(out)), KEEL_OK);
     assert_string_equal(out, "00abff");
-    assert_int_equal(keel_hex_encode("\x00\xab\xff\x01", 4, out, sizeof(out)),
-                     KEEL_ERR_RANGE);
+    assert_int_equal(keel_hex_encode("\x00\xab\xff\x01", 4, out, sizeof(out)), KEEL_ERR_RANGE);
     assert_int_equal(keel_hex_encode("", 0, out, 1), KEEL_OK);
     assert_string_equal(out, "");
     assert_int_equal(keel_hex_encode("a", 1, out, 0), KEEL_ERR_RANGE);
@@ -117,10 +115,23 @@ static void test_wipe(void **state)
 static void test_strerror(void **state)
 {
     static const keel_err all[] = {
-        KEEL_OK, KEEL_ERR_ARG, KEEL_ERR_NOMEM, KEEL_ERR_IO, KEEL_ERR_RANDOM, KEEL_ERR_RANGE,
-        KEEL_ERR_PARSE, KEEL_ERR_NOT_FOUND, KEEL_ERR_TOO_LARGE, KEEL_ERR_CRYPTO,
-        KEEL_ERR_PERM, KEEL_ERR_EXISTS, KEEL_ERR_CATALOG_VERSION, KEEL_ERR_AUTH_DENIED,
-        KEEL_ERR_AUTH_EXPIRED, KEEL_ERR_AUTH_FULL, KEEL_ERR_TLS_POLICY,
+        KEEL_OK,
+        KEEL_ERR_ARG,
+        KEEL_ERR_NOMEM,
+        KEEL_ERR_IO,
+        KEEL_ERR_RANDOM,
+        KEEL_ERR_RANGE,
+        KEEL_ERR_PARSE,
+        KEEL_ERR_NOT_FOUND,
+        KEEL_ERR_TOO_LARGE,
+        KEEL_ERR_CRYPTO,
+        KEEL_ERR_PERM,
+        KEEL_ERR_EXISTS,
+        KEEL_ERR_CATALOG_VERSION,
+        KEEL_ERR_AUTH_DENIED,
+        KEEL_ERR_AUTH_EXPIRED,
+        KEEL_ERR_AUTH_FULL,
+        KEEL_ERR_TLS_POLICY,
     };
     (void)state;
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -263,12 +263,9 @@ static void test_options_held(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tls13_by_default),
-        cmocka_unit_test(test_tls12_aead_accepted),
-        cmocka_unit_test(test_tls11_refused),
-        cmocka_unit_test(test_cbc_refused),
-        cmocka_unit_test(test_non_ecdhe_refused),
-        cmocka_unit_test(test_weak_group_refused),
+        cmocka_unit_test(test_tls13_by_default),  cmocka_unit_test(test_tls12_aead_accepted),
+        cmocka_unit_test(test_tls11_refused),     cmocka_unit_test(test_cbc_refused),
+        cmocka_unit_test(test_non_ecdhe_refused), cmocka_unit_test(test_weak_group_refused),
         cmocka_unit_test(test_options_held),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

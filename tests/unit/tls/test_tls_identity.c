@@ -28,8 +28,7 @@ static void test_serial_and_hostname(void **state)
     assert_int_equal(keel_tls_serial_check("KL01-"), KEEL_ERR_PARSE);
     assert_int_equal(keel_tls_serial_check("KL 01"), KEEL_ERR_PARSE);
     assert_int_equal(keel_tls_serial_check("KL01/../x"), KEEL_ERR_PARSE);
-    assert_int_equal(keel_tls_serial_check("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"),
-                     KEEL_ERR_PARSE);
+    assert_int_equal(keel_tls_serial_check("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"), KEEL_ERR_PARSE);
     assert_int_equal(keel_tls_serial_check(NULL), KEEL_ERR_ARG);
     assert_int_equal(keel_tls_device_hostname("KL0123456789AB", host, sizeof(host)), KEEL_OK);
     assert_string_equal(host, "kl0123456789ab.local");
@@ -49,9 +48,8 @@ static void test_generate(void **state)
     assert_int_equal(keel_tls_identity_generate("KL0123456789AB", &key, &cert), KEEL_OK);
     assert_true(EVP_PKEY_is_a(key, "EC"));
     assert_int_equal(EVP_PKEY_get_bits(key), 256);
-    assert_int_equal(X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
-                                               sizeof(cn)),
-                     14);
+    assert_int_equal(
+        X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn)), 14);
     assert_string_equal(cn, "KL0123456789AB");
     assert_int_equal(X509_check_host(cert, "kl0123456789ab.local", 0, 0, NULL), 1);
     assert_int_equal(X509_check_ip_asc(cert, "127.0.0.1", 0), 1);
@@ -81,8 +79,7 @@ static void test_two_identities_differ(void **state)
     assert_int_equal(keel_tls_identity_generate("KL0001", &k1, &c1), KEEL_OK);
     assert_int_equal(keel_tls_identity_generate("KL0001", &k2, &c2), KEEL_OK);
     assert_int_not_equal(EVP_PKEY_eq(k1, k2), 1);
-    assert_int_not_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(c1),
-                                          X509_get0_serialNumber(c2)),
+    assert_int_not_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(c1), X509_get0_serialNumber(c2)),
                          0);
     assert_int_equal(keel_tls_cert_fingerprint(c1, f1), KEEL_OK);
     assert_int_equal(keel_tls_cert_fingerprint(c2, f2), KEEL_OK);
