@@ -105,6 +105,11 @@ KEEL_MUST_CHECK keel_err keel_str_to_u64(const char *s, uint64_t min, uint64_t m
 /* Lower-case hex of len bytes into out (size at least 2 * len + 1). */
 keel_err keel_hex_encode(const void *in, size_t len, char *out, size_t outsz);
 
+/* The length (1 to 4) of the well-formed UTF-8 sequence at the start of text (n bytes
+ * available), its code point in *cp (may be NULL); 0 when it is not one: a truncated or
+ * overlong sequence, a surrogate or a value past U+10FFFF (RFC 3629). */
+size_t keel_utf8_next(const void *text, size_t n, uint32_t *cp);
+
 /*
  * Secrets: passwords, keys, tokens. A keel_secret lives in caller-owned memory, its bytes
  * are reachable only as `const void *`, so it cannot be handed to keel_log's format (the

@@ -12,36 +12,6 @@
 /* Room for a fully escaped line plus the note that it was cut. */
 #define LINE_OUT_MAX (4 * KEEL_AUDIT_EVIDENCE_LINE_MAX + 64)
 
-/* Length of the well-formed UTF-8 sequence at p (at most n bytes), 0 if it is not one;
- * the code point goes to *cp. Overlong forms, surrogates and values past U+10FFFF are
- * refused, as RFC 3629 requires. */
-static size_t utf8_sequence(const uint8_t *p, size_t n, uint32_t *cp)
-{
-    size_t len;
-    uint32_t c, min;
-
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        len = 2, c = p[0] & 0x1f, min = 0x80;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        len = 3, c = p[0] & 0x0f, min = 0x800;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        len = 4, c = p[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 /* C1 controls and the bidirectional formatting characters that can make a line read
  * differently from what it holds. */
 static int hidden_code_point(uint32_t c)
@@ -58,7 +28,7 @@ static size_t sanitise(const uint8_t *in, size_t n, char *out)
 
     while (i < n) {
         uint32_t cp = 0;
-        size_t seq = in[i] >= 0x80 ? utf8_sequence(in + i, n - i, &cp) : 0;
+        size_t seq = in[i] >= 0x80 ? keel_utf8_next(in + i, n - i, &cp) : 0;
 
         if (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '\\') {
             out[o++] = (char)in[i++];

@@ -115,36 +115,6 @@ static keel_err split(keel_catalog_tsv_text line, keel_catalog_tsv_text *fields,
 
 /* ---- text ---- */
 
-/* Length of the well-formed UTF-8 sequence at p (at most n bytes), or 0 when it is not:
- * overlong forms, surrogates and values above U+10FFFF are refused. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    size_t len;
-    unsigned long cp;
-
-    if (p[0] < 0x80)
-        return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        len = 2, cp = p[0] & 0x1fu;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        len = 3, cp = p[0] & 0x0fu;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        len = 4, cp = p[0] & 0x07u;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 static keel_err check_text(keel_catalog_tsv_text t, const char *name, size_t lineno,
                            keel_catalog_tsv_error *err)
 {
@@ -153,7 +123,7 @@ static keel_err check_text(keel_catalog_tsv_text t, const char *name, size_t lin
     if (t.len > KEEL_CATALOG_TSV_FIELD_MAX)
         return fail(err, lineno, "%s longer than %d bytes", name, KEEL_CATALOG_TSV_FIELD_MAX);
     for (size_t i = 0; i < t.len;) {
-        size_t n = utf8_seq(p + i, t.len - i);
+        size_t n = keel_utf8_next(p + i, t.len - i, NULL);
         if (n == 0)
             return fail(err, lineno, "%s is not valid UTF-8 (byte %zu)", name, i + 1);
         if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f))

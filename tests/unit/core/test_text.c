@@ -83,6 +83,28 @@ static void test_hex(void **state)
     assert_int_equal(keel_hex_encode("a", 1, out, 0), KEEL_ERR_RANGE);
 }
 
+static void test_utf8(void **state)
+{
+    uint32_t cp = 0;
+    (void)state;
+    assert_int_equal(keel_utf8_next("A", 1, &cp), 1);
+    assert_int_equal(cp, 0x41);
+    assert_int_equal(keel_utf8_next("\xc3\xa9", 2, &cp), 2); /* U+00E9 */
+    assert_int_equal(cp, 0xe9);
+    assert_int_equal(keel_utf8_next("\xe2\x80\x99", 3, &cp), 3); /* U+2019 */
+    assert_int_equal(cp, 0x2019);
+    assert_int_equal(keel_utf8_next("\xf0\x9f\x94\x92", 4, &cp), 4); /* U+1F512 */
+    assert_int_equal(cp, 0x1f512);
+    assert_int_equal(keel_utf8_next("\xe2\x80\x99", 2, NULL), 0);     /* truncated */
+    assert_int_equal(keel_utf8_next("\xc0\x80", 2, NULL), 0);         /* overlong NUL */
+    assert_int_equal(keel_utf8_next("\xe0\x80\xaf", 3, NULL), 0);     /* overlong '/' */
+    assert_int_equal(keel_utf8_next("\xed\xa0\x80", 3, NULL), 0);     /* surrogate */
+    assert_int_equal(keel_utf8_next("\xf4\x90\x80\x80", 4, NULL), 0); /* past U+10FFFF */
+    assert_int_equal(keel_utf8_next("\x80", 1, NULL), 0);             /* lone continuation */
+    assert_int_equal(keel_utf8_next("\xc3\x28", 2, NULL), 0);         /* bad continuation */
+    assert_int_equal(keel_utf8_next("", 0, NULL), 0);
+}
+
 static void test_ct_equal(void **state)
 {
     uint8_t a[33];
@@ -147,8 +169,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf),        cmocka_unit_test(test_str_copy),
         cmocka_unit_test(test_str_format), cmocka_unit_test(test_str_to_u64),
-        cmocka_unit_test(test_hex),        cmocka_unit_test(test_ct_equal),
-        cmocka_unit_test(test_wipe),       cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_hex),        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_ct_equal),   cmocka_unit_test(test_wipe),
+        cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
