@@ -18,6 +18,7 @@
 #define KEEL_AUDIT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -174,6 +175,10 @@ keel_err keel_audit_render_html(const keel_audit_report *r, char **out, size_t *
 /* The terminal summary: one line per section with counts per verdict, then the totals of
  * all and of mandatory provisions. */
 keel_err keel_audit_render_text(const keel_audit_report *r, char **out, size_t *len);
+
+/* Close f, an open_memstream over (*out, *len): on any write or close error the buffer is
+ * freed, *out set to NULL and KEEL_ERR_NOMEM returned. */
+keel_err keel_audit_memstream_close(FILE *f, char **out, size_t *len);
 
 /* Render and write to path with keel_file_write_atomic (mode 0644: a report is not
  * secret). KEEL_ERR_IO when the file cannot be written. */

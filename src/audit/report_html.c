@@ -248,15 +248,7 @@ keel_err keel_audit_render_html(const keel_audit_report *r, char **out, size_t *
           "probing the live device; conceptual test cases judge the documented design.\n"
           "</footer>\n</body>\n</html>\n",
           f);
-    ret = ferror(f) ? KEEL_ERR_NOMEM : KEEL_OK;
-    if (fclose(f) != 0)
-        ret = KEEL_ERR_NOMEM;
-    if (ret != KEEL_OK) {
-        free(*out);
-        *out = NULL;
-        *len = 0;
-    }
-    return ret;
+    return keel_audit_memstream_close(f, out, len);
 }
 
 keel_err keel_audit_write_html(const keel_audit_report *r, const char *path)

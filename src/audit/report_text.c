@@ -72,13 +72,5 @@ keel_err keel_audit_render_text(const keel_audit_report *r, char **out, size_t *
     counts_line(f, &s.all);
     fprintf(f, "%-6s %-*s", "M", TITLE_WIDTH, "mandatory provisions");
     counts_line(f, &s.mandatory);
-    ret = ferror(f) ? KEEL_ERR_NOMEM : KEEL_OK;
-    if (fclose(f) != 0)
-        ret = KEEL_ERR_NOMEM;
-    if (ret != KEEL_OK) {
-        free(*out);
-        *out = NULL;
-        *len = 0;
-    }
-    return ret;
+    return keel_audit_memstream_close(f, out, len);
 }

@@ -9,9 +9,7 @@ jq_expect weak "$(provision 5.1-1) | .verdict == \"FAIL\""
 jq_expect weak "$(provision 5.1-1) | .tests[0].evidence | any(. == \"'admin': accepted (HTTP 200)\")"
 jq_expect weak "$(provision 5.5-1) | .verdict == \"PASS\""
 jq_expect weak "$(provision 5.6-1) | .verdict == \"PASS\""
-kill "${PEERS[0]}"
-wait "${PEERS[0]}" 2>/dev/null || true
-PEERS=()
+stop_peers
 
 unique="$(openssl rand -hex 16)"
 weak_device 8444 unique --accept "$unique"

@@ -6,22 +6,11 @@ set -euo pipefail
 : "${KEEL_BIN:?KEEL_BIN must name the keel CLI}"
 : "${KEEL_SOURCE_DIR:?KEEL_SOURCE_DIR must name the source tree}"
 
-NS="keel-audit-$$"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/keel-audit.XXXXXX")"
-PEERS=()
 FIXTURE="$KEEL_SOURCE_DIR/tests/fixtures/weak_device.py"
 SCHEMA="$KEEL_SOURCE_DIR/data/schemas/audit-report.schema.json"
 
-cleanup() {
-    local pid
-    for pid in "${PEERS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    ip netns del "$NS" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+. "$KEEL_SOURCE_DIR/scripts/harness.sh"
+trap harness_cleanup EXIT
 trap 'exit 130' INT TERM
 
 fail() {
@@ -29,39 +18,38 @@ fail() {
     exit 1
 }
 
-if ! ip netns add "$NS"; then
-    fail "cannot create network namespace $NS (the audit integration tests need root)"
-fi
-ip netns exec "$NS" ip link set lo up
+harness_tempdir
+WORK=$harness_dir
+harness_netns_up "keel-audit-$$" ||
+    fail "cannot create a network namespace (the audit integration tests need root)"
 
 in_ns() {
-    ip netns exec "$NS" "$@"
+    harness_in_ns "$@"
 }
 
 # A self-signed RSA certificate (RSA so that TLS 1.0 suites exist for the weak server).
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/key.pem" -out "$WORK/cert.pem" \
     -days 2 -subj /CN=localhost 2>/dev/null
 
-# Start a peer inside the namespace in the background and remember its pid. `ip netns exec`
-# execs the command, so the pid is the peer's own (a shell function here would put a
-# subshell between them and kill would miss the peer).
+# Start a peer inside the namespace in the background; harness_cleanup stops it.
 start_peer() {
     local log="$1"
     shift
-    ip netns exec "$NS" "$@" </dev/null >"$WORK/$log.log" 2>&1 &
-    PEERS+=("$!")
+    harness_start "$WORK/$log.log" "$@" </dev/null
+}
+
+# Stop every peer started so far (the namespace stays).
+stop_peers() {
+    local pid
+    for pid in "${harness_pids[@]}"; do
+        harness_stop "$pid" || true
+    done
+    harness_pids=()
 }
 
 # Wait until 127.0.0.1:$1 accepts inside the namespace.
 wait_port() {
-    local i
-    for i in $(seq 1 100); do
-        if in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "nothing listens on port $1 (see $WORK)"
+    harness_wait_port "$1" 10 || fail "nothing listens on port $1 (see $WORK)"
 }
 
 tls_server() { # PORT LOGNAME OPENSSL-OPTIONS...

@@ -14,9 +14,7 @@ jq_expect weak '.target == "127.0.0.1:4433" and .version == "3.1.3"'
 grep -q '5.5-1-2 *functional FAIL' "$WORK/weak/stdout" || fail "weak: no 5.5-1-2 line"
 grep -q '^M .*FAIL [1-9]' "$WORK/weak/stdout" || fail "weak: no mandatory totals line"
 
-kill "${PEERS[0]}"
-wait "${PEERS[0]}" 2>/dev/null || true
-PEERS=()
+stop_peers
 
 tls_server 4434 strict -min_protocol TLSv1.2
 # 5.1-1 cannot be judged against a bare TLS server (INCONCLUSIVE), so nothing fails: exit 0.
