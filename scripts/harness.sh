@@ -91,9 +91,14 @@ harness_stop() {
 }
 
 harness_cleanup() {
-  local pid d
+  # Runs from EXIT traps of scripts under set -e: nothing here may abort it halfway (a
+  # stopped peer's status is 143), and the script keeps its own exit status.
+  local status=$? pid d
+  set +e
   for pid in "${harness_pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null && harness_stop "$pid"
+    if kill -0 "$pid" 2>/dev/null; then
+      harness_stop "$pid"
+    fi
   done
   harness_pids=()
   if [ -n "$harness_ns" ]; then
@@ -103,4 +108,5 @@ harness_cleanup() {
   fi
   for d in "${harness_dirs[@]}"; do rm -rf "$d"; done
   harness_dirs=()
+  return $status
 }
