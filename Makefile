@@ -1,6 +1,7 @@
 # A thin layer over CMake: each target installs what it needs (scripts/bootstrap) and
 # builds first. Build trees: build/ (plain, gcc) and build-san/ (clang, ASan + UBSan, fuzzers).
 JOBS ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
 .PHONY: all bootstrap build build-san demo check fuzz bench install clean
