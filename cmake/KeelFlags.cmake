@@ -25,7 +25,7 @@ endif()
 function(keel_project_flags target)
   target_compile_options(${target} PRIVATE ${KEEL_WARNINGS} ${KEEL_HARDEN_C})
   target_compile_definitions(${target} PRIVATE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE
-    KEEL_PRODUCTION=$<BOOL:${KEEL_PRODUCTION}>)
+    KEEL_PRODUCTION=$<BOOL:${KEEL_PRODUCTION}> KEEL_ROT_FILE=$<BOOL:${KEEL_ROT_FILE}>)
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "EXECUTABLE")
     target_compile_options(${target} PRIVATE -fPIE)

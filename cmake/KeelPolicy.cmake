@@ -1,16 +1,19 @@
 # Features are chosen at configure time and fail closed (STYLE.md 15).
-# A production build never carries a development backend: the file root of trust keeps
-# keys in ordinary files, which EN 303 645 5.4-1 does not accept on a shipped device.
-if(NOT KEEL_ROT_BACKEND MATCHES "^(file|tpm2)$")
-  message(FATAL_ERROR "KEEL_ROT_BACKEND='${KEEL_ROT_BACKEND}': choose file or tpm2")
+# The root of trust's backend is chosen at run time (keel_rot_open's spec); which backends
+# exist is chosen here. The tpm2 backend is always built. The file backend keeps keys in
+# ordinary files, which EN 303 645 5.4-1 does not accept on a shipped device: it exists only
+# in development builds, and a production build that asks for it is refused.
+if(KEEL_PRODUCTION)
+  set(keel_rot_file_default OFF)
+else()
+  set(keel_rot_file_default ON)
 endif()
-if(KEEL_PRODUCTION AND KEEL_ROT_BACKEND STREQUAL "file")
-  message(FATAL_ERROR
-    "KEEL_PRODUCTION=ON refuses the development backend KEEL_ROT_BACKEND=file "
-    "(keys in plain files fail EN 303 645 5.4-1); configure with KEEL_ROT_BACKEND=tpm2")
-endif()
-if(KEEL_ROT_BACKEND STREQUAL "tpm2")
-  message(FATAL_ERROR
-    "KEEL_ROT_BACKEND=tpm2: this keel release has no tpm2 root of trust yet; "
-    "only the development file backend exists, so no production build can be made")
+option(KEEL_ROT_FILE "Build the development file root of trust (never in production)"
+       ${keel_rot_file_default})
+if(KEEL_PRODUCTION)
+  if(KEEL_ROT_FILE)
+    message(FATAL_ERROR
+      "KEEL_PRODUCTION=ON refuses the development backend KEEL_ROT_FILE=ON "
+      "(keys in plain files fail EN 303 645 5.4-1); configure with -DKEEL_ROT_FILE=OFF")
+  endif()
 endif()

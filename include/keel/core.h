@@ -26,8 +26,9 @@ extern "C" {
 #define KEEL_PRINTF(fmt, args)
 #endif
 
-/* Error codes, grouped by module: core -1..-99, catalog -100..-199, auth -400..-499,
- * tls -500..-599. New modules take the next free hundred. */
+/* Error codes, grouped by module: core -1..-99, catalog -100..-199, rot -200..-299,
+ * store -300..-399, auth -400..-499, tls -500..-599. New modules take the next free
+ * hundred. */
 typedef enum keel_err {
     KEEL_OK = 0,
     KEEL_ERR_ARG = -1,               /* a bad argument: NULL, zero size, out of range */
@@ -42,6 +43,13 @@ typedef enum keel_err {
     KEEL_ERR_PERM = -10,             /* a file has unsafe permissions or access was refused */
     KEEL_ERR_EXISTS = -11,           /* refusing to overwrite something that exists */
     KEEL_ERR_CATALOG_VERSION = -100, /* unknown EN 303 645 version */
+    KEEL_ERR_ROT_REFUSED = -200,     /* backend not allowed in this build (file in production) */
+    KEEL_ERR_ROT_UNAVAILABLE = -201, /* the root of trust cannot be reached */
+    KEEL_ERR_ROT_SEALED = -202,      /* a sealed blob is damaged or from another device */
+    KEEL_ERR_STORE_TRUNCATED = -300, /* the store file is shorter than its header says */
+    KEEL_ERR_STORE_FOREIGN = -301,   /* not this device's store (or not a keel store) */
+    KEEL_ERR_STORE_TAMPERED = -302,  /* the store failed authentication */
+    KEEL_ERR_STORE_ROLLBACK = -303,  /* the store is older than the root of trust's counter */
     KEEL_ERR_AUTH_DENIED = -400,     /* wrong credentials */
     KEEL_ERR_AUTH_EXPIRED = -401,    /* the session has expired or was ended */
     KEEL_ERR_AUTH_FULL = -402,       /* no free session slot */
