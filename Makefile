@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 MAKEFLAGS += --no-print-directory
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap build build-san demo check fuzz bench install clean
+.PHONY: all bootstrap build build-san demo check fuzz bench soak install clean
 
 all: build
 
@@ -35,6 +35,10 @@ fuzz: build-san
 # Benchmarks: each prints its figures and the ratio against its named reference.
 bench: build
 	@scripts/bench
+
+# Long power-loss and endurance runs (thousands of kills), beyond what make check affords.
+soak: build
+	@scripts/soak
 
 install: build
 	@cmake --install build
