@@ -54,19 +54,39 @@ KEEL_MUST_CHECK keel_err keel_auth_verify_password(const char *encoded,
 
 /*
  * 28 symbols: the digits 2-9 and the capital letters without I, L, O (which read as 1, 1, 0)
- * and without B, S, Z (which read as 8, 5, 2 in many label fonts). 20 symbols give
- * 20 * log2(28) = 96.1 bits, drawn only from the CSPRNG: nothing comes from the serial, a
- * MAC address or the time. The password is printed and typed exactly as generated, in five
- * dash-separated groups of four: "7KQ3-M9TX-C4RH-2VWE-P6NA" (24 characters).
+ * and without B, S, Z (which read as 8, 5, 2 in many label fonts). A label password is 15
+ * symbols drawn only from the CSPRNG, 15 * log2(28) = 72.1 bits (5.1-2 asks for no less than
+ * 64 here), and one check symbol computed over them, printed in four dash-separated groups
+ * of four: "7KQ3-M9TX-C4RH-2VWE" (19 characters). Nothing comes from the serial, a MAC
+ * address or the time: the password is a pure function of the CSPRNG's output.
+ *
+ * The check symbol catches every single mistyped symbol and every swap of two neighbours
+ * before a login attempt is spent on them (so typing errors do not feed the brute-force
+ * guard). It is the Luhn scheme generalised to 28 symbols: each symbol index i is read as
+ * the pair (i mod 4 in GF(4), i div 4 in Z/7); symbols at odd distance from the check
+ * symbol are multiplied by u = (w, 3), the others by 1, and the check symbol makes the sum
+ * zero. Plain Luhn mod 28 (doubling) misses the swap of the first and last symbol of the
+ * alphabet, as Luhn mod 10 misses 09/90: Z/28 has no doubling-like map m with m(x) and
+ * m(x) - x both one-to-one, Z/2 x Z/2 x Z/7 has (u and u - 1 are both units).
  */
 #define KEEL_AUTH_LABEL_ALPHABET "23456789ACDEFGHJKMNPQRTUVWXY"
-#define KEEL_AUTH_LABEL_SYMBOLS 20u
+#define KEEL_AUTH_LABEL_RANDOM 15u  /* symbols from the CSPRNG */
+#define KEEL_AUTH_LABEL_SYMBOLS 16u /* the random ones and the check symbol */
+#define KEEL_AUTH_LABEL_BITS 72u    /* floor(15 * log2(28)) */
 #define KEEL_AUTH_LABEL_GROUP 4u
-#define KEEL_AUTH_LABEL_LEN 24u /* symbols plus the four dashes */
+#define KEEL_AUTH_LABEL_LEN 19u /* symbols plus the three dashes: the canonical form */
 
-/* Generate a fresh label password into out (replacing its contents). On error out is
- * cleared. Errors: KEEL_ERR_ARG, KEEL_ERR_RANDOM. */
+/* Generate a fresh label password in its canonical form into out (replacing its
+ * contents). On error out is cleared. Errors: KEEL_ERR_ARG, KEEL_ERR_RANDOM. */
 KEEL_MUST_CHECK keel_err keel_auth_label_password(keel_secret *out);
+
+/* The canonical form of a label password as a person typed it: lower case is read as upper
+ * case, spaces and dashes anywhere are ignored; the 16 symbols that remain must come from
+ * the alphabet and end in the right check symbol. out (which may be input itself) receives
+ * "XXXX-XXXX-XXXX-XXXX", the form that is hashed and stored (keel_auth_hash_password) and
+ * verified. Errors: KEEL_ERR_ARG (NULL), KEEL_ERR_PARSE (a wrong number of symbols, a
+ * character outside the alphabet, a wrong check symbol); on error out is cleared. */
+KEEL_MUST_CHECK keel_err keel_auth_label_canonical(const keel_secret *input, keel_secret *out);
 
 /* ---- Sessions (5.5-4: session tokens are unguessable and stored only as hashes) ---- */
 

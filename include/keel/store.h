@@ -60,7 +60,10 @@ KEEL_MUST_CHECK keel_err keel_store_get(const keel_store *s, const char *name, v
 
 /* Set name to value and persist before returning. KEEL_ERR_ARG for a bad name,
  * KEEL_ERR_TOO_LARGE beyond the limits above, KEEL_ERR_IO if the write failed (the store
- * in memory and on flash then keep the old value). */
+ * in memory and on flash then keep the old value). If the file was written but the root of
+ * trust's counter could not be raised, the root of trust's error is returned and the new
+ * value stands, in memory and on flash (the counter is raised by the next open or write).
+ * KEEL_ERR_STORE_ROLLBACK if the counter is already past this store (written elsewhere). */
 KEEL_MUST_CHECK keel_err keel_store_put(keel_store *s, const char *name, const void *value,
                                         size_t len);
 

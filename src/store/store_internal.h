@@ -70,4 +70,29 @@ KEEL_MUST_CHECK keel_err keel_store_records_set(const uint8_t *body, size_t len,
                                                 const uint8_t *value, size_t value_len,
                                                 uint8_t *out, size_t cap, size_t *out_len);
 
+#define KEEL_STORE_PATH_MAX 4096
+
+/* The open store: its records as the checked plaintext body, and room for the next write. */
+struct keel_store {
+    keel_rot *rot;
+    uint64_t generation;
+    size_t body_len;
+    char path[KEEL_STORE_PATH_MAX];
+    uint8_t body[KEEL_STORE_BODY_MAX];    /* the checked records */
+    uint8_t scratch[KEEL_STORE_BODY_MAX]; /* the records of a write in progress */
+    uint8_t file[KEEL_STORE_MAX_BYTES];   /* the sealed file of a write in progress */
+};
+
+/* write.c: unseal the storage key, seal body at generation gen into file (cap bytes, wiped
+ * afterwards) and replace path atomically. Failures are logged with the path. */
+KEEL_MUST_CHECK keel_err keel_store_seal_write(keel_rot *rot, const char *path, uint64_t gen,
+                                               const uint8_t *body, size_t body_len,
+                                               uint8_t *file, size_t cap);
+
+/* write.c: the store's counter, read or raised by one; failures are logged with the path. */
+KEEL_MUST_CHECK keel_err keel_store_counter_read(keel_rot *rot, const char *path,
+                                                 uint64_t *value);
+KEEL_MUST_CHECK keel_err keel_store_counter_raise(keel_rot *rot, const char *path,
+                                                  uint64_t *value);
+
 #endif /* KEEL_STORE_INTERNAL_H */
