@@ -110,3 +110,33 @@ harness_cleanup() {
   harness_dirs=()
   return $status
 }
+
+# harness_swtpm STATE_DIR: start a software TPM (swtpm) on a free loopback port pair, in the
+# namespace when one is up, keeping its state in STATE_DIR (made if missing; reuse the same
+# dir to "reboot" the TPM), wait until it answers and set harness_tcti to its TCTI string
+# ("swtpm:host=127.0.0.1,port=P"; the keel spec is "tpm2:$harness_tcti").
+harness_swtpm() {
+  local dir=$1 port tries
+  mkdir -p "$dir" || return 1
+  for tries in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 40000))
+    harness_in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && continue
+    harness_in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$((port + 1))" 2>/dev/null && continue
+    harness_start "$dir/swtpm.out" swtpm socket --tpm2 \
+      --server type=tcp,port="$port",bindaddr=127.0.0.1 \
+      --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
+      --tpmstate dir="$dir" --flags not-need-init,startup-clear
+    local i
+    for i in $(seq 100); do
+      kill -0 "$harness_last_pid" 2>/dev/null || break
+      if harness_in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+        harness_tcti="swtpm:host=127.0.0.1,port=$port"
+        return 0
+      fi
+      sleep 0.1
+    done
+    harness_stop "$harness_last_pid"
+  done
+  echo "harness: swtpm does not start (see $dir/swtpm.out)" >&2
+  return 1
+}

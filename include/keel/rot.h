@@ -94,6 +94,13 @@ KEEL_MUST_CHECK keel_err keel_rot_identity_key(keel_rot *rot, EVP_PKEY **key);
  * beside the default one, so that contexts made by other libraries can use the key). */
 OSSL_LIB_CTX *keel_rot_libctx(keel_rot *rot);
 
+/* The property query to fetch operations on the identity key with, beside keel_rot_libctx:
+ * EVP_DigestSignInit_ex(md, NULL, "SHA256", keel_rot_libctx(rot), keel_rot_propq(rot), key,
+ * NULL), SSL_CTX_new_ex(keel_rot_libctx(rot), keel_rot_propq(rot), method). "?provider=tpm2"
+ * for tpm2 (OpenSSL 3.0 would otherwise pick the default provider's ECDSA, which cannot use a
+ * TPM key), NULL for file. Static; NULL for a NULL rot. */
+const char *keel_rot_propq(const keel_rot *rot);
+
 #ifdef __cplusplus
 }
 #endif

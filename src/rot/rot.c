@@ -19,6 +19,11 @@ OSSL_LIB_CTX *keel_rot_libctx(keel_rot *rot)
     return rot == NULL ? NULL : rot->libctx;
 }
 
+const char *keel_rot_propq(const keel_rot *rot)
+{
+    return rot == NULL ? NULL : rot->ops->identity_propq_prefer;
+}
+
 static keel_err open_backend(keel_rot *rot)
 {
     if (rot->backend == KEEL_ROT_BACKEND_TPM2)

@@ -11,7 +11,7 @@
 
 #define KEEL_ROT_PATH_MAX 4096
 #define KEEL_ROT_IDENTITY_FILE "identity.pem"
-#define KEEL_ROT_IDENTITY_MAX (16 * 1024)
+#define KEEL_ROT_IDENTITY_MAX ((size_t)16 * 1024)
 
 struct keel_rot_tpm2; /* the tpm2 backend's ESAPI state (tpm2.c) */
 
@@ -25,6 +25,8 @@ typedef struct keel_rot_ops {
     void (*close)(keel_rot *rot);
     /* The identity key lives in the provider named here ("provider=tpm2"; NULL: default). */
     const char *identity_propq;
+    /* What keel_rot_propq gives callers: prefer that provider, fall back to default. */
+    const char *identity_propq_prefer;
     /* The encoder output structure of the identity PEM (NULL: the provider's own). */
     const char *identity_structure;
 } keel_rot_ops;
@@ -68,9 +70,8 @@ KEEL_MUST_CHECK keel_err keel_rot_identity_load(keel_rot *rot, EVP_PKEY **key);
 KEEL_MUST_CHECK keel_err keel_rot_tpm2_open(keel_rot *rot);
 
 /* The sealed-blob file of the tpm2 backend: a magic and the marshalled TPM2B_PUBLIC and
- * TPM2B_PRIVATE of the sealed object. Parsing is strict: trailing bytes are refused.
+ * TPM2B_PRIVATE of the sealed object ("KEELSL01"). Parsing is strict: trailing bytes are refused.
  * KEEL_ERR_ROT_SEALED for anything that is not such a blob. */
-#define KEEL_ROT_BLOB_MAGIC "KEELSL01"
 #define KEEL_ROT_BLOB_MAGIC_LEN 8
 
 #if KEEL_ROT_FILE
@@ -81,6 +82,8 @@ extern const keel_rot_ops keel_rot_file_ops;
 #define KEEL_ROT_COUNTERS_FILE_LEN (8 + 8 * KEEL_ROT_COUNTERS)
 KEEL_MUST_CHECK keel_err keel_rot_counters_decode(const void *data, size_t len,
                                                   uint64_t values[KEEL_ROT_COUNTERS]);
+keel_err keel_rot_file_counter_read(keel_rot *rot, uint32_t id, uint64_t *value);
+keel_err keel_rot_file_counter_increment(keel_rot *rot, uint32_t id, uint64_t *value);
 void keel_rot_counters_encode(const uint64_t values[KEEL_ROT_COUNTERS],
                               uint8_t out[KEEL_ROT_COUNTERS_FILE_LEN]);
 #endif

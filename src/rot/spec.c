@@ -15,8 +15,7 @@ static int printable(const char *s, size_t n)
     return 1;
 }
 
-keel_err keel_rot_spec_parse(const char *spec, keel_rot_backend *backend, char *tcti,
-                             size_t tctisz)
+keel_err keel_rot_spec_parse(const char *spec, keel_rot_backend *backend, char *tcti, size_t tctisz)
 {
     size_t len;
 

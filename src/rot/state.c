@@ -20,8 +20,7 @@ keel_err keel_rot_state_dir_prepare(const char *dir)
     /* O_NOFOLLOW: the checks below must be about the directory itself, not a link target. */
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        keel_log(KEEL_LOG_ERROR, "rot: state directory %s is not a directory (or a symlink)",
-                 dir);
+        keel_log(KEEL_LOG_ERROR, "rot: state directory %s is not a directory (or a symlink)", dir);
         return errno == ELOOP || errno == ENOTDIR ? KEEL_ERR_PERM : KEEL_ERR_IO;
     }
     if (fstat(fd, &st) != 0) {
