@@ -13,6 +13,8 @@
 
 #include "store_internal.h"
 
+static const uint8_t magic[KEEL_STORE_MAGIC_LEN] = {'K', 'E', 'E', 'L', 'S', 'T', 'O', 'R'};
+
 #define OFF_VERSION KEEL_STORE_MAGIC_LEN
 #define OFF_KEY_ID (OFF_VERSION + 4)
 #define OFF_GEN (OFF_KEY_ID + KEEL_STORE_KEY_ID_LEN)
@@ -36,8 +38,8 @@ static uint64_t get_be(const uint8_t *p, size_t n)
 
 /* AES-256-GCM over in (len bytes) into out; encrypt writes tag, decrypt checks it. */
 static keel_err gcm(int encrypt, const uint8_t key[KEEL_ROT_KEY_LEN], const uint8_t *nonce,
-                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-                    uint8_t *out, uint8_t tag[KEEL_STORE_TAG_LEN])
+                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
+                    uint8_t tag[KEEL_STORE_TAG_LEN])
 {
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     keel_err ret = KEEL_ERR_CRYPTO;
@@ -51,15 +53,13 @@ static keel_err gcm(int encrypt, const uint8_t key[KEEL_ROT_KEY_LEN], const uint
         EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1 ||
         (len > 0 && EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1))
         goto out;
-    if (!encrypt &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, KEEL_STORE_TAG_LEN, tag) != 1)
+    if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, KEEL_STORE_TAG_LEN, tag) != 1)
         goto out;
     if (EVP_CipherFinal_ex(ctx, out + len, &n) != 1) {
         ret = encrypt ? KEEL_ERR_CRYPTO : KEEL_ERR_STORE_TAMPERED;
         goto out;
     }
-    if (encrypt &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, KEEL_STORE_TAG_LEN, tag) != 1)
+    if (encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, KEEL_STORE_TAG_LEN, tag) != 1)
         goto out;
     ret = KEEL_OK;
 out:
@@ -80,7 +80,7 @@ keel_err keel_store_encode(const uint8_t key[KEEL_ROT_KEY_LEN], uint64_t gen, co
         return KEEL_ERR_ARG;
     if (body_len > (size_t)KEEL_STORE_BODY_MAX || cap < total)
         return KEEL_ERR_TOO_LARGE;
-    memcpy(out, KEEL_STORE_MAGIC, KEEL_STORE_MAGIC_LEN);
+    memcpy(out, magic, sizeof(magic));
     put_be(out + OFF_VERSION, KEEL_STORE_VERSION, 4);
     ret = keel_store_key_id(key, out + OFF_KEY_ID);
     if (ret != KEEL_OK)
@@ -109,7 +109,7 @@ static keel_err check_shape(const uint8_t *file, size_t len, const char **why)
 {
     size_t head = len < KEEL_STORE_MAGIC_LEN ? len : KEEL_STORE_MAGIC_LEN;
 
-    if (memcmp(file, KEEL_STORE_MAGIC, head) != 0) {
+    if (memcmp(file, magic, head) != 0) {
         *why = "not a keel store (no store magic)";
         return KEEL_ERR_STORE_FOREIGN;
     }
@@ -167,8 +167,8 @@ static keel_err check_key_id(const uint8_t *file, const uint8_t key[KEEL_ROT_KEY
     return ret;
 }
 
-static keel_err open_body(const uint8_t *file, size_t body_len,
-                          const uint8_t key[KEEL_ROT_KEY_LEN], uint8_t *body, const char **why)
+static keel_err open_body(const uint8_t *file, size_t body_len, const uint8_t key[KEEL_ROT_KEY_LEN],
+                          uint8_t *body, const char **why)
 {
     uint8_t file_key[KEEL_ROT_KEY_LEN];
     uint8_t tag[KEEL_STORE_TAG_LEN];

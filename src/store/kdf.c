@@ -30,13 +30,13 @@ static keel_err hkdf(const uint8_t key[KEEL_ROT_KEY_LEN], const uint8_t *salt, s
     if (ctx == NULL)
         goto out;
     params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key,
-                                                    KEEL_ROT_KEY_LEN);
+    params[n++] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, KEEL_ROT_KEY_LEN);
     if (salt != NULL)
-        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
-                                                        salt_len);
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-                                                    strlen(info));
+        params[n++] =
+            OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+    params[n++] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
     params[n] = OSSL_PARAM_construct_end();
     if (EVP_KDF_derive(ctx, out, out_len, params) == 1)
         ret = KEEL_OK;

@@ -13,7 +13,7 @@ static keel_err load(keel_store *s)
     char *data = NULL;
     size_t len = 0;
     const char *why = "";
-    keel_err ret = keel_file_read(s->path, KEEL_STORE_MAX_BYTES, &data, &len);
+    keel_err ret = keel_file_read(s->path, KEEL_STORE_FILE_MAX, &data, &len);
 
     if (ret != KEEL_OK) {
         keel_log(KEEL_LOG_ERROR, "store %s: cannot read: %s", s->path, keel_strerror(ret));
@@ -25,8 +25,8 @@ static keel_err load(keel_store *s)
                  keel_strerror(ret));
         goto out;
     }
-    ret = keel_store_decode((const uint8_t *)data, len, key, s->body, sizeof(s->body),
-                            &s->body_len, &s->generation, &why);
+    ret = keel_store_decode((const uint8_t *)data, len, key, s->body, sizeof(s->body), &s->body_len,
+                            &s->generation, &why);
     if (ret != KEEL_OK)
         keel_log(KEEL_LOG_ERROR, "store %s: %s: %s", s->path, keel_strerror(ret), why);
 out:
@@ -48,16 +48,16 @@ static keel_err reconcile(keel_store *s)
     if (s->generation < counter) {
         keel_log(KEEL_LOG_ERROR,
                  "store %s: %s: generation %llu is older than the root of trust's counter %llu",
-                 s->path, keel_strerror(KEEL_ERR_STORE_ROLLBACK),
-                 (unsigned long long)s->generation, (unsigned long long)counter);
+                 s->path, keel_strerror(KEEL_ERR_STORE_ROLLBACK), (unsigned long long)s->generation,
+                 (unsigned long long)counter);
         return KEEL_ERR_STORE_ROLLBACK;
     }
     if (s->generation - counter > 1) {
         keel_log(KEEL_LOG_ERROR,
                  "store %s: %s: generation %llu is ahead of the root of trust's counter %llu "
                  "(counter reset or forged file)",
-                 s->path, keel_strerror(KEEL_ERR_STORE_TAMPERED),
-                 (unsigned long long)s->generation, (unsigned long long)counter);
+                 s->path, keel_strerror(KEEL_ERR_STORE_TAMPERED), (unsigned long long)s->generation,
+                 (unsigned long long)counter);
         return KEEL_ERR_STORE_TAMPERED;
     }
     keel_log(KEEL_LOG_INFO, "store %s: completing the interrupted write of generation %llu",
@@ -84,6 +84,8 @@ keel_err keel_store_open(const char *path, keel_rot *rot, keel_store **out)
         ret = load(s);
     if (ret == KEEL_OK)
         ret = reconcile(s);
+    if (ret == KEEL_OK)
+        keel_store_remove_leftovers(s->path);
     if (ret != KEEL_OK) {
         keel_store_close(s);
         return ret;

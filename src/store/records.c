@@ -16,8 +16,7 @@ int keel_store_name_valid(const char *name, size_t len)
         return 0;
     for (size_t i = 0; i < len; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
             return 0;
     }
     return 1;
@@ -146,8 +145,8 @@ keel_err keel_store_records_set(const uint8_t *body, size_t len, const char *nam
         if (kept + 1 > KEEL_STORE_MAX_RECORDS || cap - o < 1 + want + 2 + value_len)
             return KEEL_ERR_TOO_LARGE;
         out[o++] = (uint8_t)want;
-        memcpy(out + o, name, want);
-        o += want;
+        for (size_t i = 0; i < want; i++) /* the name's bytes, without its NUL */
+            out[o++] = (uint8_t)name[i];
         put_u16(out + o, value_len);
         o += 2;
         if (value_len > 0)

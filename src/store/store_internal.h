@@ -11,8 +11,8 @@
 #include "keel/rot.h"
 #include "keel/store.h"
 
-#define KEEL_STORE_MAGIC "KEELSTOR"
-#define KEEL_STORE_MAGIC_LEN 8
+#define KEEL_STORE_MAGIC_LEN 8 /* "KEELSTOR" */
+#define KEEL_STORE_FILE_MAX ((size_t)KEEL_STORE_MAX_BYTES)
 #define KEEL_STORE_VERSION 1u
 #define KEEL_STORE_KEY_ID_LEN 16
 #define KEEL_STORE_SALT_LEN 32
@@ -23,7 +23,7 @@
     (KEEL_STORE_MAGIC_LEN + 4 + KEEL_STORE_KEY_ID_LEN + 8 + KEEL_STORE_SALT_LEN +                  \
      KEEL_STORE_NONCE_LEN + 4)
 /* The largest plaintext body that keeps the whole file within KEEL_STORE_MAX_BYTES. */
-#define KEEL_STORE_BODY_MAX (KEEL_STORE_MAX_BYTES - KEEL_STORE_HEADER_LEN - KEEL_STORE_TAG_LEN)
+#define KEEL_STORE_BODY_MAX (KEEL_STORE_FILE_MAX - KEEL_STORE_HEADER_LEN - KEEL_STORE_TAG_LEN)
 
 /* kdf.c: HKDF-SHA-256 of the storage key. The key id names the storage key without
  * revealing it; the file key is fresh for every salt. */
@@ -60,9 +60,8 @@ int keel_store_name_valid(const char *name, size_t len);
 KEEL_MUST_CHECK keel_err keel_store_records_check(const uint8_t *body, size_t len);
 
 /* Find name in a checked body: its value's position and length. KEEL_ERR_NOT_FOUND. */
-KEEL_MUST_CHECK keel_err keel_store_records_find(const uint8_t *body, size_t len,
-                                                 const char *name, const uint8_t **value,
-                                                 size_t *value_len);
+KEEL_MUST_CHECK keel_err keel_store_records_find(const uint8_t *body, size_t len, const char *name,
+                                                 const uint8_t **value, size_t *value_len);
 
 /* Build into out (cap bytes) the checked body with name set to value (value NULL: name
  * removed). KEEL_ERR_TOO_LARGE past KEEL_STORE_MAX_RECORDS or cap. */
@@ -80,19 +79,20 @@ struct keel_store {
     char path[KEEL_STORE_PATH_MAX];
     uint8_t body[KEEL_STORE_BODY_MAX];    /* the checked records */
     uint8_t scratch[KEEL_STORE_BODY_MAX]; /* the records of a write in progress */
-    uint8_t file[KEEL_STORE_MAX_BYTES];   /* the sealed file of a write in progress */
+    uint8_t file[KEEL_STORE_FILE_MAX];    /* the sealed file of a write in progress */
 };
 
 /* write.c: unseal the storage key, seal body at generation gen into file (cap bytes, wiped
  * afterwards) and replace path atomically. Failures are logged with the path. */
 KEEL_MUST_CHECK keel_err keel_store_seal_write(keel_rot *rot, const char *path, uint64_t gen,
-                                               const uint8_t *body, size_t body_len,
-                                               uint8_t *file, size_t cap);
+                                               const uint8_t *body, size_t body_len, uint8_t *file,
+                                               size_t cap);
 
 /* write.c: the store's counter, read or raised by one; failures are logged with the path. */
-KEEL_MUST_CHECK keel_err keel_store_counter_read(keel_rot *rot, const char *path,
-                                                 uint64_t *value);
-KEEL_MUST_CHECK keel_err keel_store_counter_raise(keel_rot *rot, const char *path,
-                                                  uint64_t *value);
+KEEL_MUST_CHECK keel_err keel_store_counter_read(keel_rot *rot, const char *path, uint64_t *value);
+KEEL_MUST_CHECK keel_err keel_store_counter_raise(keel_rot *rot, const char *path, uint64_t *value);
+
+/* leftovers.c: remove the temporaries "<path>.tmp-<hex>" that interrupted writes left. */
+void keel_store_remove_leftovers(const char *path);
 
 #endif /* KEEL_STORE_INTERNAL_H */

@@ -74,7 +74,7 @@ keel_err keel_store_create(const char *path, keel_rot *rot)
                  path);
         return KEEL_ERR_EXISTS;
     }
-    file = malloc(KEEL_STORE_MAX_BYTES);
+    file = malloc(KEEL_STORE_FILE_MAX);
     if (file == NULL)
         return KEEL_ERR_NOMEM;
     ret = keel_store_counter_read(rot, path, &counter);
@@ -84,7 +84,7 @@ keel_err keel_store_create(const char *path, keel_rot *rot)
     }
     if (ret == KEEL_OK)
         ret = keel_store_seal_write(rot, path, counter + 1, empty, sizeof(empty), file,
-                             KEEL_STORE_MAX_BYTES);
+                                    KEEL_STORE_FILE_MAX);
     if (ret == KEEL_OK)
         ret = keel_store_counter_raise(rot, path, &counter);
     free(file);
@@ -126,8 +126,8 @@ static keel_err commit(keel_store *s, size_t len)
         return KEEL_ERR_RANGE;
     ret = catch_up(s);
     if (ret == KEEL_OK)
-        ret = keel_store_seal_write(s->rot, s->path, gen, s->scratch, len, s->file,
-                                    sizeof(s->file));
+        ret =
+            keel_store_seal_write(s->rot, s->path, gen, s->scratch, len, s->file, sizeof(s->file));
     if (ret != KEEL_OK)
         return ret;
     keel_wipe(s->body, s->body_len);
