@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (ret == KEEL_OK) {
         if (keel_tls_serial_check(id.serial) != KEEL_OK || id.model[0] == '\0' ||
-            strlen(id.created) != 20 || strncmp(id.password_hash, "$argon2id$", 10) != 0)
+            strlen(id.created) != 20 ||
+            (strcmp(id.rot, "file") != 0 && strcmp(id.rot, "tpm2") != 0))
             abort();
     } else if (err[0] == '\0' || strncmp(err, "identity.json: ", 15) != 0) {
         abort();

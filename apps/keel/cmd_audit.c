@@ -19,18 +19,37 @@ typedef struct options {
     const char *version;
     const char *out_dir;
     const char *login_path;
+    const char *password_path;
+    const char *password_arg; /* as given: the password, or "-" for stdin */
+    const char *labels_dir;
+    const char *firmware_dir;
     int json, html;
+    char password[KEEL_SECRET_MAX + 1]; /* the device's password, wiped at exit */
+    char new_password_file[PATH_MAX_LEN];
 } options;
 
 static void usage(FILE *to)
 {
     fprintf(to, "usage: keel audit --target HOST:PORT [--version 3.1.3|2.1.1]\n"
-                "                  [--format json,html] [--out DIR] [--login-path PATH]\n\n"
+                "                  [--format json,html] [--out DIR] [--login-path PATH]\n"
+                "                  [--password PW|-] [--password-path PATH]\n"
+                "                  [--labels DIR] [--firmware DIR]\n\n"
                 "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
                 "test cases of ETSI TS 103 701 that keel implements:\n"
                 "  5.6-1-2  TCP scan of every port: only the declared one (PORT) may be open\n"
                 "  5.5-1-2  TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted\n"
-                "  5.1-1-2  no well-known default password accepted by the login API\n"
+                "  5.1-4-2  with --password (the device's current one, '-' reads it from stdin):\n"
+                "           a weak new password refused, a strong one accepted and in force.\n"
+                "           CHANGES the device's password: the new one is written to\n"
+                "           DIR/new-password.txt (mode 0600), never into the report\n"
+                "  5.1-1-2  no well-known default password accepted by the login API (honours\n"
+                "           the device's Retry-After for up to 30 s); with --labels, no two\n"
+                "           devices of the batch share a password\n"
+                "  5.1-5-2  up to 25 random wrong passwords: the device must throttle\n"
+                "  5.1-2-2  with --labels DIR (label files *.txt of a batch of devices): unique,\n"
+                "           not derived from serial or MAC, uniform symbols, >= 64 bits\n"
+                "  5.4-3-2  with --firmware DIR (a firmware tree): no private key, no default\n"
+                "           password hard-coded\n"
                 "and writes report.json and report.html into DIR (default: current directory;\n"
                 "made if missing).\n"
                 "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
@@ -69,11 +88,18 @@ static int parse_options(int argc, char **argv, options *o)
                                              {"format", required_argument, NULL, 'f'},
                                              {"out", required_argument, NULL, 'o'},
                                              {"login-path", required_argument, NULL, 'l'},
+                                             {"password", required_argument, NULL, 'p'},
+                                             {"password-path", required_argument, NULL, 'P'},
+                                             {"labels", required_argument, NULL, 'L'},
+                                             {"firmware", required_argument, NULL, 'F'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
 
-    *o = (options){.version = "3.1.3", .out_dir = ".", .json = 1, .html = 1};
+    memset(o, 0, sizeof(*o));
+    o->version = "3.1.3";
+    o->out_dir = ".";
+    o->json = o->html = 1;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -82,6 +108,10 @@ static int parse_options(int argc, char **argv, options *o)
         case 'v': o->version = optarg; break;
         case 'o': o->out_dir = optarg; break;
         case 'l': o->login_path = optarg; break;
+        case 'p': o->password_arg = optarg; break;
+        case 'P': o->password_path = optarg; break;
+        case 'L': o->labels_dir = optarg; break;
+        case 'F': o->firmware_dir = optarg; break;
         case 'f':
             if (parse_formats(optarg, o) != 0)
                 return cli_usage_error("audit", "--format takes json, html or json,html");
@@ -95,23 +125,57 @@ static int parse_options(int argc, char **argv, options *o)
     return CLI_EXIT_OK;
 }
 
-/* The rule keel_audit_check_credentials applies, checked before anything is probed. */
-static int valid_login_path(const char *path)
+/* The device's password: the argument, or one line of stdin for "-" (so that it need not
+ * show in the process list). */
+static int read_password(options *o)
 {
-    size_t n = strlen(path);
+    size_t n;
 
-    if (path[0] != '/' || n >= KEEL_AUDIT_LOGIN_PATH_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (path[i] <= ' ' || path[i] > '~')
-            return 0;
+    if (strcmp(o->password_arg, "-") != 0) {
+        if (keel_str_copy(o->password, sizeof(o->password), o->password_arg) != KEEL_OK)
+            return cli_usage_error("audit", "--password is longer than %d bytes", KEEL_SECRET_MAX);
+    } else if (fgets(o->password, sizeof(o->password), stdin) == NULL) {
+        fprintf(stderr, "keel audit: --password -: no password on stdin\n");
+        return CLI_EXIT_ERROR;
     }
-    return 1;
+    n = strcspn(o->password, "\r\n");
+    o->password[n] = '\0';
+    if (n == 0)
+        return cli_usage_error("audit", "--password is empty");
+    return CLI_EXIT_OK;
 }
 
-static int check_inputs(const options *o, keel_audit_target *t, keel_catalog_version *v)
+static int check_paths(const options *o)
+{
+    if (o->login_path != NULL && !keel_audit_http_path_valid(o->login_path))
+        return cli_usage_error("audit",
+                               "--login-path must be an absolute URL path of printable "
+                               "ASCII without spaces, shorter than %d bytes",
+                               KEEL_AUDIT_LOGIN_PATH_MAX);
+    if (o->password_path != NULL && !keel_audit_http_path_valid(o->password_path))
+        return cli_usage_error("audit",
+                               "--password-path must be an absolute URL path of printable "
+                               "ASCII without spaces, shorter than %d bytes",
+                               KEEL_AUDIT_LOGIN_PATH_MAX);
+    return CLI_EXIT_OK;
+}
+
+/* --labels and --firmware must name directories before anything is probed. */
+static int check_dir(const char *option, const char *dir)
 {
     struct stat st;
+
+    if (dir != NULL && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "keel audit: %s '%s' is not a directory\n", option, dir);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *v)
+{
+    struct stat st;
+    int ret;
 
     if (o->target == NULL)
         return cli_usage_error("audit", "--target HOST:PORT is required");
@@ -122,11 +186,10 @@ static int check_inputs(const options *o, keel_audit_target *t, keel_catalog_ver
                                o->target);
     if (keel_catalog_version_parse(o->version, v) != KEEL_OK)
         return cli_usage_error("audit", "--version '%s' is not 3.1.3 or 2.1.1", o->version);
-    if (o->login_path != NULL && !valid_login_path(o->login_path))
-        return cli_usage_error("audit",
-                               "--login-path must be an absolute URL path of printable "
-                               "ASCII without spaces, shorter than %d bytes",
-                               KEEL_AUDIT_LOGIN_PATH_MAX);
+    if ((ret = check_paths(o)) != CLI_EXIT_OK ||
+        (ret = check_dir("--labels", o->labels_dir)) != CLI_EXIT_OK ||
+        (ret = check_dir("--firmware", o->firmware_dir)) != CLI_EXIT_OK)
+        return ret;
     /* The report directory is made if it is missing (its parent must exist). */
     if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "keel audit: cannot make --out '%s': %s\n", o->out_dir, strerror(errno));
@@ -136,24 +199,73 @@ static int check_inputs(const options *o, keel_audit_target *t, keel_catalog_ver
         fprintf(stderr, "keel audit: --out '%s' is not a directory\n", o->out_dir);
         return CLI_EXIT_ERROR;
     }
-    return CLI_EXIT_OK;
+    if (keel_str_format(o->new_password_file, sizeof(o->new_password_file), "%s/new-password.txt",
+                        o->out_dir) != KEEL_OK) {
+        fprintf(stderr, "keel audit: --out '%s' is too long\n", o->out_dir);
+        return CLI_EXIT_ERROR;
+    }
+    return o->password_arg != NULL ? read_password(o) : CLI_EXIT_OK;
+}
+
+/* The white-box test cases: what the device maker handed over, before the device. */
+static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_batch_stats *batch)
+{
+    keel_err ret = KEEL_OK;
+
+    memset(batch, 0, sizeof(*batch));
+    if (o->labels_dir != NULL) {
+        fprintf(stderr, "keel audit: 5.1-2-2 judging the labels in %s\n", o->labels_dir);
+        ret = keel_audit_check_labels(r, o->labels_dir, batch);
+    }
+    if (ret == KEEL_OK && o->firmware_dir != NULL) {
+        fprintf(stderr, "keel audit: 5.4-3-2 scanning %s for keys and passwords\n",
+                o->firmware_dir);
+        ret = keel_audit_check_firmware(r, o->firmware_dir);
+    }
+    return ret;
+}
+
+/* Logins, in the order that leaves the device usable: the password change (which needs
+ * the owner's login) before the tests that make the device's guard throttle this client. */
+static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, const options *o,
+                           const keel_audit_batch_stats *batch)
+{
+    keel_audit_change_opts change = {.login_path = o->login_path,
+                                     .password_path = o->password_path,
+                                     .password = o->password_arg != NULL ? o->password : NULL,
+                                     .new_password_file = o->new_password_file};
+    keel_err ret;
+
+    fprintf(stderr, "keel audit: 5.1-4-2 changing the password%s\n",
+            change.password != NULL ? "" : " (skipped: no --password)");
+    ret = keel_audit_check_password_change(r, t, &change);
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default passwords\n");
+        ret = keel_audit_check_credentials(r, t, o->login_path, keel_audit_default_passwords,
+                                           keel_audit_default_password_count, 0, batch);
+    }
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: 5.1-5-2 measuring brute-force protection\n");
+        ret = keel_audit_check_bruteforce(r, t, o->login_path);
+    }
+    return ret;
 }
 
 static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, const options *o)
 {
-    keel_err ret;
+    keel_audit_batch_stats batch;
+    keel_err ret = run_offline(r, o, &batch);
 
-    fprintf(stderr, "keel audit: 5.6-1-2 scanning every TCP port of %s\n", t->host);
-    ret = keel_audit_check_ports(r, t);
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: 5.6-1-2 scanning every TCP port of %s\n", t->host);
+        ret = keel_audit_check_ports(r, t);
+    }
     if (ret == KEEL_OK) {
         fprintf(stderr, "keel audit: 5.5-1-2 probing TLS versions\n");
         ret = keel_audit_check_tls(r, t);
     }
-    if (ret == KEEL_OK) {
-        fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default passwords\n");
-        ret = keel_audit_check_credentials(r, t, o->login_path, keel_audit_default_passwords,
-                                           keel_audit_default_password_count);
-    }
+    if (ret == KEEL_OK)
+        ret = run_logins(r, t, o, &batch);
     return ret;
 }
 
@@ -223,7 +335,7 @@ int cli_audit(int argc, char **argv)
         return ret < 0 ? CLI_EXIT_OK : ret;
     ret = check_inputs(&o, &t, &v);
     if (ret != CLI_EXIT_OK)
-        return ret;
+        goto out;
     ret = CLI_EXIT_ERROR;
     err = keel_audit_target_format(&t, target_text, sizeof(target_text));
     if (err == KEEL_OK)
@@ -236,6 +348,7 @@ int cli_audit(int argc, char **argv)
     }
     ret = finish(r, &o);
 out:
+    keel_wipe(o.password, sizeof(o.password));
     keel_audit_report_free(r);
     return ret;
 }

@@ -1,23 +1,26 @@
-/* The device data directory written by keel provision: created private, never reused
- * over an existing identity, identity.json holding the password's hash and never the
- * password. */
+/* The directories keel provision writes: a device's data directory is made whole beside
+ * its final place and renamed into it, never written over an existing identity, and removed
+ * whole when anything fails. */
+/* nftw is XSI */
+#define _XOPEN_SOURCE 700
+
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <cjson/cJSON.h>
 
 #include "provision.h"
 
-#define PATH_MAX_LEN 4096
-
 keel_err provision_model_check(const char *model)
 {
-    size_t n = strnlen(model, PROVISION_NAME_MAX + 1);
+    size_t n;
 
+    if (model == NULL)
+        return KEEL_ERR_PARSE;
+    n = strnlen(model, PROVISION_NAME_MAX + 1);
     if (n == 0 || n > PROVISION_NAME_MAX)
         return KEEL_ERR_PARSE;
     for (size_t i = 0; i < n; i++) {
@@ -29,63 +32,62 @@ keel_err provision_model_check(const char *model)
     return KEEL_OK;
 }
 
-static int exists_in(const char *dir, const char *name)
+static int dir_is_empty(const char *path)
 {
-    char path[PATH_MAX_LEN];
-    struct stat st;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int empty = 1;
 
-    if (keel_str_format(path, sizeof(path), "%s/%s", dir, name) != KEEL_OK)
-        return 1; /* cannot even name it: treat as present, refuse */
-    return lstat(path, &st) == 0 || errno != ENOENT;
+    if (d == NULL)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            empty = 0;
+            break;
+        }
+    }
+    closedir(d);
+    return empty;
 }
 
-keel_err provision_dir_prepare(const char *dir)
+keel_err provision_target_check(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? KEEL_OK : KEEL_ERR_IO;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+        return KEEL_ERR_PERM;
+    return dir_is_empty(path) ? KEEL_OK : KEEL_ERR_EXISTS;
+}
+
+keel_err provision_dir_ensure(const char *dir)
 {
     struct stat st;
 
     if (mkdir(dir, 0700) == 0)
-        return chmod(dir, 0700) == 0 ? KEEL_OK : KEEL_ERR_IO;
+        return KEEL_OK;
     if (errno != EEXIST)
         return KEEL_ERR_IO;
     if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
         return KEEL_ERR_PERM;
-    if (exists_in(dir, PROVISION_IDENTITY_FILE) || exists_in(dir, PROVISION_KEY_FILE) ||
-        exists_in(dir, PROVISION_CERT_FILE))
-        return KEEL_ERR_EXISTS;
-    return chmod(dir, 0700) == 0 ? KEEL_OK : KEEL_ERR_IO;
+    return KEEL_OK;
 }
 
-static keel_err identity_json(const struct provision_device *dev, char **out)
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-    cJSON *root = cJSON_CreateObject();
-    keel_err ret = KEEL_ERR_NOMEM;
-
-    *out = NULL;
-    if (root == NULL || cJSON_AddNumberToObject(root, "format", 1) == NULL ||
-        cJSON_AddStringToObject(root, "serial", dev->serial) == NULL ||
-        cJSON_AddStringToObject(root, "model", dev->model) == NULL ||
-        cJSON_AddStringToObject(root, "created", dev->created) == NULL ||
-        cJSON_AddStringToObject(root, "password_hash", dev->password_hash) == NULL)
-        goto out;
-    *out = cJSON_Print(root);
-    if (*out != NULL)
-        ret = KEEL_OK;
-out:
-    cJSON_Delete(root);
-    return ret;
+    (void)st;
+    (void)ftw;
+    if (type == FTW_DP)
+        return rmdir(path) == 0 ? 0 : -1;
+    return unlink(path) == 0 ? 0 : -1;
 }
 
-keel_err provision_identity_write(const char *dir, const struct provision_device *dev)
+keel_err provision_tree_remove(const char *path)
 {
-    char path[PATH_MAX_LEN];
-    char *text = NULL;
-    keel_err ret = keel_str_format(path, sizeof(path), "%s/%s", dir, PROVISION_IDENTITY_FILE);
+    struct stat st;
 
-    if (ret != KEEL_OK)
-        return ret;
-    ret = identity_json(dev, &text);
-    if (ret == KEEL_OK)
-        ret = keel_file_write_atomic(path, text, strlen(text), 0600);
-    cJSON_free(text);
-    return ret;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? KEEL_OK : KEEL_ERR_IO;
+    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? KEEL_OK : KEEL_ERR_IO;
 }

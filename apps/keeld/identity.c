@@ -1,6 +1,7 @@
 /* identity.json, as written by `keel provision`: validated field by field, refusing
  * anything unknown or missing, with an error that names the file and the field, so a
- * damaged device directory stops keeld instead of starting it half-configured. */
+ * damaged device directory stops keeld instead of starting it half-configured. It holds
+ * public facts only; the password hashes are in the secure store (5.4-1). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,10 +47,11 @@ static int created_ok(const char *s)
     return s[sizeof(shape) - 1] == '\0';
 }
 
-/* The full check (keel_auth_verify_password) runs at load; here only the type prefix. */
-static int hash_ok(const char *s)
+/* A backend keel_rot_backend_name can name. */
+static int rot_ok(const char *s)
 {
-    return strncmp(s, "$argon2id$", 10) == 0;
+    return strcmp(s, keel_rot_backend_name(KEEL_ROT_BACKEND_FILE)) == 0 ||
+           strcmp(s, keel_rot_backend_name(KEEL_ROT_BACKEND_TPM2)) == 0;
 }
 
 static const struct field fields[] = {
@@ -57,8 +59,7 @@ static const struct field fields[] = {
     {"serial", 4, KEELD_NAME_MAX, serial_ok, offsetof(struct keeld_identity, serial)},
     {"model", 1, KEELD_NAME_MAX, model_ok, offsetof(struct keeld_identity, model)},
     {"created", 20, 20, created_ok, offsetof(struct keeld_identity, created)},
-    {"password_hash", 20, KEEL_AUTH_HASH_MAX - 1, hash_ok,
-     offsetof(struct keeld_identity, password_hash)},
+    {"rot", 1, KEELD_ROT_NAME_MAX, rot_ok, offsetof(struct keeld_identity, rot)},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -91,8 +92,9 @@ static keel_err take_field(const struct field *f, const cJSON *item, const char 
     size_t n;
 
     if (f->valid == NULL) {
-        if (!cJSON_IsNumber(item) || item->valuedouble != 1.0)
-            return fail(err, errsz, "%s: field 'format' must be the number 1", file);
+        if (!cJSON_IsNumber(item) || item->valuedouble != (double)KEELD_IDENTITY_FORMAT)
+            return fail(err, errsz, "%s: field 'format' must be the number %d", file,
+                        KEELD_IDENTITY_FORMAT);
         return KEEL_OK;
     }
     if (!cJSON_IsString(item) || item->valuestring == NULL)

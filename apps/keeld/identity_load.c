@@ -1,6 +1,5 @@
-/* Loading a device directory at start: identity.json parsed and its hash proven
- * verifiable, the private key file private to its owner (5.4-1: keys are not left
- * readable to other users). */
+/* Loading a device directory at start: identity.json parsed, the private key file private
+ * to its owner (5.4-1: keys are not left readable to other users). */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -47,21 +46,6 @@ static keel_err read_identity(const char *path, struct keeld_identity *out, char
     return ret;
 }
 
-/* A stored hash that keel cannot verify would lock everyone out: refuse to start. */
-static keel_err hash_check(const char *path, const struct keeld_identity *id, char *err,
-                           size_t errsz)
-{
-    keel_secret probe;
-    keel_err ret;
-
-    keel_secret_clear(&probe);
-    ret = keel_auth_verify_password(id->password_hash, &probe);
-    if (ret == KEEL_ERR_AUTH_DENIED || ret == KEEL_OK)
-        return KEEL_OK;
-    keel_str_format(err, errsz, "%s: field 'password_hash': %s", path, keel_strerror(ret));
-    return ret;
-}
-
 keel_err keeld_identity_load(const char *dir, struct keeld_identity *out, char *err, size_t errsz)
 {
     char path[PATH_MAX_LEN];
@@ -74,8 +58,6 @@ keel_err keeld_identity_load(const char *dir, struct keeld_identity *out, char *
     ret = keel_str_format(path, sizeof(path), "%s/%s", dir, KEELD_IDENTITY_FILE);
     if (ret == KEEL_OK)
         ret = read_identity(path, out, err, errsz);
-    if (ret == KEEL_OK)
-        ret = hash_check(path, out, err, errsz);
     if (ret == KEEL_OK)
         ret = keel_str_format(path, sizeof(path), "%s/%s", dir, KEELD_KEY_FILE);
     if (ret == KEEL_OK)

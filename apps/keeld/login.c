@@ -6,24 +6,6 @@
 
 #include "keeld.h"
 
-static int only_space(const char *p, const char *end)
-{
-    for (; p < end; p++) {
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-            return 0;
-    }
-    return 1;
-}
-
-/* cJSON copies the password into its own strings: wipe them before they are freed. */
-static void wipe_strings(cJSON *root)
-{
-    for (cJSON *m = root != NULL ? root->child : NULL; m != NULL; m = m->next) {
-        if (cJSON_IsString(m) && m->valuestring != NULL)
-            keel_wipe(m->valuestring, strlen(m->valuestring));
-    }
-}
-
 keel_err keeld_login_parse(const uint8_t *body, size_t len, keel_secret *password)
 {
     const char *end = NULL;
@@ -37,10 +19,10 @@ keel_err keeld_login_parse(const uint8_t *body, size_t len, keel_secret *passwor
     keel_secret_clear(password);
     if (len > KEELD_LOGIN_BODY_MAX)
         return KEEL_ERR_TOO_LARGE;
-    if (len == 0 || memchr(body, '\0', len) != NULL)
+    if (len == 0 || memchr(body, '\0', len) != NULL || keeld_json_has_escaped_nul(body, len))
         return KEEL_ERR_PARSE;
     root = cJSON_ParseWithLengthOpts((const char *)body, len, &end, 0);
-    if (root == NULL || end == NULL || !only_space(end, (const char *)body + len) ||
+    if (root == NULL || end == NULL || !keeld_json_only_space(end, (const char *)body + len) ||
         !cJSON_IsObject(root) || cJSON_GetArraySize(root) != 1)
         goto out;
     pw = root->child;
@@ -52,7 +34,7 @@ keel_err keeld_login_parse(const uint8_t *body, size_t len, keel_secret *passwor
         goto out;
     ret = keel_secret_set(password, pw->valuestring, n);
 out:
-    wipe_strings(root);
+    keeld_json_wipe_strings(root);
     cJSON_Delete(root);
     if (ret != KEEL_OK)
         keel_secret_clear(password);

@@ -20,9 +20,10 @@ static void handle_logout(struct keeld_state *st, const struct keeld_request *rq
                           struct keeld_response *rs);
 
 static const struct keeld_route routes[] = {
-    {KEELD_POST, "/api/v1/login", 0, KEELD_LOGIN_BODY_MAX, handle_login},
-    {KEELD_GET, "/api/v1/status", 1, 0, handle_status},
-    {KEELD_POST, "/api/v1/logout", 1, 0, handle_logout},
+    {"/api/v1/login", KEELD_LOGIN_BODY_MAX, handle_login, KEELD_POST, 0},
+    {"/api/v1/status", 0, handle_status, KEELD_GET, 1},
+    {"/api/v1/logout", 0, handle_logout, KEELD_POST, 1},
+    {"/api/v1/password", KEELD_PASSWORD_BODY_MAX, keeld_handle_password, KEELD_POST, 1},
 };
 
 const struct keeld_route *keeld_route_find(const char *path)
@@ -53,6 +54,7 @@ void keeld_response_error(struct keeld_response *rs, int status)
         {400, "{\"error\":\"bad request\"}"},       {401, "{\"error\":\"unauthorized\"}"},
         {404, "{\"error\":\"not found\"}"},         {405, "{\"error\":\"method not allowed\"}"},
         {413, "{\"error\":\"payload too large\"}"}, {503, "{\"error\":\"busy\"}"},
+        {429, "{\"error\":\"too many attempts\"}"},
     };
 
     for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
@@ -114,11 +116,16 @@ static void handle_login(struct keeld_state *st, const struct keeld_request *rq,
         keeld_response_error(rs, ret == KEEL_ERR_TOO_LARGE ? 413 : 400);
         goto out;
     }
-    ret = keel_auth_verify_password(st->identity.password_hash, &password);
+    if (!keeld_guard_admit(st, rq->client, rs))
+        goto out;
+    ret = keeld_credential_verify(st, &password);
+    if (ret == KEEL_ERR_AUTH_DENIED)
+        keeld_guard_failed(st, rq->client);
     if (ret != KEEL_OK) {
         keeld_response_error(rs, ret == KEEL_ERR_AUTH_DENIED ? 401 : 500);
         goto out;
     }
+    keeld_guard_succeeded(st, rq->client);
     ret = keel_auth_session_create(&st->sessions, keel_auth_now_ms(), token);
     if (ret != KEEL_OK) {
         keeld_response_error(rs, ret == KEEL_ERR_AUTH_FULL ? 503 : 500);
@@ -145,7 +152,8 @@ static void handle_status(struct keeld_state *st, const struct keeld_request *rq
     if (o == NULL || cJSON_AddStringToObject(o, "model", st->identity.model) == NULL ||
         cJSON_AddStringToObject(o, "serial", st->identity.serial) == NULL ||
         cJSON_AddStringToObject(o, "firmware_version", KEELD_FIRMWARE_VERSION) == NULL ||
-        cJSON_AddStringToObject(o, "state", "factory") == NULL ||
+        cJSON_AddStringToObject(o, "state", keeld_initialised(st) ? "initialised" : "factory") ==
+            NULL ||
         cJSON_AddStringToObject(o, "lock", "locked") == NULL ||
         !cJSON_PrintPreallocated(o, rs->body, (int)sizeof(rs->body), 0)) {
         keeld_response_error(rs, 500);
@@ -167,22 +175,4 @@ static void handle_logout(struct keeld_state *st, const struct keeld_request *rq
     }
     rs->status = 204;
     rs->body_len = 0;
-}
-
-keel_err keeld_state_init(struct keeld_state *st, const struct keeld_identity *identity)
-{
-    if (st == NULL || identity == NULL)
-        return KEEL_ERR_ARG;
-    memset(st, 0, sizeof(*st));
-    st->identity = *identity;
-    return keel_auth_sessions_init(&st->sessions, st->slots, KEELD_SESSION_SLOTS,
-                                   KEELD_SESSION_TTL_S);
-}
-
-void keeld_state_wipe(struct keeld_state *st)
-{
-    if (st == NULL)
-        return;
-    keel_auth_sessions_wipe(&st->sessions);
-    keel_wipe(st, sizeof(*st));
 }

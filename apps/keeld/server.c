@@ -30,7 +30,8 @@ struct conn {
     int path_too_long;
     char auth[AUTH_MAX];
     int has_auth;
-    uint8_t body[KEELD_LOGIN_BODY_MAX];
+    char client[KEELD_CLIENT_MAX];
+    uint8_t body[KEELD_BODY_MAX];
     size_t body_len;
     size_t body_seen;
     size_t body_cap;
@@ -56,6 +57,18 @@ static keeld_method method_of(struct lws *wsi)
     return KEELD_OTHER;
 }
 
+static int retry_after_header(struct lws *wsi, uint32_t seconds, uint8_t **p, uint8_t *end)
+{
+    char text[16];
+
+    if (keel_str_format(text, sizeof(text), "%u", (unsigned)seconds) != KEEL_OK)
+        return -1;
+    return lws_add_http_header_by_name(wsi, (const uint8_t *)"retry-after:", (const uint8_t *)text,
+                                       (int)strlen(text), p, end)
+               ? -1
+               : 0;
+}
+
 static int send_headers(struct lws *wsi, const struct keeld_response *rs)
 {
     uint8_t buf[LWS_PRE + 512];
@@ -72,6 +85,8 @@ static int send_headers(struct lws *wsi, const struct keeld_response *rs)
         lws_add_http_header_by_name(wsi, (const uint8_t *)"allow:", (const uint8_t *)rs->allow,
                                     (int)strlen(rs->allow), &p, end))
         return -1;
+    if (rs->retry_after > 0 && retry_after_header(wsi, rs->retry_after, &p, end) != 0)
+        return -1;
     return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
 
@@ -80,6 +95,7 @@ static int respond(struct lws *wsi, struct server *srv, struct conn *c)
     struct keeld_request rq = {
         .method = c->method,
         .path = c->path_too_long ? NULL : c->path,
+        .client = c->client,
         .authorization = c->has_auth ? c->auth : NULL,
         .body = c->body,
         .body_len = c->body_len,
@@ -129,6 +145,22 @@ static long long content_length(struct lws *wsi)
     return (long long)v;
 }
 
+/* The peer's address as text, without the "::ffff:" of an IPv4 peer on an IPv6 socket, so
+ * that one client has one record in the guard. "" when unknown (the guard then counts it in
+ * a shared bucket). */
+static void peer_address(struct lws *wsi, char *out, size_t outsz)
+{
+    static const char mapped[] = "::ffff:";
+    const char *a = lws_get_peer_simple(wsi, out, outsz);
+
+    if (a == NULL) {
+        out[0] = '\0';
+        return;
+    }
+    if (strncmp(out, mapped, sizeof(mapped) - 1) == 0 && strchr(out, '.') != NULL)
+        memmove(out, out + sizeof(mapped) - 1, strlen(out) - (sizeof(mapped) - 1) + 1);
+}
+
 static int begin(struct lws *wsi, struct server *srv, struct conn *c, const char *uri)
 {
     const struct keeld_route *r;
@@ -138,6 +170,7 @@ static int begin(struct lws *wsi, struct server *srv, struct conn *c, const char
     c->method = method_of(wsi);
     c->path_too_long = keel_str_copy(c->path, sizeof(c->path), uri ? uri : "") != KEEL_OK;
     c->has_auth = lws_hdr_copy(wsi, c->auth, sizeof(c->auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
+    peer_address(wsi, c->client, sizeof(c->client));
     r = c->path_too_long ? NULL : keeld_route_find(c->path);
     c->body_cap = r != NULL && r->max_body < sizeof(c->body) ? r->max_body : sizeof(c->body);
     clen = content_length(wsi);

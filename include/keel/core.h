@@ -53,6 +53,8 @@ typedef enum keel_err {
     KEEL_ERR_AUTH_DENIED = -400,     /* wrong credentials */
     KEEL_ERR_AUTH_EXPIRED = -401,    /* the session has expired or was ended */
     KEEL_ERR_AUTH_FULL = -402,       /* no free session slot */
+    KEEL_ERR_AUTH_WEAK = -403,       /* a new password breaks the password policy (5.1-4) */
+    KEEL_ERR_AUTH_THROTTLED = -404,  /* too many failed attempts: wait, then retry (5.1-5) */
     KEEL_ERR_TLS_POLICY = -500       /* a TLS context could not be held to keel's policy */
 } keel_err;
 

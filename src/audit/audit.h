@@ -224,17 +224,259 @@ keel_err keel_audit_check_tls(keel_audit_report *r, const keel_audit_target *t);
 extern const char *const keel_audit_default_passwords[];
 extern const size_t keel_audit_default_password_count;
 
+/* ---- Batches of device labels (5.1-1, 5.1-2) ------------------------------------- */
+
+/* A label file is at most this long; a batch holds at most KEEL_AUDIT_LABELS_MAX labels. */
+#define KEEL_AUDIT_LABEL_FILE_MAX 4096
+#define KEEL_AUDIT_LABELS_MAX 4096
+#define KEEL_AUDIT_LABEL_FIELD_MAX 128
+#define KEEL_AUDIT_LABEL_NAME_MAX 256
+
+/* What the audit reads from one label: "serial: ..." and "password: ..." lines (any
+ * spacing after the colon, keys in any case), and the first MAC-like text of any line
+ * ("xx:xx:xx:xx:xx:xx", '-' separated, or 12 hex digits standing alone) as 12 lower-case
+ * hex digits. The password is a secret: it is held in a keel_secret and wiped by
+ * keel_audit_label_clear. */
+typedef struct keel_audit_label {
+    char name[KEEL_AUDIT_LABEL_NAME_MAX]; /* the file name, for evidence */
+    char serial[KEEL_AUDIT_LABEL_FIELD_MAX];
+    char mac[13]; /* "" when the label shows none */
+    keel_secret password;
+} keel_audit_label;
+
+/* Parse the len bytes of one label (untrusted, need not be NUL-terminated) into *out
+ * (name left empty). KEEL_ERR_PARSE when there is no password or no serial line, a key
+ * appears twice, a value is empty or holds a control character or a NUL;
+ * KEEL_ERR_TOO_LARGE past KEEL_AUDIT_LABEL_FILE_MAX bytes or a value past
+ * KEEL_AUDIT_LABEL_FIELD_MAX - 1. On failure *out is cleared. */
+keel_err keel_audit_label_parse(const void *text, size_t len, keel_audit_label *out);
+
+/* Wipe the label. NULL is a no-op. */
+void keel_audit_label_clear(keel_audit_label *l);
+
+/* The numbers 5.1-2-2 judges a batch by. Symbols are the password's characters other
+ * than the group separators '-' and ' '. */
+typedef struct keel_audit_batch_stats {
+    size_t labels;
+    size_t shared;         /* labels whose password another label of the batch also has */
+    size_t derived;        /* passwords holding a 4+ character run of their serial or MAC */
+    size_t symbols;        /* symbols in all passwords together */
+    size_t alphabet;       /* distinct symbols observed in the batch */
+    size_t min_length;     /* symbols in the shortest password */
+    double entropy_bits;   /* min_length * log2(alphabet) */
+    int chi_square_run;    /* 1 when every symbol is expected at least 5 times */
+    double chi_square;     /* against a uniform distribution over the observed alphabet */
+    double chi_square_max; /* its 0.999 quantile with alphabet - 1 degrees of freedom */
+} keel_audit_batch_stats;
+
+/* Entropy a password must have at least (per password, estimated). */
+#define KEEL_AUDIT_ENTROPY_MIN_BITS 64.0
+
+/* Analyse n labels (n >= 1) into *out; evidence names the labels that share a password
+ * or derive it from their serial or MAC (never a password or a part of one). */
+keel_err keel_audit_labels_analyse(const keel_audit_label *labels, size_t n,
+                                   keel_audit_evidence *ev, keel_audit_batch_stats *out);
+
+/* The 0.999 quantile of the chi-square distribution with df >= 1 degrees of freedom
+ * (Wilson-Hilferty: at most 2 % high for df >= 3, 1 % for df >= 10, which is what a batch's
+ * alphabet gives; erring high, it never fails a fair generator more often than 0.1 %). */
+double keel_audit_chi_square_q999(size_t df);
+
+/* Read every "*.txt" file of dir (not recursive, symbolic links refused) as a label into
+ * a new array (*labels, *n) that the caller frees with keel_audit_labels_free. A file that
+ * cannot be read or parsed stops the load: KEEL_ERR_PARSE / KEEL_ERR_IO / KEEL_ERR_TOO_LARGE
+ * with its name in why (whysz bytes). KEEL_ERR_NOT_FOUND when dir holds no label,
+ * KEEL_ERR_RANGE past KEEL_AUDIT_LABELS_MAX labels. */
+keel_err keel_audit_labels_load(const char *dir, keel_audit_label **labels, size_t *n, char *why,
+                                size_t whysz);
+void keel_audit_labels_free(keel_audit_label *labels, size_t n);
+
+/* 5.1-2 test "5.1-2-2": load the batch of labels in dir and judge it. FAIL when two
+ * labels share a password, a password holds a 4+ character run of its serial or MAC, the
+ * symbols fail the chi-square test at the 0.999 quantile (run only with enough symbols),
+ * or the estimated entropy is below KEEL_AUDIT_ENTROPY_MIN_BITS; INCONCLUSIVE when the
+ * labels cannot be read or fewer than 2 are given; PASS otherwise. *stats (may be NULL)
+ * receives the numbers, labels == 0 when none could be read. */
+keel_err keel_audit_check_labels(keel_audit_report *r, const char *dir,
+                                 keel_audit_batch_stats *stats);
+
+/* ---- Logins against a live device (5.1-1, 5.1-4, 5.1-5) ----------------------------- */
+
+/* The built-in list of well-known default passwords (data/credentials/
+ * default-passwords.txt, compiled in, most common first) and its length. */
+extern const char *const keel_audit_default_passwords[];
+extern const size_t keel_audit_default_password_count;
+
+/* The entries of that list that programs also use as names (JSON keys, option and user
+ * names: data/credentials/identifier-words.txt). */
+extern const char *const keel_audit_identifier_words[];
+extern const size_t keel_audit_identifier_word_count;
+
+/* How long 5.1-1-2 may wait for a throttling device, and how many candidates must be
+ * evaluated for a PASS (guard.md). */
+#define KEEL_AUDIT_CREDENTIALS_BUDGET_MS 30000LL
+#define KEEL_AUDIT_CREDENTIALS_MIN_EVALUATED 5
+
 /* 5.1-1 test "5.1-1-2": POST {"password": candidate} over HTTPS to login_path (NULL:
- * "/api/v1/login") for each of n candidates. FAIL naming every candidate answered with
- * HTTP 200; PASS when every candidate got 401 or 403; INCONCLUSIVE otherwise (the device
- * did not answer, or answered something else), with the reason. login_path must start
- * with '/' and hold only printable ASCII without spaces (else KEEL_ERR_ARG). */
+ * "/api/v1/login") for each of n candidates in order. A 429 is waited out (Retry-After)
+ * and the candidate retried while the wait fits in budget_ms (0: the default); past it the
+ * test stops. FAIL naming every candidate answered with 2xx, or when batch (may be NULL,
+ * from 5.1-2-2) shows two devices with one password; PASS when none was accepted and at
+ * least the first KEEL_AUDIT_CREDENTIALS_MIN_EVALUATED (or all n, if fewer) got 401/403;
+ * INCONCLUSIVE otherwise (fewer evaluated, no answer, unexpected answers), with the reason.
+ * login_path must pass keel_audit_http_path_valid's rule (else KEEL_ERR_ARG). */
 keel_err keel_audit_check_credentials(keel_audit_report *r, const keel_audit_target *t,
                                       const char *login_path, const char *const *candidates,
-                                      size_t n);
+                                      size_t n, long long budget_ms,
+                                      const keel_audit_batch_stats *batch);
+
+/* 5.1-5 limits of "5.1-5-2" (guard.md): at most this many wrong passwords, this long. */
+#define KEEL_AUDIT_BRUTE_ATTEMPTS_MAX 25
+#define KEEL_AUDIT_BRUTE_TIME_MAX_MS 20000LL
+#define KEEL_AUDIT_BRUTE_FREE_FAILURES 10
+
+/* One wrong attempt as 5.1-5-2 saw it. */
+typedef struct keel_audit_brute_attempt {
+    long status;       /* 0: no answer */
+    int timed_out;     /* 1 when no answer came within the request timeout */
+    long long took_ms; /* time to the answer */
+    long long at_ms;   /* end of the attempt, from the start of the test */
+} keel_audit_brute_attempt;
+
+/* The verdict on a series of n wrong attempts (the analysis of 5.1-5-2, apart from the
+ * network): PASS when a 429 or a timeout came while at most KEEL_AUDIT_BRUTE_FREE_FAILURES
+ * attempts had been evaluated, or when the evaluated attempts after the first
+ * KEEL_AUDIT_BRUTE_FREE_FAILURES came at less than 1 per second (or the time ran out
+ * before that many, at that rate); FAIL when any was accepted or the guesses went on at 1
+ * per second or more; INCONCLUSIVE for missing or unexpected answers. Evidence says why. */
+keel_audit_verdict keel_audit_brute_judge(const keel_audit_brute_attempt *a, size_t n,
+                                          keel_audit_evidence *ev);
+
+/* 5.1-5 test "5.1-5-2": send random wrong passwords (never a candidate of any list) from
+ * one client as fast as the device answers, at most KEEL_AUDIT_BRUTE_ATTEMPTS_MAX of
+ * them within KEEL_AUDIT_BRUTE_TIME_MAX_MS, stopping as soon as the device throttles,
+ * and judge with keel_audit_brute_judge. */
+keel_err keel_audit_check_bruteforce(keel_audit_report *r, const keel_audit_target *t,
+                                     const char *login_path);
+
+/* 5.1-4 test "5.1-4-2" inputs. password is the device's current password (NULL: the test
+ * is recorded INCONCLUSIVE, "no credentials given"); new_password_file is where the new
+ * password is written (mode 0600) so that the owner can still log in. */
+typedef struct keel_audit_change_opts {
+    const char *login_path;    /* NULL: KEEL_AUDIT_LOGIN_PATH_DEFAULT */
+    const char *password_path; /* NULL: KEEL_AUDIT_PASSWORD_PATH_DEFAULT */
+    const char *password;
+    const char *new_password_file;
+} keel_audit_change_opts;
+
+#define KEEL_AUDIT_PASSWORD_PATH_DEFAULT "/api/v1/password"
+/* Length of the strong password 5.1-4-2 sets. */
+#define KEEL_AUDIT_NEW_PASSWORD_LEN 20
+
+/* 5.1-4 test "5.1-4-2": log in with the given password, ask for a weak new password (it
+ * must be refused with 400), then for a strong random one (204), then check the old
+ * password is refused and the new one accepted. PASS when all hold; FAIL when the weak
+ * password is accepted or the change does not take; INCONCLUSIVE when the given password
+ * is refused, the route is missing or the device does not answer. Whenever the device's
+ * password changed, the final one is written to new_password_file and the evidence says
+ * so; no password appears in the report. */
+keel_err keel_audit_check_password_change(keel_audit_report *r, const keel_audit_target *t,
+                                          const keel_audit_change_opts *o);
 
 #define KEEL_AUDIT_LOGIN_PATH_DEFAULT "/api/v1/login"
 #define KEEL_AUDIT_LOGIN_PATH_MAX 256
+
+/* 1 when path starts with '/' and holds only printable ASCII without spaces, shorter than
+ * KEEL_AUDIT_LOGIN_PATH_MAX: the rule for every configurable route. */
+int keel_audit_http_path_valid(const char *path);
+
+/* ---- White-box: hard-coded keys and passwords in a firmware tree (5.4-3) ------------ */
+
+typedef enum keel_audit_finding_kind {
+    KEEL_AUDIT_FOUND_PEM_KEY = 0,  /* a PEM "BEGIN ... PRIVATE KEY" block */
+    KEEL_AUDIT_FOUND_DER_KEY = 1,  /* a DER private key OpenSSL can load */
+    KEEL_AUDIT_FOUND_PASSWORD = 2, /* a well-known default password as a delimited string */
+    KEEL_AUDIT_FOUND_LISTED = 3    /* one as a C string inside a list of 64 or more short
+                                      words (a blocklist of weak passwords, say): shown,
+                                      not counted as a hard-coded credential */
+} keel_audit_finding_kind;
+
+typedef struct keel_audit_finding {
+    keel_audit_finding_kind kind;
+    uint64_t offset;      /* of the block, key or password within the file */
+    char what[64];        /* the PEM label ("RSA PRIVATE KEY"), the key type ("EC"), or the
+                             candidate (public: it is on the dictionary) */
+    char context[24];     /* for passwords: "NUL-delimited", "quoted", "after '='" */
+    char fingerprint[17]; /* keys: the first 16 hex digits of SHA-256 over the block or
+                             DER; never the key itself */
+} keel_audit_finding;
+
+/* Called once per finding; path is relative to the scanned root ("" for a buffer). */
+typedef void (*keel_audit_finding_fn)(const char *path, const keel_audit_finding *f, void *user);
+
+/* Candidate passwords of the scan: the words and the subset that programs also use as
+ * names (these count only as the value of a key whose name says password, pass, pwd or
+ * secret, never as a bare NUL-delimited string). */
+typedef struct keel_audit_dictionary {
+    const char *const *words;
+    size_t count;
+    const char *const *identifiers;
+    size_t identifier_count;
+} keel_audit_dictionary;
+
+/* The built-in dictionary (keel_audit_default_passwords, keel_audit_identifier_words). */
+void keel_audit_dictionary_builtin(keel_audit_dictionary *d);
+
+/* Scan len bytes for private keys and dictionary passwords (see keel_audit_scan_tree),
+ * calling fn(path, finding, user) for each; *found (may be NULL) is increased by their
+ * number. Words of 1-63 bytes; longer or empty words are skipped. */
+keel_err keel_audit_scan_buffer(const uint8_t *data, size_t len, const keel_audit_dictionary *d,
+                                const char *path, keel_audit_finding_fn fn, void *user,
+                                size_t *found);
+
+/* Bounds of a tree scan. */
+#define KEEL_AUDIT_SCAN_FILE_MAX ((uint64_t)64 * 1024 * 1024)
+#define KEEL_AUDIT_SCAN_TOTAL_MAX ((uint64_t)4 * 1024 * 1024 * 1024)
+#define KEEL_AUDIT_SCAN_FILES_MAX 1000000
+#define KEEL_AUDIT_SCAN_DEPTH_MAX 64
+
+typedef struct keel_audit_scan_stats {
+    size_t files;         /* regular files scanned */
+    uint64_t bytes;       /* bytes scanned */
+    size_t skipped_large; /* files larger than KEEL_AUDIT_SCAN_FILE_MAX, not scanned */
+    size_t skipped_links; /* symbolic links, not followed */
+    size_t skipped_other; /* devices, FIFOs, sockets */
+    size_t unreadable;    /* files or directories that could not be opened or read */
+    size_t excluded;      /* paths skipped because the caller excluded them */
+    int truncated;        /* 1 when a total, count or depth bound stopped the walk */
+    size_t pem_keys, der_keys, passwords;
+    size_t listed; /* KEEL_AUDIT_FOUND_LISTED findings: not counted against the tree */
+} keel_audit_scan_stats;
+
+/* Walk the tree at root (a directory or a single file) without following symbolic links
+ * or crossing into special files, read each regular file once (at most
+ * KEEL_AUDIT_SCAN_FILE_MAX bytes; larger ones are counted and skipped) and report:
+ * PEM private key blocks of every flavour (PKCS#1, SEC1, PKCS#8, ENCRYPTED, OPENSSH, ...),
+ * DER private keys (a SEQUENCE that OpenSSL's d2i_AutoPrivateKey parses exactly), and
+ * dictionary passwords standing as a NUL-delimited string, a quoted string that is not a
+ * JSON key, or a value after '=' (identifier words and digit-only words only as the value
+ * of a key naming a password; a C string inside a list of 64+ words is reported as
+ * KEEL_AUDIT_FOUND_LISTED). exclude (n_exclude paths relative to root, may be NULL)
+ * are skipped with everything below them. KEEL_ERR_IO when root cannot be opened. */
+keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size_t n_exclude,
+                              const keel_audit_dictionary *d, keel_audit_finding_fn fn, void *user,
+                              keel_audit_scan_stats *stats);
+
+/* 5.4-3 test "5.4-3-2" (white-box): scan the firmware tree at dir with the built-in
+ * dictionary. FAIL listing each finding (file, offset, kind, fingerprint or candidate
+ * name; never a secret); PASS when nothing is found and every file was scanned;
+ * INCONCLUSIVE when files were skipped or unreadable, or the walk was cut short. */
+keel_err keel_audit_check_firmware(keel_audit_report *r, const char *dir);
+
+/* One evidence line for a finding: "etc/ssl/key.pem: offset 0: PEM block 'RSA PRIVATE
+ * KEY' (SHA-256 3f0c...)". */
+keel_err keel_audit_finding_format(const char *path, const keel_audit_finding *f, char *out,
+                                   size_t outsz);
 
 #ifdef __cplusplus
 }

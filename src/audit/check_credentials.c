@@ -1,200 +1,152 @@
 /* TS 103 701 test case 5.1-1-2 (functional): no universal default password. The login API
- * of the device is offered each well-known default password (the kind botnets such as Mirai
- * try first); a device that accepts one has a password that is neither unique per device nor
- * chosen by the user.
+ * of the device is offered each well-known default password, the most common first (the
+ * order botnets such as Mirai try them in); a device that accepts one has a password that
+ * is neither unique per device nor chosen by the user.
  *
- * The device's certificate is self-signed or from the maker's own CA, and the auditor does
- * not rely on the device for anything: it only sends public, well-known candidates and reads
- * status codes. Verifying the peer would add no protection here and would stop the test, so
- * verification is off for this probe alone. Certificate checks belong to 5.5 test cases. */
+ * A device that guards its login (5.1-5) slows the test down: its Retry-After is honoured
+ * within a budget, and the test judges what it could evaluate (guard.md). When the
+ * assessor gives a batch of labels (5.1-2-2), the uniqueness of their passwords is a unit
+ * of this test too: 5.1-1 asks for a password unique per device. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-#include <curl/curl.h>
-
+#include "http.h"
 #include "net.h"
-
-#define CONNECT_TIMEOUT_MS 3000L
-#define TOTAL_TIMEOUT_MS 5000L
-/* A login answer is small; a device that sends more is cut off (its status still counts). */
-#define BODY_MAX ((size_t)64 * 1024)
 
 typedef struct tally {
     size_t accepted, refused, unexpected;
-    int transport_error;
+    int transport_error, throttled;
 } tally;
 
-static size_t discard_body(char *data, size_t size, size_t nmemb, void *user)
+/* One candidate; its outcome goes into the tally and, when notable, the evidence. Returns
+ * 0 when the test must stop. */
+static int try_candidate(keel_audit_http *h, const char *path, const char *candidate,
+                         long long deadline, tally *k, keel_audit_evidence *ev)
 {
-    size_t *seen = user;
-    size_t n = size * nmemb;
+    keel_audit_http_answer a;
 
-    (void)data;
-    if (n > BODY_MAX - *seen)
+    if (keel_audit_login(h, path, candidate, deadline, &a, NULL) != KEEL_OK) {
+        k->transport_error = 1;
+        (void)keel_audit_evidence_addf(ev, "out of memory building the request");
         return 0;
-    *seen += n;
-    return n;
-}
-
-static int valid_login_path(const char *path)
-{
-    size_t n = strnlen(path, KEEL_AUDIT_LOGIN_PATH_MAX);
-
-    if (n == 0 || n >= KEEL_AUDIT_LOGIN_PATH_MAX || path[0] != '/')
+    }
+    if (a.status == 0) {
+        k->transport_error = 1;
+        (void)keel_audit_evidence_addf(ev, "'%s': no HTTP answer (%s)", candidate,
+                                       curl_easy_strerror(a.code));
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (path[i] <= ' ' || path[i] > '~')
-            return 0;
+    }
+    if (a.status >= 200 && a.status <= 299) {
+        /* Any success status is a login: a 204 accepts the password as surely as a 200. */
+        k->accepted++;
+        (void)keel_audit_evidence_addf(ev, "'%s': accepted (HTTP %ld)", candidate, a.status);
+    } else if (a.status == 401 || a.status == 403) {
+        k->refused++;
+    } else if (a.status == 429) {
+        k->throttled = 1;
+        if (a.retry_after > 0)
+            (void)keel_audit_evidence_addf(ev,
+                                           "'%s': HTTP 429, Retry-After %ld s is past the "
+                                           "test's budget",
+                                           candidate, a.retry_after);
+        else
+            (void)keel_audit_evidence_addf(ev, "'%s': HTTP 429, the test's budget is spent",
+                                           candidate);
+        return 0;
+    } else {
+        k->unexpected++;
+        (void)keel_audit_evidence_addf(ev, "'%s': unexpected HTTP %ld", candidate, a.status);
     }
     return 1;
 }
 
-static keel_err login_url(const keel_audit_target *t, const char *path, char *out, size_t outsz)
+static keel_audit_verdict judge_batch(const keel_audit_batch_stats *batch, keel_audit_evidence *ev)
 {
-    if (t->ipv6_literal)
-        return keel_str_format(out, outsz, "https://[%s]:%u%s", t->host, (unsigned)t->port, path);
-    return keel_str_format(out, outsz, "https://%s:%u%s", t->host, (unsigned)t->port, path);
-}
-
-static keel_err setup_handle(CURL *curl, const char *url, struct curl_slist *headers, size_t *seen)
-{
-    int failed = 0;
-
-    failed |= curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, TOTAL_TIMEOUT_MS) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_body) != CURLE_OK;
-    failed |= curl_easy_setopt(curl, CURLOPT_WRITEDATA, seen) != CURLE_OK;
-    return failed ? KEEL_ERR_ARG : KEEL_OK;
-}
-
-/* {"password": candidate}, escaped by cJSON. NULL when out of memory. */
-static char *login_body(const char *candidate)
-{
-    cJSON *obj = cJSON_CreateObject();
-    char *text = NULL;
-
-    if (obj != NULL && cJSON_AddStringToObject(obj, "password", candidate) != NULL)
-        text = cJSON_PrintUnformatted(obj);
-    cJSON_Delete(obj);
-    return text;
-}
-
-/* One login attempt; its outcome goes into the tally and, when notable, the evidence. */
-static void try_candidate(CURL *curl, const char *candidate, size_t *seen, tally *k,
-                          keel_audit_evidence *ev)
-{
-    char *body = login_body(candidate);
-    long status = 0;
-    CURLcode c;
-
-    if (body == NULL) {
-        k->transport_error = 1;
-        (void)keel_audit_evidence_addf(ev, "out of memory building the request");
-        return;
+    if (batch == NULL || batch->labels == 0)
+        return KEEL_AUDIT_PASS;
+    if (batch->shared > 0) {
+        (void)keel_audit_evidence_addf(ev,
+                                       "batch of %zu labels: %zu devices share their password "
+                                       "with another device (see 5.1-2-2)",
+                                       batch->labels, batch->shared);
+        return KEEL_AUDIT_FAIL;
     }
-    *seen = 0;
-    c = curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body);
-    if (c == CURLE_OK)
-        c = curl_easy_perform(curl);
-    cJSON_free(body);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (status == 0) {
-        k->transport_error = 1;
-        (void)keel_audit_evidence_addf(ev, "'%s': no HTTP answer (%s)", candidate,
-                                       curl_easy_strerror(c));
-    } else if (status >= 200 && status <= 299) {
-        /* Any success status is a login: a 204 accepts the password as surely as a 200. */
-        k->accepted++;
-        (void)keel_audit_evidence_addf(ev, "'%s': accepted (HTTP %ld)", candidate, status);
-    } else if (status == 401 || status == 403) {
-        k->refused++;
-    } else {
-        k->unexpected++;
-        (void)keel_audit_evidence_addf(ev, "'%s': unexpected HTTP %ld", candidate, status);
-    }
+    (void)keel_audit_evidence_addf(ev, "batch of %zu labels: every device has its own password",
+                                   batch->labels);
+    return KEEL_AUDIT_PASS;
 }
 
-static keel_audit_verdict judge(const tally *k, size_t n, keel_audit_evidence *ev)
+static keel_audit_verdict judge(const tally *k, size_t n, const keel_audit_batch_stats *batch,
+                                keel_audit_evidence *ev)
 {
+    size_t need =
+        n < KEEL_AUDIT_CREDENTIALS_MIN_EVALUATED ? n : KEEL_AUDIT_CREDENTIALS_MIN_EVALUATED;
+    keel_audit_verdict unique = judge_batch(batch, ev);
+
     (void)keel_audit_evidence_addf(ev,
                                    "%zu refused with HTTP 401/403, %zu accepted, "
                                    "%zu unexpected answers",
                                    k->refused, k->accepted, k->unexpected);
-    if (k->accepted > 0)
+    if (k->throttled)
+        (void)keel_audit_evidence_addf(ev,
+                                       "evaluated %zu of %zu candidates; the device then "
+                                       "throttled/locked out (5.1-5)",
+                                       k->refused + k->accepted, n);
+    if (k->accepted > 0 || unique == KEEL_AUDIT_FAIL)
         return KEEL_AUDIT_FAIL;
     if (k->transport_error) {
         (void)keel_audit_evidence_addf(ev, "the device stopped answering; the remaining "
                                            "candidates were not tried");
         return KEEL_AUDIT_INCONCLUSIVE;
     }
-    if (k->unexpected > 0 || k->refused != n)
+    if (k->refused < need) {
+        (void)keel_audit_evidence_addf(ev, "fewer than %zu candidates could be evaluated", need);
+        return KEEL_AUDIT_INCONCLUSIVE;
+    }
+    if (k->unexpected > 0)
         return KEEL_AUDIT_INCONCLUSIVE;
     return KEEL_AUDIT_PASS;
 }
 
-static keel_audit_verdict probe_all(CURL *curl, const char *url, const char *const *candidates,
-                                    size_t n, keel_audit_evidence *ev)
+static keel_audit_verdict probe_all(keel_audit_http *h, const char *path,
+                                    const char *const *candidates, size_t n, long long budget_ms,
+                                    const keel_audit_batch_stats *batch, keel_audit_evidence *ev)
 {
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    size_t seen = 0;
+    long long deadline = keel_audit_net_now_ms() + budget_ms;
     tally k = {0};
 
-    if (headers == NULL || setup_handle(curl, url, headers, &seen) != KEEL_OK) {
-        (void)keel_audit_evidence_addf(ev, "libcurl could not be set up");
-        curl_slist_free_all(headers);
-        return KEEL_AUDIT_INCONCLUSIVE;
-    }
     (void)keel_audit_evidence_addf(ev,
-                                   "POST %s with {\"password\": candidate} for %zu "
-                                   "well-known default passwords",
-                                   url, n);
-    /* After a timeout or a dropped connection, further tries would only wait as long. */
-    for (size_t i = 0; i < n && !k.transport_error; i++) {
-        if (candidates[i] != NULL)
-            try_candidate(curl, candidates[i], &seen, &k, ev);
+                                   "POST %s%s with {\"password\": candidate} for %zu "
+                                   "well-known default passwords, most common first",
+                                   h->base, path, n);
+    for (size_t i = 0; i < n; i++) {
+        if (candidates[i] != NULL && !try_candidate(h, path, candidates[i], deadline, &k, ev))
+            break;
     }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(headers);
-    return judge(&k, n, ev);
+    return judge(&k, n, batch, ev);
 }
 
 keel_err keel_audit_check_credentials(keel_audit_report *r, const keel_audit_target *t,
                                       const char *login_path, const char *const *candidates,
-                                      size_t n)
+                                      size_t n, long long budget_ms,
+                                      const keel_audit_batch_stats *batch)
 {
-    char url[KEEL_AUDIT_HOST_MAX + KEEL_AUDIT_LOGIN_PATH_MAX + 32];
+    keel_audit_http h;
     keel_audit_evidence ev;
     keel_audit_verdict verdict = KEEL_AUDIT_INCONCLUSIVE;
-    struct sigaction saved;
-    CURL *curl;
 
     if (login_path == NULL)
         login_path = KEEL_AUDIT_LOGIN_PATH_DEFAULT;
-    if (r == NULL || t == NULL || candidates == NULL || n == 0 || !valid_login_path(login_path))
+    if (r == NULL || t == NULL || candidates == NULL || n == 0 || budget_ms < 0 ||
+        !keel_audit_http_path_valid(login_path))
         return KEEL_ERR_ARG;
-    if (login_url(t, login_path, url, sizeof(url)) != KEEL_OK)
-        return KEEL_ERR_RANGE;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return KEEL_ERR_IO;
+    if (budget_ms == 0)
+        budget_ms = KEEL_AUDIT_CREDENTIALS_BUDGET_MS;
     keel_audit_evidence_init(&ev);
-    /* CURLOPT_NOSIGNAL leaves SIGPIPE to the application. */
-    keel_audit_net_sigpipe_ignore(&saved);
-    curl = curl_easy_init();
-    if (curl == NULL)
+    if (keel_audit_http_open(&h, t) != KEEL_OK)
         (void)keel_audit_evidence_addf(&ev, "libcurl could not be set up");
     else
-        verdict = probe_all(curl, url, candidates, n, &ev);
-    curl_easy_cleanup(curl);
-    curl_global_cleanup();
-    keel_audit_net_sigpipe_restore(&saved);
+        verdict = probe_all(&h, login_path, candidates, n, budget_ms, batch, &ev);
+    keel_audit_http_close(&h);
     return keel_audit_record(r, "5.1-1-2", KEEL_AUDIT_FUNCTIONAL, verdict, &ev);
 }

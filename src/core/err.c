@@ -30,6 +30,8 @@ static const struct err_text texts[] = {
     {KEEL_ERR_AUTH_DENIED, "authentication failed"},
     {KEEL_ERR_AUTH_EXPIRED, "session expired or ended"},
     {KEEL_ERR_AUTH_FULL, "no free session slot"},
+    {KEEL_ERR_AUTH_WEAK, "the password breaks the password policy"},
+    {KEEL_ERR_AUTH_THROTTLED, "too many failed attempts"},
     {KEEL_ERR_TLS_POLICY, "TLS context does not meet keel's policy"},
 };
 

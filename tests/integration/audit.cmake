@@ -1,6 +1,16 @@
 # keel audit against real peers (openssl s_server, the weak_device fixture, python's
-# http.server) in a network namespace each script makes and removes (needs root).
-foreach(scenario tls credentials ports cli)
+# http.server, keeld) in a network namespace each script makes and removes (needs root).
+foreach(scenario tls credentials ports cli login labels firmware)
   keel_script_test(NAME audit_${scenario} MODULE audit KIND integration
-                   SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/${scenario}.sh TIMEOUT 180)
+                   SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/${scenario}.sh TIMEOUT 240)
 endforeach()
+
+# keel's own 5.4-3: no key or default password in what keel ships to devices or in its
+# sources, scanned with the auditor's own scanner (no root needed).
+add_executable(keel_audit_scan ${CMAKE_CURRENT_SOURCE_DIR}/audit/scan_driver.c)
+keel_project_flags(keel_audit_scan)
+target_link_libraries(keel_audit_scan PRIVATE keel_audit keel_static)
+keel_script_test(NAME audit_self_scan MODULE audit KIND integration
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/self_scan.sh TIMEOUT 240)
+set_property(TEST audit_self_scan APPEND PROPERTY ENVIRONMENT
+             "KEEL_AUDIT_SCAN=$<TARGET_FILE:keel_audit_scan>;KEEL_LIB_SHARED=$<TARGET_FILE:keel>;KEEL_LIB_STATIC=$<TARGET_FILE:keel_static>")

@@ -3,3 +3,9 @@ keel_script_test(NAME cli_provision MODULE cli KIND integration TIMEOUT 120
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_provision.sh)
 keel_script_test(NAME keeld_https MODULE keeld KIND integration TIMEOUT 180
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_https.sh)
+keel_script_test(NAME keeld_guard MODULE keeld KIND integration TIMEOUT 240
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_guard.sh)
+keel_script_test(NAME keeld_password MODULE keeld KIND integration TIMEOUT 180
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_password.sh)
+keel_script_test(NAME keeld_tpm2 MODULE keeld KIND integration TIMEOUT 180
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_tpm2.sh)

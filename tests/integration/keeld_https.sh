@@ -1,24 +1,26 @@
 #!/bin/bash
-# keeld end to end on loopback: start-up checks, the local API (5.1, 5.5-4, 5.13), HTTPS
-# only under keel's TLS policy (5.5-1), no banner (5.6), clean shutdown on SIGTERM.
+# keeld end to end on loopback: start-up checks (identity, root of trust, secure store), the
+# local API (5.1, 5.5-4, 5.13), HTTPS only under keel's TLS policy (5.5-1), no banner (5.6),
+# clean shutdown on SIGTERM.
 set -euo pipefail
 . "$KEEL_SOURCE_DIR/scripts/harness.sh"
+. "$KEEL_SOURCE_DIR/tests/integration/keeld_lib.sh"
 trap harness_cleanup EXIT
 harness_tempdir
 work=$harness_dir
+fail() { keeld_fail "$@"; }
 
-fail() { echo "FAIL: $*"; [ -f "$work/keeld.log" ] && sed 's/^/  keeld: /' "$work/keeld.log"; exit 1; }
-
-"$KEEL_BIN" provision --out "$work/dev" --label "$work/label" >/dev/null
-pw=$(sed -n 's/^password: //p' "$work/label")
-serial=$(sed -n 's/^serial: *//p' "$work/label")
+keeld_provision "$work/dev" "$work/label"
+pw=$(field password "$work/label")
+serial=$(field serial "$work/label")
 
 # keeld refuses to start on a damaged device directory, naming the problem.
-refuses() { # DIR PATTERN: keeld exits 1 with PATTERN in its error
-  local rc=0
-  "$KEELD_BIN" --data "$1" --port 1 >"$work/refuse.log" 2>&1 || rc=$?
-  [ $rc -eq 1 ] || fail "keeld on $1 exited $rc, not 1"
-  grep -qE "$2" "$work/refuse.log" || fail "keeld on $1 did not say '$2': $(cat "$work/refuse.log")"
+refuses() { # DIR PATTERN [keeld options]: keeld exits 1 with PATTERN in its error
+  local dir=$1 pattern=$2 rc=0; shift 2
+  "$KEELD_BIN" --data "$dir" --port 1 "$@" >"$work/refuse.log" 2>&1 || rc=$?
+  [ $rc -eq 1 ] || fail "keeld on $dir exited $rc, not 1: $(cat "$work/refuse.log")"
+  grep -qE "$pattern" "$work/refuse.log" ||
+    fail "keeld on $dir did not say '$pattern': $(cat "$work/refuse.log")"
 }
 cp -a "$work/dev" "$work/open-key" && chmod 644 "$work/open-key/device-key.pem"
 refuses "$work/open-key" "device-key.pem: mode 644"
@@ -31,49 +33,44 @@ refuses "$work/nomodel" "identity.json: missing field 'model'"
 cp -a "$work/dev" "$work/badtype" &&
   jq '.serial = 42' "$work/dev/identity.json" >"$work/badtype/identity.json"
 refuses "$work/badtype" "identity.json: field 'serial' must be a string"
-cp -a "$work/dev" "$work/badhash" &&
-  jq '.password_hash |= .[0:-5]' "$work/dev/identity.json" >"$work/badhash/identity.json"
-refuses "$work/badhash" "field 'password_hash': malformed input"
+cp -a "$work/dev" "$work/oldformat" &&
+  jq '.format = 1' "$work/dev/identity.json" >"$work/oldformat/identity.json"
+refuses "$work/oldformat" "identity.json: field 'format' must be the number 2"
 echo "ok: keeld refuses a group-readable key and a malformed identity.json, naming the field"
 
-# A free loopback port: nothing answers on it, and keeld could bind it.
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-started=0
-for attempt in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 40000))
-  port_free $port || continue
-  harness_start "$work/keeld.log" "$KEELD_BIN" --data "$work/dev" --listen 127.0.0.1 --port $port
-  keeld_pid=$harness_last_pid
-  if harness_wait_for "$work/keeld.log" "^keeld: listening on 127.0.0.1:$port\$" 20 "$keeld_pid" \
-       2>/dev/null; then
-    started=1
-    break
-  fi
-done
-[ $started -eq 1 ] || fail "keeld did not start"
-[ "$(grep -c 'listening on' "$work/keeld.log")" -eq 1 ] || fail "more than one ready line"
-url=https://127.0.0.1:$port
+# The root of trust and the secure store: never recreated, never worked around.
+cp -a "$work/dev" "$work/otherrot" &&
+  jq '.rot = "tpm2"' "$work/dev/identity.json" >"$work/otherrot/identity.json"
+refuses "$work/otherrot" "root of trust 'file' is the file backend, but .*identity.json says the device was made with tpm2"
+refuses "$work/dev" "root of trust 'nonsense:x'" --rot nonsense:x
+cp -a "$work/dev" "$work/nostore" && rm "$work/nostore/store.kst"
+refuses "$work/nostore" "secure store $work/nostore/store.kst: not found"
+[ ! -e "$work/nostore/store.kst" ] || fail "keeld made a new store"
+cp -a "$work/dev" "$work/tampered"
+size=$(stat -c %s "$work/tampered/store.kst")
+printf '\xff' | dd of="$work/tampered/store.kst" bs=1 seek=$((size - 20)) conv=notrunc status=none
+cp "$work/tampered/store.kst" "$work/tampered.kst"
+refuses "$work/tampered" "secure store $work/tampered/store.kst: .*tampered"
+cmp -s "$work/tampered/store.kst" "$work/tampered.kst" || fail "keeld changed a tampered store"
+cp -a "$work/dev" "$work/nokey" && rm "$work/nokey/rot/storage.key"
+refuses "$work/nokey" "secure store $work/nokey/store.kst"
+echo "ok: keeld refuses a wrong, missing or unusable root of trust and a missing or tampered store, naming it"
 
-# call METHOD PATH [curl args...]: prints "STATUS BODY", headers to $work/headers
-call() {
-  local method=$1 path=$2; shift 2
-  curl -sk --max-time 10 -X "$method" -D "$work/headers" -o "$work/body" -w '%{http_code}' \
-    "$@" "$url$path" || true
-  printf ' %s' "$(cat "$work/body" 2>/dev/null)"
-}
-expect() { # WHAT ACTUAL EXPECTED
-  [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
-}
-login_body() { jq -cn --arg p "$1" '{password: $p}'; }
+keeld_start "$work/dev"
+[ "$(grep -c 'listening on' "$work/keeld.run")" -eq 1 ] || fail "more than one ready line"
+grep -q '^keeld: factory state, root of trust file$' "$work/keeld.run" || fail "no state line"
 
-expect "wrong password" "$(call POST /api/v1/login -d "$(login_body "AAAA-AAAA-AAAA-AAAA-AAAA")")" \
+expect "wrong password" "$(call POST /api/v1/login -d "$(login_body "AAAA-AAAA-AAAA-AAAA")")" \
   '401 {"error":"unauthorized"}'
 r=$(call POST /api/v1/login -H 'content-type: application/json' -d "$(login_body "$pw")")
 [[ $r =~ ^200\ \{\"token\":\"[0-9a-f]{64}\",\"expires_in\":900\}$ ]] || fail "login: $r"
 token=$(jq -r .token "$work/body")
 grep -qi '^server:' "$work/headers" && fail "a Server header: $(grep -i '^server:' "$work/headers")"
 grep -qi '^cache-control: no-store' "$work/headers" || fail "token response may be cached"
-echo "ok: wrong password 401, right password 200 with a 256-bit token, no Server header"
+pw_typed=$(echo "${pw,,}" | tr -d -- -)
+pw_typed="${pw_typed:0:8} ${pw_typed:8}"
+expect "label as typed" "$(call POST /api/v1/login -d "$(login_body "$pw_typed")" | cut -c1-3)" 200
+echo "ok: wrong password 401, right password 200 with a 256-bit token (label as typed too), no Server header"
 
 expect "status without token" "$(call GET /api/v1/status)" '401 {"error":"unauthorized"}'
 expect "status with a made-up token" \
@@ -97,6 +94,11 @@ expect "malformed JSON" "$(call POST /api/v1/login -d '{"password":')" '400 {"er
 expect "unknown field" "$(call POST /api/v1/login -d '{"password":"x","admin":true}')" \
   '400 {"error":"bad request"}'
 expect "wrong type" "$(call POST /api/v1/login -d '{"password":1}')" '400 {"error":"bad request"}'
+expect "escaped NUL" "$(call POST /api/v1/login -d '{"password":"AV6Q\u0000"}')" \
+  '400 {"error":"bad request"}'
+expect "password change without a session" \
+  "$(call POST /api/v1/password -d "$(password_body "$pw" "a good new password")")" \
+  '401 {"error":"unauthorized"}'
 expect "unknown path" "$(call GET /api/v1/nothing)" '404 {"error":"not found"}'
 expect "unknown path, POST" "$(call POST /admin -d x)" '404 {"error":"not found"}'
 expect "wrong method" "$(call GET /api/v1/login)" '405 {"error":"method not allowed"}'
@@ -117,7 +119,7 @@ tls -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA | grep -q 'alert handshake failure' |
   fail "a CBC suite was accepted"
 tls | grep -q '^New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384' || fail "TLS 1.3 not negotiated by default"
 fp=$(tls | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
-[ "$fp" = "$(sed -n 's/^certificate SHA-256: //p' "$work/label")" ] ||
+[ "$fp" = "$(field "HTTPS certificate SHA-256" "$work/label")" ] ||
   fail "served certificate is not the labelled one"
 echo "ok: TLS 1.0/1.1 and CBC refused, 1.2 accepted, 1.3 by default, labelled certificate served"
 
@@ -126,4 +128,5 @@ call POST /api/v1/login -d "$(login_body "$pw")" >/dev/null
 rc=0
 harness_stop "$keeld_pid" || rc=$?
 [ $rc -eq 0 ] || fail "keeld exited $rc on SIGTERM"
+grep -q "$pw" "$work/keeld.run" && fail "the password is in keeld's log"
 echo "ok: SIGTERM gives a clean exit 0"

@@ -1,83 +1,77 @@
 #!/bin/bash
-# keel provision: a private directory, the password only as a hash, every device different,
-# an existing identity never overwritten, bad names refused (5.1-1, 5.1-2, 5.4-1).
+# keel provision, one device on the development root of trust: the identity certified by the
+# manufacturer CA, the label password only as a hash in the secure store, the label and its
+# QR code, every device different, an identity never overwritten, bad names and bad command
+# lines refused (5.1-1, 5.1-2, 5.4-1).
 set -euo pipefail
 . "$KEEL_SOURCE_DIR/scripts/harness.sh"
+. "$KEEL_SOURCE_DIR/tests/integration/provision_lib.sh"
 trap harness_cleanup EXIT
 harness_tempdir
 work=$harness_dir
+make_ca "$work/ca"
+ca=(--ca-cert "$work/ca/ca.pem" --ca-key "$work/ca/ca.key")
 
-fail() { echo "FAIL: $*"; exit 1; }
-mode() { stat -c %a "$1"; }
-field() { sed -n "s/^$1: *//p" "$2"; }
-
-"$KEEL_BIN" provision --out "$work/d1" --label "$work/d1.label" >"$work/d1.out" ||
+"$KEEL_BIN" provision --out "$work/d1" "${ca[@]}" --label "$work/d1.txt" >"$work/d1.out" ||
   fail "provision exited $?"
 [ ! -s "$work/d1.out" ] || fail "with --label the label must not also go to stdout"
-[ "$(mode "$work/d1")" = 700 ] || fail "data dir mode $(mode "$work/d1")"
-[ "$(mode "$work/d1/identity.json")" = 600 ] || fail "identity.json mode"
-[ "$(mode "$work/d1/device-key.pem")" = 600 ] || fail "device-key.pem mode"
-[ "$(mode "$work/d1.label")" = 600 ] || fail "label file mode"
-[ -s "$work/d1/device-cert.pem" ] || fail "no certificate"
-echo "ok: modes 0700 dir, 0600 identity, key and label"
-
-pw=$(field password "$work/d1.label")
-serial=$(field serial "$work/d1.label")
-[[ $pw =~ ^[2-9ACDEFGHJKMNPQRTUVWXY]{4}(-[2-9ACDEFGHJKMNPQRTUVWXY]{4}){4}$ ]] ||
-  fail "label password '$pw' is not five groups of four from the alphabet"
+[ -s "$work/d1.png" ] || fail "no QR code beside the label"
+check_device file "$work/d1" "$work/d1.txt" "$work/d1.png" "$work/ca/ca.pem" keel-lock-1
+serial=$(field serial "$work/d1.txt")
 [[ $serial =~ ^KL[0-9A-F]{12}$ ]] || fail "default serial '$serial'"
-# The password, with or without its dashes, is in no file of the device directory.
-for p in "$pw" "${pw//-/}"; do
-  if grep -rqF -- "$p" "$work/d1"; then fail "label password found in the data dir"; fi
-done
-jq -e --arg s "$serial" '.serial == $s and .model == "keel-lock-1" and .format == 1
-      and (.password_hash | startswith("$argon2id$v=19$m=19456,t=2,p=1$"))
-      and (.created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))
-      and (keys | length) == 5' "$work/d1/identity.json" >/dev/null ||
-  fail "identity.json content"
-# The fingerprint on the label is that of the certificate written.
-fp=$(openssl x509 -in "$work/d1/device-cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)
-[ "$(field "certificate SHA-256" "$work/d1.label")" = "$fp" ] || fail "label fingerprint"
 openssl x509 -in "$work/d1/device-cert.pem" -noout -subject | grep -q "CN = $serial" ||
-  fail "certificate CN"
+  fail "HTTPS certificate CN"
 openssl x509 -in "$work/d1/device-cert.pem" -noout -ext subjectAltName |
-  grep -q "DNS:${serial,,}.local, IP Address:127.0.0.1" || fail "certificate SAN"
-echo "ok: password absent from the data dir, identity.json and certificate as documented"
+  grep -q "DNS:${serial,,}.local, IP Address:127.0.0.1" || fail "HTTPS certificate SAN"
+ls "$work" | grep -q '\.tmp-' && fail "a temporary directory was left beside the device"
+echo "ok: identity certified by the CA and held by the root of trust, hash in the store," \
+  "password in no file, label and QR code, modes 0700/0600"
 
-# Two devices share nothing.
-"$KEEL_BIN" provision --out "$work/d2" >"$work/d2.label"
-[ "$(field password "$work/d2.label")" != "$pw" ] || fail "two devices, same password"
+# The label on stdout (no --label): the same fields; two devices share nothing.
+"$KEEL_BIN" provision --out "$work/d2" "${ca[@]}" >"$work/d2.label"
+pw2=$(field password "$work/d2.label")
+[ -n "$pw2" ] && [ "$pw2" != "$(field password "$work/d1.txt")" ] || fail "two devices, same password"
 [ "$(field serial "$work/d2.label")" != "$serial" ] || fail "two devices, same serial"
-cmp -s "$work/d1/device-key.pem" "$work/d2/device-key.pem" && fail "two devices, same key"
-[ "$(jq -r .password_hash "$work/d1/identity.json")" != \
-  "$(jq -r .password_hash "$work/d2/identity.json")" ] || fail "same hash"
-echo "ok: two provisions differ in password, serial, key and hash"
+"$CHECK" store file "$work/d2" "$pw2" >/dev/null || fail "store of d2"
+for f in device-key.pem rot/identity.pem rot/storage.key identity-cert.pem; do
+  cmp -s "$work/d1/$f" "$work/d2/$f" && fail "two devices, same $f"
+done
+if "$CHECK" store file "$work/d2" "$(field password "$work/d1.txt")" >/dev/null 2>&1; then
+  fail "d1's password opens d2"
+fi
+echo "ok: label on stdout; two provisions differ in password, serial, keys and certificates"
 
 # An identity is never overwritten.
-before=$(sha256sum "$work/d1"/* | sha256sum)
+before=$(find "$work/d1" -type f -exec sha256sum {} + | sort | sha256sum)
 rc=0
-"$KEEL_BIN" provision --out "$work/d1" >"$work/again.out" 2>"$work/again.err" || rc=$?
+"$KEEL_BIN" provision --out "$work/d1" "${ca[@]}" >"$work/again.out" 2>"$work/again.err" || rc=$?
 [ $rc -eq 1 ] || fail "provisioning over an identity exited $rc"
 grep -q "refusing to overwrite" "$work/again.err" || fail "no clear refusal: $(cat "$work/again.err")"
 [ ! -s "$work/again.out" ] || fail "a refused provision printed a label"
-[ "$(sha256sum "$work/d1"/* | sha256sum)" = "$before" ] || fail "the identity changed"
+[ "$(find "$work/d1" -type f -exec sha256sum {} + | sort | sha256sum)" = "$before" ] ||
+  fail "the identity changed"
 echo "ok: provisioning twice into one directory is refused and changes nothing"
 
-# Names are validated; an empty existing directory is accepted and tightened.
-"$KEEL_BIN" provision --out "$work/d3" --serial KL-TEST-0001 --model Lock_2.1 >/dev/null
-jq -e '.serial == "KL-TEST-0001" and .model == "Lock_2.1"' "$work/d3/identity.json" >/dev/null ||
-  fail "--serial/--model not used"
+# Names are used and validated; an empty existing directory is replaced by a 0700 one.
+"$KEEL_BIN" provision --out "$work/d3" "${ca[@]}" --serial KL-TEST-0001 --model Lock_2.1 \
+  --label "$work/d3.label" >/dev/null
+check_device file "$work/d3" "$work/d3.label" "$work/d3.label.png" "$work/ca/ca.pem" Lock_2.1
 mkdir -m 755 "$work/d4"
-"$KEEL_BIN" provision --out "$work/d4" >/dev/null
-[ "$(mode "$work/d4")" = 700 ] || fail "existing dir not tightened to 0700"
+"$KEEL_BIN" provision --out "$work/d4" "${ca[@]}" >/dev/null
+[ "$(mode "$work/d4")" = 700 ] || fail "existing empty dir not replaced by a 0700 one"
 for bad in "--serial kl0001" "--serial KL/../x" "--serial AB" "--model -x" "--model a%20b" \
-           "--serial ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456" "--bogus"; do
+           "--serial ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456" "--bogus" "--count 0" "--count 100001" \
+           "--count 2x" "--count 2 --serial KL-TEST-0002" "--count 2 --label $work/x.txt" \
+           "--rot nonsense:x --count 2 --rot tpm2:swtpm:port=1"; do
   rc=0
   # shellcheck disable=SC2086
-  "$KEEL_BIN" provision --out "$work/bad" $bad >/dev/null 2>&1 || rc=$?
+  "$KEEL_BIN" provision --out "$work/bad" "${ca[@]}" $bad >/dev/null 2>&1 || rc=$?
   [ $rc -eq 2 ] || fail "'$bad' exited $rc, not 2"
   [ ! -e "$work/bad" ] || fail "'$bad' created the directory"
 done
 rc=0; "$KEEL_BIN" provision >/dev/null 2>&1 || rc=$?
 [ $rc -eq 2 ] || fail "missing --out exited $rc"
-echo "ok: serial and model validated, bad command lines refused with status 2"
+rc=0; "$KEEL_BIN" provision --out "$work/bad" >/dev/null 2>&1 || rc=$?
+[ $rc -eq 2 ] || fail "missing --ca-cert/--ca-key exited $rc"
+[ ! -e "$work/bad" ] || fail "a refused command line created the directory"
+echo "ok: serial, model and count validated, bad command lines refused with status 2"

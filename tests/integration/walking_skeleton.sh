@@ -3,6 +3,12 @@
 # namespace, audit it, and check the report's verdicts and shape for both versions of
 # EN 303 645. Then stop keeld and audit again: the same checks must now come out otherwise,
 # so the verdicts come from the live device and not from the report writer.
+#
+# Live checks on keeld: 5.1-1, 5.1-5, 5.5-1, 5.6-1 PASS; 5.1-4 PASS with --password from
+# the label (the audit changes the password: the second run uses new-password.txt);
+# 5.1-2 PASS on a batch from `keel provision --count 20`; 5.4-3 PASS on an installed tree
+# of this build (without bin/keel, the auditor) and FAIL on a development device's data
+# directory, where the file root of trust and the HTTPS key are plain PEM files.
 set -euo pipefail
 . "$KEEL_SOURCE_DIR/scripts/harness.sh"
 trap harness_cleanup EXIT
@@ -11,10 +17,25 @@ work=$harness_dir
 port=8443
 
 fail() { echo "FAIL: $*"; exit 1; }
+checked="5.1-1 5.1-2 5.1-4 5.1-5 5.4-3 5.5-1 5.6-1"
 # verdict FILE ID: the verdict of one provision in a report.
 verdict() { jq -r --arg id "$2" '.provisions[] | select(.id == $id) | .verdict' "$1"; }
 
-"$KEEL_BIN" provision --out "$work/device" --label "$work/label.txt" >/dev/null
+field() { sed -n "s/^$1: *//p" "$2"; }
+
+mkdir -p "$work/ca"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 7300 \
+  -keyout "$work/ca/ca.key" -out "$work/ca/ca.pem" -subj "/CN=skeleton manufacturer CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+ca=(--ca-cert "$work/ca/ca.pem" --ca-key "$work/ca/ca.key")
+"$KEEL_BIN" provision --out "$work/device" "${ca[@]}" --label "$work/label.txt" >/dev/null 2>&1 ||
+  fail "provision"
+"$KEEL_BIN" provision --out "$work/batch" "${ca[@]}" --count 20 >/dev/null 2>&1 ||
+  fail "provision --count 20"
+cmake --install "$KEEL_BUILD_DIR" --prefix "$work/installed" >/dev/null
+rm "$work/installed/bin/keel" # the auditor, not device software: it embeds the dictionary
+password=$(field password "$work/label.txt")
+[ -n "$password" ] || fail "no password on the label"
 harness_netns_up "keel-skel-$$"
 harness_start "$work/keeld.log" "$KEELD_BIN" --data "$work/device" --listen 127.0.0.1 --port $port
 keeld_pid=$harness_last_pid
@@ -24,7 +45,14 @@ for version in 3.1.3 2.1.1; do
   out=$work/audit-$version
   rc=0
   harness_in_ns "$KEEL_BIN" audit --target 127.0.0.1:$port --version $version \
-    --format json,html --out "$out" >"$work/audit-$version.log" 2>&1 || rc=$?
+    --format json,html --out "$out" --password - --labels "$work/batch/labels" \
+    --firmware "$work/installed" <<<"$password" >"$work/audit-$version.log" 2>&1 || rc=$?
+  # 5.1-4-2 changed the password: the next run logs in with the new one.
+  [ -s "$out/new-password.txt" ] || fail "V$version: no new-password.txt"
+  [ "$(stat -c %a "$out/new-password.txt")" = 600 ] || fail "V$version: new-password.txt mode"
+  ! grep -qF "$password" "$out/report.json" || fail "V$version: a password is in the report"
+  password=$(cat "$out/new-password.txt")
+  ! grep -qF "$password" "$out/report.json" || fail "V$version: the new password is in the report"
   [ $rc -eq 0 ] || { cat "$work/audit-$version.log"; fail "audit of keeld exited $rc for V$version"; }
   r=$out/report.json
   [ -s "$out/report.html" ] || fail "no report.html for V$version"
@@ -50,20 +78,39 @@ for version in 3.1.3 2.1.1; do
     [ "$(jq --arg v "$v" '.summary.all[$v]' "$r")" -eq "$rows" ] || fail "V$version: summary of $v"
   done
 
-  # The three live checks pass on keeld, each through its TS 103 701 functional test case.
-  for id in 5.1-1 5.5-1 5.6-1; do
+  # Every check passes on keeld, each through its TS 103 701 functional test case.
+  for id in $checked; do
     [ "$(verdict "$r" $id)" = PASS ] || { jq --arg id $id '.provisions[] | select(.id == $id)' "$r"; fail "V$version $id not PASS"; }
     jq -e --arg id $id '.provisions[] | select(.id == $id) | .tests[] |
         select(.id == ($id + "-2") and .kind == "functional" and .verdict == "PASS"
                and (.evidence | length) > 0)' "$r" >/dev/null || fail "V$version $id-2 missing or without evidence"
   done
   # What no check covers yet is NOT TESTED, never PASS by default.
-  jq -e '[.provisions[] | select(.id != "5.1-1" and .id != "5.5-1" and .id != "5.6-1")]
+  jq -e --arg ids "$checked" '[.provisions[] | select(.id as $i | $ids | split(" ") | index($i) | not)]
          | all(.verdict == "NOT TESTED" and (.tests | length) == 0)' "$r" >/dev/null ||
     fail "V$version: a provision without a check has a verdict"
   grep -q "TLS 1.0: refused" "$r" || fail "V$version: TLS 1.0 probe evidence missing"
-  echo "ok: V$version report of keeld: 3 PASS, $((total - 3)) NOT TESTED, shape and summary agree"
+  jq -e '.provisions[] | select(.id == "5.1-1") | .tests[0].evidence
+         | any(. == "batch of 20 labels: every device has its own password")' "$r" >/dev/null ||
+    fail "V$version: 5.1-1-2 without the batch's uniqueness"
+  n=$(echo $checked | wc -w)
+  echo "ok: V$version report of keeld: $n PASS, $((total - n)) NOT TESTED, shape and summary agree"
 done
+
+# Without its inputs a white-box test case has no verdict; 5.1-4-2 says it needs one. A
+# development device's data directory holds plain PEM keys: 5.4-3-2 finds them.
+rc=0
+harness_in_ns "$KEEL_BIN" audit --target 127.0.0.1:$port --format json --out "$work/devdata" \
+  --firmware "$work/device" >"$work/devdata.log" 2>&1 || rc=$?
+[ $rc -eq 3 ] || { cat "$work/devdata.log"; fail "audit of the development data directory exited $rc"; }
+r=$work/devdata/report.json
+[ "$(verdict "$r" 5.4-3)" = FAIL ] || fail "5.4-3 on a development data directory is $(verdict "$r" 5.4-3)"
+jq -e '.provisions[] | select(.id == "5.4-3") | .tests[0].evidence
+       | any(test("^device-key.pem: offset 0: PEM block .PRIVATE KEY. [(]SHA-256 [0-9a-f]{16}[)]$"))' \
+  "$r" >/dev/null || fail "5.4-3: the HTTPS key of the development device is not named"
+[ "$(verdict "$r" 5.1-2)" = "NOT TESTED" ] || fail "5.1-2 without --labels has a verdict"
+[ "$(verdict "$r" 5.1-4)" = INCONCLUSIVE ] || fail "5.1-4 without --password is $(verdict "$r" 5.1-4)"
+echo "ok: 5.4-3-2 finds the plain PEM keys of a development device's data directory"
 
 harness_stop "$keeld_pid" || fail "keeld did not exit cleanly on SIGTERM"
 rc=0

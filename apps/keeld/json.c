@@ -1,0 +1,34 @@
+/* What keeld's body parsers share: cJSON does the parsing; these close the gaps that matter
+ * for passwords (trailing bytes, copies left in freed memory, strings cut at an escaped NUL). */
+#include <string.h>
+
+#include "keeld.h"
+
+int keeld_json_only_space(const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            return 0;
+    }
+    return 1;
+}
+
+void keeld_json_wipe_strings(cJSON *root)
+{
+    for (cJSON *m = root != NULL ? root->child : NULL; m != NULL; m = m->next) {
+        if (cJSON_IsString(m) && m->valuestring != NULL)
+            keel_wipe(m->valuestring, strlen(m->valuestring));
+    }
+}
+
+int keeld_json_has_escaped_nul(const uint8_t *body, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (body[i] != '\\')
+            continue;
+        if (body[i + 1] == 'u' && i + 6 <= len && memcmp(body + i + 2, "0000", 4) == 0)
+            return 1;
+        i++; /* the escaped character, which may itself be a backslash */
+    }
+    return 0;
+}

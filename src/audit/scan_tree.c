@@ -1,0 +1,245 @@
+/* The walk of a firmware tree for 5.4-3-2: every regular file read once, symbolic links
+ * never followed (a link to /etc/shadow of the auditor's own machine must not end up in a
+ * device's report), special files never opened for reading, every size bounded. Entries are
+ * visited in name order so that two scans of one tree give the same report. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scan.h"
+
+#define REL_MAX 4096
+
+typedef struct walk {
+    const char *const *exclude;
+    size_t n_exclude;
+    const keel_audit_dictionary *d;
+    keel_audit_finding_fn fn;
+    void *user;
+    keel_audit_scan_stats *stats;
+    uint8_t *buf;
+    size_t cap;
+    size_t used_max; /* the most of buf that ever held file data, wiped at the end */
+} walk;
+
+static int excluded(const walk *w, const char *rel)
+{
+    for (size_t i = 0; i < w->n_exclude; i++) {
+        if (w->exclude[i] != NULL && strcmp(w->exclude[i], rel) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int grow(walk *w, size_t need)
+{
+    uint8_t *p;
+
+    if (need <= w->cap)
+        return 1;
+    p = realloc(w->buf, need);
+    if (p == NULL)
+        return 0;
+    w->buf = p;
+    w->cap = need;
+    return 1;
+}
+
+/* Read all of fd (size bytes by fstat) into w->buf; the bytes read, or -1. A file that
+ * grows while it is read is cut at the size it had. */
+static long long read_all(walk *w, int fd, size_t size)
+{
+    size_t len = 0;
+
+    if (!grow(w, size + 1))
+        return -1;
+    while (len < size) {
+        ssize_t got = read(fd, w->buf + len, size - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    if (len > w->used_max)
+        w->used_max = len;
+    return (long long)len;
+}
+
+static void scan_file(walk *w, int dirfd, const char *name, const char *rel)
+{
+    keel_audit_scan_stats *s = w->stats;
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    keel_audit_scan_sink sink = {.path = rel, .fn = w->fn, .user = w->user};
+    long long got;
+
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        s->unreadable += 1;
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    if ((uint64_t)st.st_size > KEEL_AUDIT_SCAN_FILE_MAX) {
+        s->skipped_large++;
+        close(fd);
+        return;
+    }
+    if (s->bytes + (uint64_t)st.st_size > KEEL_AUDIT_SCAN_TOTAL_MAX ||
+        s->files >= KEEL_AUDIT_SCAN_FILES_MAX) {
+        s->truncated = 1;
+        close(fd);
+        return;
+    }
+    got = read_all(w, fd, (size_t)st.st_size);
+    close(fd);
+    if (got < 0) {
+        s->unreadable++;
+        return;
+    }
+    s->files++;
+    s->bytes += (uint64_t)got;
+    keel_audit_scan_keys(w->buf, (size_t)got, &sink);
+    keel_audit_scan_words(w->buf, (size_t)got, w->d, &sink);
+    s->pem_keys += sink.pem;
+    s->der_keys += sink.der;
+    s->passwords += sink.passwords;
+    s->listed += sink.listed;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in d, sorted, without "." and ".."; NULL with *n = 0 when empty or on error
+ * (*failed set). */
+static char **list_names(DIR *d, size_t *n, int *failed)
+{
+    char **names = NULL;
+    size_t cap = 0;
+    struct dirent *e;
+
+    *n = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (*n == cap) {
+            char **more = realloc(names, (cap ? cap * 2 : 64) * sizeof(*names));
+            if (more == NULL)
+                break;
+            names = more;
+            cap = cap ? cap * 2 : 64;
+        }
+        if ((names[*n] = strdup(e->d_name)) == NULL)
+            break;
+        (*n)++;
+    }
+    *failed = e != NULL;
+    if (*n > 1)
+        qsort(names, *n, sizeof(*names), by_name);
+    return names;
+}
+
+static void walk_dir(walk *w, int fd, const char *rel, unsigned depth);
+
+static void visit(walk *w, int dirfd, const char *name, const char *parent, unsigned depth)
+{
+    keel_audit_scan_stats *s = w->stats;
+    char rel[REL_MAX];
+    struct stat st;
+
+    if (keel_str_format(rel, sizeof(rel), "%s%s%s", parent, parent[0] ? "/" : "", name) !=
+        KEEL_OK) {
+        s->unreadable++;
+        return;
+    }
+    if (excluded(w, rel)) {
+        s->excluded++;
+        return;
+    }
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        s->unreadable++;
+    } else if (S_ISLNK(st.st_mode)) {
+        s->skipped_links++;
+    } else if (S_ISREG(st.st_mode)) {
+        scan_file(w, dirfd, name, rel);
+    } else if (S_ISDIR(st.st_mode)) {
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            s->unreadable++;
+        else
+            walk_dir(w, fd, rel, depth + 1);
+    } else {
+        s->skipped_other++;
+    }
+}
+
+/* Walk the directory open at fd (closed here). */
+static void walk_dir(walk *w, int fd, const char *rel, unsigned depth)
+{
+    DIR *d;
+    char **names;
+    size_t n = 0;
+    int failed = 0;
+
+    if (depth > KEEL_AUDIT_SCAN_DEPTH_MAX) {
+        w->stats->truncated = 1;
+        close(fd);
+        return;
+    }
+    d = fdopendir(fd);
+    if (d == NULL) {
+        w->stats->unreadable++;
+        close(fd);
+        return;
+    }
+    names = list_names(d, &n, &failed);
+    w->stats->unreadable += (size_t)failed;
+    for (size_t i = 0; i < n; i++) {
+        if (!w->stats->truncated)
+            visit(w, dirfd(d), names[i], rel, depth);
+        free(names[i]);
+    }
+    free(names);
+    closedir(d);
+}
+
+keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size_t n_exclude,
+                              const keel_audit_dictionary *d, keel_audit_finding_fn fn, void *user,
+                              keel_audit_scan_stats *stats)
+{
+    walk w = {
+        .exclude = exclude, .n_exclude = n_exclude, .d = d, .fn = fn, .user = user, .stats = stats};
+    struct stat st;
+    int fd;
+
+    if (root == NULL || d == NULL || fn == NULL || stats == NULL ||
+        (exclude == NULL && n_exclude != 0))
+        return KEEL_ERR_ARG;
+    memset(stats, 0, sizeof(*stats));
+    fd = open(root, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return KEEL_ERR_IO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        walk_dir(&w, fd, "", 0);
+    } else if (S_ISREG(st.st_mode)) {
+        close(fd);
+        scan_file(&w, AT_FDCWD, root, root);
+    } else {
+        close(fd);
+        return KEEL_ERR_IO;
+    }
+    keel_wipe(w.buf, w.used_max);
+    free(w.buf);
+    return KEEL_OK;
+}
