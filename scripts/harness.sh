@@ -111,32 +111,48 @@ harness_cleanup() {
   return $status
 }
 
-# harness_swtpm STATE_DIR: start a software TPM (swtpm) on a free loopback port pair, in the
-# namespace when one is up, keeping its state in STATE_DIR (made if missing; reuse the same
-# dir to "reboot" the TPM), wait until it answers and set harness_tcti to its TCTI string
-# ("swtpm:host=127.0.0.1,port=P"; the keel spec is "tpm2:$harness_tcti").
+# harness_swtpm STATE_DIR: start a software TPM (swtpm) keeping its state in STATE_DIR (made
+# if missing; reuse the same dir to "reboot" the TPM), reached through a UNIX socket in that
+# dir, as a device reaches its TPM through a device node: it opens no network port, so a port
+# scan of the device sees none. Waits until it answers and sets harness_tcti to its TCTI
+# string ("swtpm:path=STATE_DIR/tpm.sock"; the keel spec is "tpm2:$harness_tcti").
 harness_swtpm() {
-  local dir=$1 port tries
+  local dir=$1 i
   mkdir -p "$dir" || return 1
-  for tries in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 40000))
-    harness_in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && continue
-    harness_in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$((port + 1))" 2>/dev/null && continue
-    harness_start "$dir/swtpm.out" swtpm socket --tpm2 \
-      --server type=tcp,port="$port",bindaddr=127.0.0.1 \
-      --ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \
-      --tpmstate dir="$dir" --flags not-need-init,startup-clear
-    local i
-    for i in $(seq 100); do
-      kill -0 "$harness_last_pid" 2>/dev/null || break
-      if harness_in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
-        harness_tcti="swtpm:host=127.0.0.1,port=$port"
-        return 0
-      fi
-      sleep 0.1
-    done
-    harness_stop "$harness_last_pid"
+  dir=$(cd "$dir" && pwd)
+  rm -f "$dir/tpm.sock" "$dir/tpm.sock.ctrl"
+  harness_start "$dir/swtpm.out" swtpm socket --tpm2 \
+    --server type=unixio,path="$dir/tpm.sock" --ctrl type=unixio,path="$dir/tpm.sock.ctrl" \
+    --tpmstate dir="$dir" --flags not-need-init,startup-clear
+  for i in $(seq 100); do
+    kill -0 "$harness_last_pid" 2>/dev/null || break
+    if [ -S "$dir/tpm.sock" ] && [ -S "$dir/tpm.sock.ctrl" ]; then
+      harness_tcti="swtpm:path=$dir/tpm.sock"
+      return 0
+    fi
+    sleep 0.1
   done
   echo "harness: swtpm does not start (see $dir/swtpm.out)" >&2
   return 1
+}
+
+harness_cleanup() {
+  # Runs from EXIT traps of scripts under set -e: nothing here may abort it halfway (a
+  # stopped peer's status is 143), and the script keeps its own exit status.
+  local status=$? pid d
+  set +e
+  for pid in "${harness_pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      harness_stop "$pid"
+    fi
+  done
+  harness_pids=()
+  if [ -n "$harness_ns" ]; then
+    ip netns pids "$harness_ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+    ip netns del "$harness_ns" 2>/dev/null
+    harness_ns=""
+  fi
+  for d in "${harness_dirs[@]}"; do rm -rf "$d"; done
+  harness_dirs=()
+  return $status
 }

@@ -45,19 +45,38 @@ static keel_err check_counter(ESYS_CONTEXT *esys, ESYS_TR nv, TPM2_HANDLE index)
     return ret;
 }
 
+/* Whether the TPM has an NV index at index. Asked of the capability list, not by reading
+ * the index, so that a counter's first use makes no error for tpm2-tss to log. */
+static keel_err nv_defined(ESYS_CONTEXT *esys, TPM2_HANDLE index, int *defined)
+{
+    TPMS_CAPABILITY_DATA *caps = NULL;
+    TSS2_RC rc = Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                    TPM2_CAP_HANDLES, index, 1, NULL, &caps);
+    keel_err ret = keel_rot_tpm2_err(rc, "GetCapability (NV indices)", KEEL_ERR_CRYPTO);
+
+    if (ret == KEEL_OK)
+        *defined = caps->data.handles.count > 0 && caps->data.handles.handle[0] == index;
+    Esys_Free(caps);
+    return ret;
+}
+
 /* The ESYS handle of counter id, defining the index on first use. *fresh says it was. */
 static keel_err open_counter(keel_rot *rot, uint32_t id, ESYS_TR *nv, int *fresh)
 {
     ESYS_CONTEXT *esys = rot->tpm2->esys;
     TPM2_HANDLE index = KEEL_ROT_TPM2_NV_BASE + id;
-    TSS2_RC rc = Esys_TR_FromTPMPublic(esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nv);
-    keel_err ret;
+    int defined = 0;
+    keel_err ret = nv_defined(esys, index, &defined);
+    TSS2_RC rc;
 
     *fresh = 0;
-    if ((rc & ~TPM2_RC_N_MASK) == TPM2_RC_HANDLE) {
+    if (ret != KEEL_OK)
+        return ret;
+    if (!defined) {
         *fresh = 1;
         return define_counter(esys, index, nv);
     }
+    rc = Esys_TR_FromTPMPublic(esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nv);
     ret = keel_rot_tpm2_err(rc, "reading counter's NV public area", KEEL_ERR_CRYPTO);
     if (ret == KEEL_OK)
         ret = check_counter(esys, *nv, index);
