@@ -326,7 +326,7 @@ int cli_audit(int argc, char **argv)
     char target_text[KEEL_AUDIT_TARGET_MAX];
     keel_audit_report *r = NULL;
     keel_audit_target t;
-    keel_catalog_version v;
+    keel_catalog_version v = KEEL_CATALOG_DEFAULT;
     options o;
     keel_err err;
     int ret = parse_options(argc, argv, &o);

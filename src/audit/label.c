@@ -12,7 +12,9 @@ static int is_hex(int c)
 
 static char lower(char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    if (c >= 'A' && c <= 'Z')
+        return (char)(c - 'A' + 'a');
+    return c;
 }
 
 static int hex_run(const char *v, size_t n, size_t i, size_t len)
@@ -39,11 +41,14 @@ static int mac_at(const char *v, size_t n, size_t i, char out[13])
     if (i > 0 && joined(v, n, i - 1))
         return 0;
     if (!hex_run(v, n, i, 12)) {
-        char sep = i + 2 < n ? v[i + 2] : 0;
+        char sep = '\0';
+        if (i + 2 < n)
+            sep = v[i + 2];
         if (sep != ':' && sep != '-')
             return 0;
         for (size_t k = 0; k < 6; k++) {
-            if (!hex_run(v, n, i + 3 * k, 2) || (k < 5 && v[i + 3 * k + 2] != sep))
+            if (!hex_run(v, n, i + 3 * k, 2) ||
+                (k < 5 && (i + 3 * k + 2 >= n || v[i + 3 * k + 2] != sep)))
                 return 0;
         }
         span = 17;
@@ -116,7 +121,7 @@ static keel_err take_line(const char *line, size_t n, keel_audit_label *out, int
 
 keel_err keel_audit_label_parse(const void *text, size_t len, keel_audit_label *out)
 {
-    const char *p = text;
+    const char *p = text != NULL ? text : "";
     int seen[2] = {0, 0};
     size_t start = 0;
     keel_err ret = KEEL_ERR_ARG;

@@ -9,7 +9,8 @@
 
 #include "audit.h"
 
-#define RUN_MIN 4
+/* Six symbols: a run that long matches by chance with odds near 1 in 28^6 per position. */
+#define RUN_MIN 6
 /* Pearson's rule of thumb: the chi-square approximation needs 5 expected per cell. */
 #define CHI_EXPECTED_MIN 5.0
 

@@ -16,10 +16,10 @@
 #define PEM_DASHES "-----"
 #define PEM_LABEL_MAX 48
 /* An armoured key block is never longer than this (RSA 16384 is about 13 KiB). */
-#define PEM_BLOCK_MAX (64 * 1024)
+#define PEM_BLOCK_MAX ((size_t)64 * 1024)
 /* DER private keys from Ed25519 (48 bytes) to RSA 16384 (about 9.5 KiB). */
-#define DER_MIN 32
-#define DER_MAX (16 * 1024)
+#define DER_MIN ((size_t)32)
+#define DER_MAX ((size_t)16 * 1024)
 
 void keel_audit_scan_fingerprint(const uint8_t *data, size_t len, char out[17])
 {

@@ -147,68 +147,116 @@ static char **list_names(DIR *d, size_t *n, int *failed)
     return names;
 }
 
-static void walk_dir(walk *w, int fd, const char *rel, unsigned depth);
+/* One open directory of the walk: its sorted names and the next one to visit. The walk
+ * keeps them on an explicit stack (depth-bounded) instead of recursing. */
+typedef struct frame {
+    DIR *dir;
+    char **names;
+    size_t n, next;
+    char rel[REL_MAX];
+} frame;
 
-static void visit(walk *w, int dirfd, const char *name, const char *parent, unsigned depth)
+static void frame_close(frame *f)
+{
+    for (size_t i = f->next; i < f->n; i++)
+        free(f->names[i]);
+    free(f->names);
+    if (f->dir != NULL)
+        closedir(f->dir);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Open the directory at fd (taken over) as frame f; 0 when it cannot be read. */
+static int frame_open(walk *w, frame *f, int fd, const char *rel)
+{
+    int failed = 0;
+
+    memset(f, 0, sizeof(*f));
+    f->dir = fdopendir(fd);
+    if (f->dir == NULL || keel_str_copy(f->rel, sizeof(f->rel), rel) != KEEL_OK) {
+        w->stats->unreadable++;
+        if (f->dir == NULL)
+            close(fd);
+        frame_close(f);
+        return 0;
+    }
+    f->names = list_names(f->dir, &f->n, &failed);
+    w->stats->unreadable += (size_t)failed;
+    return 1;
+}
+
+/* Visit name in the directory of f: scan a file, or return the fd of a subdirectory to
+ * descend into (-1 otherwise); its relative path goes to rel. */
+static int visit(walk *w, frame *f, const char *name, char rel[REL_MAX])
 {
     keel_audit_scan_stats *s = w->stats;
-    char rel[REL_MAX];
+    int dirfd_ = dirfd(f->dir);
     struct stat st;
+    int fd;
 
-    if (keel_str_format(rel, sizeof(rel), "%s%s%s", parent, parent[0] ? "/" : "", name) !=
-        KEEL_OK) {
+    if (keel_str_format(rel, REL_MAX, "%s%s%s", f->rel, f->rel[0] ? "/" : "", name) != KEEL_OK) {
         s->unreadable++;
-        return;
+        return -1;
     }
     if (excluded(w, rel)) {
         s->excluded++;
-        return;
+        return -1;
     }
-    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (fstatat(dirfd_, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         s->unreadable++;
     } else if (S_ISLNK(st.st_mode)) {
         s->skipped_links++;
     } else if (S_ISREG(st.st_mode)) {
-        scan_file(w, dirfd, name, rel);
+        scan_file(w, dirfd_, name, rel);
     } else if (S_ISDIR(st.st_mode)) {
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(dirfd_, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
             s->unreadable++;
-        else
-            walk_dir(w, fd, rel, depth + 1);
+        return fd;
     } else {
         s->skipped_other++;
     }
+    return -1;
 }
 
-/* Walk the directory open at fd (closed here). */
-static void walk_dir(walk *w, int fd, const char *rel, unsigned depth)
+/* Depth-first over the tree whose root directory is open at fd (taken over). */
+static void walk_tree(walk *w, int fd)
 {
-    DIR *d;
-    char **names;
-    size_t n = 0;
-    int failed = 0;
+    frame *stack = calloc(KEEL_AUDIT_SCAN_DEPTH_MAX + 1, sizeof(*stack));
+    char rel[REL_MAX];
+    size_t depth = 0;
 
-    if (depth > KEEL_AUDIT_SCAN_DEPTH_MAX) {
-        w->stats->truncated = 1;
-        close(fd);
-        return;
-    }
-    d = fdopendir(fd);
-    if (d == NULL) {
+    if (stack == NULL) {
         w->stats->unreadable++;
         close(fd);
         return;
     }
-    names = list_names(d, &n, &failed);
-    w->stats->unreadable += (size_t)failed;
-    for (size_t i = 0; i < n; i++) {
-        if (!w->stats->truncated)
-            visit(w, dirfd(d), names[i], rel, depth);
-        free(names[i]);
+    if (!frame_open(w, &stack[0], fd, "")) {
+        free(stack);
+        return;
     }
-    free(names);
-    closedir(d);
+    for (;;) {
+        frame *top = &stack[depth];
+        if (top->next == top->n || w->stats->truncated) {
+            frame_close(top);
+            if (depth == 0)
+                break;
+            depth--;
+            continue;
+        }
+        char *name = top->names[top->next++];
+        int sub = visit(w, top, name, rel);
+        free(name);
+        if (sub < 0)
+            continue;
+        if (depth == KEEL_AUDIT_SCAN_DEPTH_MAX) {
+            w->stats->truncated = 1;
+            close(sub);
+        } else if (frame_open(w, &stack[depth + 1], sub, rel)) {
+            depth++;
+        }
+    }
+    free(stack);
 }
 
 keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size_t n_exclude,
@@ -231,7 +279,7 @@ keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size
         return KEEL_ERR_IO;
     }
     if (S_ISDIR(st.st_mode)) {
-        walk_dir(&w, fd, "", 0);
+        walk_tree(&w, fd);
     } else if (S_ISREG(st.st_mode)) {
         close(fd);
         scan_file(&w, AT_FDCWD, root, root);

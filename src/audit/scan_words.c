@@ -13,6 +13,8 @@
 #define KEY_LOOKBACK 64
 /* Fewer entries than this are a set of credentials, not a list of words. */
 #define LIST_MIN 64
+/* NUL bytes that may separate two strings of a list (alignment, sanitizer padding). */
+#define PAD_MAX 64
 
 typedef struct word_index {
     const keel_audit_dictionary *d;
@@ -39,7 +41,9 @@ static int is_identifier(const keel_audit_dictionary *d, const char *w)
 
 static char lower(uint8_t c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+    if (c >= 'A' && c <= 'Z')
+        return (char)(c - 'A' + 'a');
+    return (char)c;
 }
 
 static int key_char(uint8_t c)
@@ -83,31 +87,42 @@ static int password_key_before(const uint8_t *data, size_t at)
     return 0;
 }
 
+static int token_char(uint8_t c)
+{
+    return c > ' ' && c < 0x7f;
+}
+
 /* Whether the NUL-delimited string data[at..at+n) stands in a list of at least LIST_MIN
- * short tokens (no spaces, NUL-separated): a table of words, such as a blocklist of weak
- * passwords that a device refuses, rather than a credential it accepts. */
+ * short tokens (no spaces, separated by NUL runs: a compiler may pad each string, as
+ * AddressSanitizer does): a table of words, such as a blocklist of weak passwords that a
+ * device refuses, rather than a credential it accepts. */
 static int in_word_list(const uint8_t *data, size_t len, size_t at, size_t n)
 {
-    size_t count = 1, p = at, q = at + n + 1;
+    size_t count = 1, p = at, q = at + n;
 
-    while (count < LIST_MIN && p >= 2) {
-        size_t start = p - 1; /* the NUL before the current token */
-        size_t t = start;
-        while (t > 0 && data[t - 1] > ' ' && data[t - 1] < 0x7f && start - t <= WORD_MAX)
+    while (count < LIST_MIN) {
+        size_t t = p, pad = 0;
+        while (t > 0 && data[t - 1] == '\0' && pad++ < PAD_MAX)
             t--;
-        if (t == start || start - t > WORD_MAX || t == 0 || data[t - 1] != '\0')
+        size_t end = t;
+        while (t > 0 && token_char(data[t - 1]) && end - t <= WORD_MAX)
+            t--;
+        if (t == end || end - t > WORD_MAX || t == 0 || data[t - 1] != '\0')
             break;
         count++;
         p = t;
     }
-    while (count < LIST_MIN && q < len) {
-        size_t t = q;
-        while (t < len && data[t] > ' ' && data[t] < 0x7f && t - q <= WORD_MAX)
+    while (count < LIST_MIN) {
+        size_t t = q, pad = 0;
+        while (t < len && data[t] == '\0' && pad++ < PAD_MAX)
             t++;
-        if (t == q || t - q > WORD_MAX || t >= len || data[t] != '\0')
+        size_t start = t;
+        while (t < len && token_char(data[t]) && t - start <= WORD_MAX)
+            t++;
+        if (t == start || t - start > WORD_MAX || t >= len || data[t] != '\0')
             break;
         count++;
-        q = t + 1;
+        q = t;
     }
     return count >= LIST_MIN;
 }
@@ -163,7 +178,7 @@ static void match_at(const word_index *ix, const uint8_t *data, size_t len, size
 
     for (size_t i = 0; i < d->count; i++) {
         const char *w = d->words[i];
-        size_t n = strnlen(w, WORD_MAX + 1);
+        size_t n = w != NULL ? strnlen(w, WORD_MAX + 1) : 0;
         const char *ctx;
 
         if (n == 0 || n > WORD_MAX || (uint8_t)w[0] != data[at] || n > len - at ||

@@ -6,8 +6,7 @@
 
 static const char *const hostile[] = {
     "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">",
-    "</details></td></tr></table><script>document.body.setAttribute('data-pwned','script')"
-    "</script>",
+    "</details></td></tr></table><script>document.body.setAttribute('data-pwned','x')</script>",
     "\" onmouseover=\"document.body.setAttribute('data-pwned','attr')\" x=\"",
     "&lt;already escaped&gt; & plain ampersand",
 };

@@ -46,6 +46,10 @@ static void test_parse(void **state)
     parse_ok("serial: s\npassword: p\nwifi: 001a2b3c4d5e\n", &l);
     assert_string_equal(l.mac, "001a2b3c4d5e");
     keel_audit_label_clear(&l);
+    /* A MAC cut short at the end of a line (a fuzzer's find: read past the value). */
+    parse_ok("serial: s\npassword: p\nmac: 00:1A:2b:3c:8d", &l);
+    assert_string_equal(l.mac, "");
+    keel_audit_label_clear(&l);
     parse_ok("serial: s\npassword: p\nid: 00-1a-2b-3c-4d-5e-ff\nmac: 001a2b3c4d5f\n", &l);
     assert_string_equal(l.mac, "001a2b3c4d5f"); /* seven pairs are not a MAC */
     keel_audit_label_clear(&l);
@@ -58,8 +62,7 @@ static void test_parse_refuses(void **state)
         "password: p\n",                         /* no serial */
         "serial: s\npassword: \n",               /* empty password */
         "serial: s\npassword: a\npassword: b\n", /* twice */
-        "serial: s\npassword: a\x01"
-        "b\n", /* control character */
+        "serial: s\npassword: a\x01z\n",         /* control character */
     };
     keel_audit_label l;
     char big[KEEL_AUDIT_LABEL_FILE_MAX + 2];
@@ -156,7 +159,7 @@ static void test_shared_and_derived(void **state)
     assert_true(s.entropy_bits < KEEL_AUDIT_ENTROPY_MIN_BITS);
     assert_int_equal(ev.count, 3);
     assert_string_equal(ev.lines[0], "'SN000000.txt' and 'SN000002.txt' carry the same password");
-    assert_non_null(strstr(ev.lines[1], "SN000001.txt': the password holds a run of 4"));
+    assert_non_null(strstr(ev.lines[1], "SN000001.txt': the password holds a run of 6"));
     assert_non_null(strstr(ev.lines[2], "of its MAC address"));
     keel_audit_evidence_free(&ev);
     free(l);

@@ -197,6 +197,32 @@ static void test_passwords(void **state)
     WORDS("=admin", 1, "admin", "after '='");
 }
 
+/* A C string inside a long list of words (a blocklist of weak passwords) is shown apart
+ * and not counted; the same string among a few others is a finding. */
+static void test_word_list(void **state)
+{
+    char buf[4096];
+    size_t n = 0;
+    found x;
+
+    (void)state;
+    buf[n++] = '\0';
+    for (int i = 0; i < 70; i++) {
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "weak%02d", i);
+        /* padded as a sanitizer pads globals */
+        memset(buf + n, 0, (size_t)(1 + i % 9));
+        n += (size_t)(1 + i % 9);
+    }
+    memcpy(buf + n, "admin", 6);
+    n += 6;
+    scan(buf, n, &x);
+    assert_int_equal(x.n, 1);
+    assert_int_equal(x.f[0].kind, KEEL_AUDIT_FOUND_LISTED);
+    scan(buf + n - 6 - 80, 86, &x);
+    assert_int_equal(x.n, 1);
+    assert_int_equal(x.f[0].kind, KEEL_AUDIT_FOUND_PASSWORD);
+}
+
 static void test_finding_format(void **state)
 {
     keel_audit_finding f = {.kind = KEEL_AUDIT_FOUND_PASSWORD, .offset = 42};
@@ -269,9 +295,9 @@ static void test_tree(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pem_keys),  cmocka_unit_test(test_der_keys),
-        cmocka_unit_test(test_passwords), cmocka_unit_test(test_finding_format),
-        cmocka_unit_test(test_tree),
+        cmocka_unit_test(test_pem_keys),       cmocka_unit_test(test_der_keys),
+        cmocka_unit_test(test_passwords),      cmocka_unit_test(test_word_list),
+        cmocka_unit_test(test_finding_format), cmocka_unit_test(test_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
