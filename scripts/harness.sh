@@ -135,24 +135,3 @@ harness_swtpm() {
   echo "harness: swtpm does not start (see $dir/swtpm.out)" >&2
   return 1
 }
-
-harness_cleanup() {
-  # Runs from EXIT traps of scripts under set -e: nothing here may abort it halfway (a
-  # stopped peer's status is 143), and the script keeps its own exit status.
-  local status=$? pid d
-  set +e
-  for pid in "${harness_pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      harness_stop "$pid"
-    fi
-  done
-  harness_pids=()
-  if [ -n "$harness_ns" ]; then
-    ip netns pids "$harness_ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-    ip netns del "$harness_ns" 2>/dev/null
-    harness_ns=""
-  fi
-  for d in "${harness_dirs[@]}"; do rm -rf "$d"; done
-  harness_dirs=()
-  return $status
-}

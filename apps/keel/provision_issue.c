@@ -1,29 +1,10 @@
 /* The device identity certificate: the root of trust's identity key certified by the
  * manufacturer CA, so a cloud service can authenticate the device (mTLS) by a key that never
  * leaves the root of trust (5.4-1) without trusting anything the device says about itself. */
-#include <openssl/bn.h>
 #include <openssl/x509v3.h>
 
+#include "keel/tls.h"
 #include "provision.h"
-
-/* A positive 128-bit certificate serial number from the CSPRNG. */
-static keel_err set_serial_number(X509 *cert)
-{
-    uint8_t raw[16];
-    BIGNUM *bn = NULL;
-    keel_err ret = keel_random(raw, sizeof(raw));
-
-    if (ret != KEEL_OK)
-        return ret;
-    raw[0] &= 0x7f;
-    raw[0] |= 0x40; /* never zero, never negative, always 16 octets */
-    ret = KEEL_ERR_CRYPTO;
-    bn = BN_bin2bn(raw, sizeof(raw), NULL);
-    if (bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != NULL)
-        ret = KEEL_OK;
-    BN_free(bn);
-    return ret;
-}
 
 static int add_entry(X509_NAME *name, const char *field, const char *value)
 {
@@ -31,26 +12,11 @@ static int add_entry(X509_NAME *name, const char *field, const char *value)
                                       -1, 0) == 1;
 }
 
-static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509_EXTENSION *ext;
-    int ok;
-
-    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    if (ext == NULL)
-        return 0;
-    ok = X509_add_ext(cert, ext, -1);
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
 static keel_err fill(X509 *cert, const struct provision_ca *ca, EVP_PKEY *pub, const char *serial,
                      const char *model)
 {
     X509_NAME *name = X509_get_subject_name(cert);
-    keel_err ret = set_serial_number(cert);
+    keel_err ret = keel_tls_x509_random_serial(cert);
 
     if (ret != KEEL_OK)
         return ret;
@@ -61,11 +27,14 @@ static keel_err fill(X509 *cert, const struct provision_ca *ca, EVP_PKEY *pub, c
         !add_entry(name, "CN", serial) || !add_entry(name, "O", model) ||
         !add_entry(name, "serialNumber", serial) || X509_set_pubkey(cert, pub) != 1)
         return KEEL_ERR_CRYPTO;
-    if (!add_ext(cert, ca->cert, NID_basic_constraints, "critical,CA:FALSE") ||
-        !add_ext(cert, ca->cert, NID_key_usage, "critical,digitalSignature") ||
-        !add_ext(cert, ca->cert, NID_ext_key_usage, "clientAuth") ||
-        !add_ext(cert, ca->cert, NID_subject_key_identifier, "hash") ||
-        !add_ext(cert, ca->cert, NID_authority_key_identifier, "keyid:always"))
+    if (keel_tls_x509_add_ext(cert, ca->cert, NID_basic_constraints, "critical,CA:FALSE") !=
+            KEEL_OK ||
+        keel_tls_x509_add_ext(cert, ca->cert, NID_key_usage, "critical,digitalSignature") !=
+            KEEL_OK ||
+        keel_tls_x509_add_ext(cert, ca->cert, NID_ext_key_usage, "clientAuth") != KEEL_OK ||
+        keel_tls_x509_add_ext(cert, ca->cert, NID_subject_key_identifier, "hash") != KEEL_OK ||
+        keel_tls_x509_add_ext(cert, ca->cert, NID_authority_key_identifier, "keyid:always") !=
+            KEEL_OK)
         return KEEL_ERR_CRYPTO;
     return KEEL_OK;
 }

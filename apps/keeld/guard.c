@@ -166,3 +166,21 @@ void keeld_guard_succeeded(struct keeld_state *st, const char *client)
         persist(st, &r);
     keel_log(KEEL_LOG_INFO, "event=auth.success client=%s", addr);
 }
+
+int keeld_guarded_verify(struct keeld_state *st, const char *client, const keel_secret *password,
+                         struct keeld_response *rs)
+{
+    keel_err ret;
+
+    if (!keeld_guard_admit(st, client, rs))
+        return 0;
+    ret = keeld_credential_verify(st, password);
+    if (ret == KEEL_ERR_AUTH_DENIED)
+        keeld_guard_failed(st, client);
+    if (ret != KEEL_OK) {
+        keeld_response_error(rs, ret == KEEL_ERR_AUTH_DENIED ? 401 : 500);
+        return 0;
+    }
+    keeld_guard_succeeded(st, client);
+    return 1;
+}

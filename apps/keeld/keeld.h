@@ -197,6 +197,12 @@ int keeld_guard_admit(struct keeld_state *st, const char *client, struct keeld_r
 void keeld_guard_failed(struct keeld_state *st, const char *client);
 void keeld_guard_succeeded(struct keeld_state *st, const char *client);
 
+/* The one path by which a password is checked (login, password change, 5.1-5): admitted by
+ * the guard, verified, the outcome counted. 1 when the password is right; 0 when it is not
+ * or was not evaluated, with rs filled in (429, 401 or 500). */
+int keeld_guarded_verify(struct keeld_state *st, const char *client, const keel_secret *password,
+                         struct keeld_response *rs);
+
 /* The route declared for path, or NULL. */
 const struct keeld_route *keeld_route_find(const char *path);
 

@@ -62,16 +62,8 @@ void keeld_handle_password(struct keeld_state *st, const struct keeld_request *r
         keeld_response_error(rs, ret == KEEL_ERR_TOO_LARGE ? 413 : 400);
         goto out;
     }
-    if (!keeld_guard_admit(st, rq->client, rs))
+    if (!keeld_guarded_verify(st, rq->client, &current, rs))
         goto out;
-    ret = keeld_credential_verify(st, &current);
-    if (ret == KEEL_ERR_AUTH_DENIED)
-        keeld_guard_failed(st, rq->client);
-    if (ret != KEEL_OK) {
-        keeld_response_error(rs, ret == KEEL_ERR_AUTH_DENIED ? 401 : 500);
-        goto out;
-    }
-    keeld_guard_succeeded(st, rq->client);
     change(st, rq, new_pw, new_len, rs);
 out:
     keel_secret_clear(&current);

@@ -116,16 +116,8 @@ static void handle_login(struct keeld_state *st, const struct keeld_request *rq,
         keeld_response_error(rs, ret == KEEL_ERR_TOO_LARGE ? 413 : 400);
         goto out;
     }
-    if (!keeld_guard_admit(st, rq->client, rs))
+    if (!keeld_guarded_verify(st, rq->client, &password, rs))
         goto out;
-    ret = keeld_credential_verify(st, &password);
-    if (ret == KEEL_ERR_AUTH_DENIED)
-        keeld_guard_failed(st, rq->client);
-    if (ret != KEEL_OK) {
-        keeld_response_error(rs, ret == KEEL_ERR_AUTH_DENIED ? 401 : 500);
-        goto out;
-    }
-    keeld_guard_succeeded(st, rq->client);
     ret = keel_auth_session_create(&st->sessions, keel_auth_now_ms(), token);
     if (ret != KEEL_OK) {
         keeld_response_error(rs, ret == KEEL_ERR_AUTH_FULL ? 503 : 500);

@@ -83,6 +83,16 @@ KEEL_MUST_CHECK keel_err keel_tls_identity_write(EVP_PKEY *key, X509 *cert, cons
 /* The SHA-256 fingerprint of cert's DER encoding, the form browsers and
  * `openssl x509 -fingerprint -sha256` show, into out (KEEL_TLS_FINGERPRINT_SIZE bytes).
  * Errors: KEEL_ERR_CRYPTO. */
+/* Give cert a positive 128-bit serial number from the CSPRNG (RFC 5280: at most 20 octets,
+ * unpredictable). KEEL_ERR_RANDOM, KEEL_ERR_CRYPTO. */
+KEEL_MUST_CHECK keel_err keel_tls_x509_random_serial(X509 *cert);
+
+/* Add the extension nid with OpenSSL's configuration syntax (e.g. "critical,CA:FALSE"),
+ * issuer (NULL: self-signed) supplying the authority key identifier. KEEL_ERR_CRYPTO when
+ * OpenSSL refuses the value. */
+KEEL_MUST_CHECK keel_err keel_tls_x509_add_ext(X509 *cert, X509 *issuer, int nid,
+                                               const char *value);
+
 KEEL_MUST_CHECK keel_err keel_tls_cert_fingerprint(X509 *cert, char out[KEEL_TLS_FINGERPRINT_SIZE]);
 
 #ifdef __cplusplus

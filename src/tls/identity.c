@@ -1,46 +1,12 @@
 /* The device's local HTTPS identity: a fresh P-256 key and a self-signed certificate
  * naming the device by serial, built with OpenSSL 3's EVP and X509 APIs. */
-#include <openssl/bn.h>
+
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "keel/tls.h"
 
 #define HOSTNAME_MAX 64u
-
-/* A positive 128-bit serial number from the CSPRNG (RFC 5280 allows up to 20 octets). */
-static keel_err set_serial_number(X509 *cert)
-{
-    uint8_t raw[16];
-    BIGNUM *bn = NULL;
-    keel_err ret = keel_random(raw, sizeof(raw));
-
-    if (ret != KEEL_OK)
-        return ret;
-    raw[0] &= 0x7f;
-    raw[0] |= 0x40; /* never zero, never negative */
-    ret = KEEL_ERR_CRYPTO;
-    bn = BN_bin2bn(raw, sizeof(raw), NULL);
-    if (bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != NULL)
-        ret = KEEL_OK;
-    BN_free(bn);
-    return ret;
-}
-
-static int add_ext(X509 *cert, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509_EXTENSION *ext;
-    int ok;
-
-    X509V3_set_ctx(&v3, cert, cert, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    if (ext == NULL)
-        return 0;
-    ok = X509_add_ext(cert, ext, -1);
-    X509_EXTENSION_free(ext);
-    return ok;
-}
 
 static keel_err add_extensions(X509 *cert, const char *serial)
 {
@@ -52,11 +18,11 @@ static keel_err add_extensions(X509 *cert, const char *serial)
         ret = keel_str_format(san, sizeof(san), "DNS:%s,IP:127.0.0.1", host);
     if (ret != KEEL_OK)
         return ret;
-    if (!add_ext(cert, NID_basic_constraints, "critical,CA:FALSE") ||
-        !add_ext(cert, NID_key_usage, "critical,digitalSignature") ||
-        !add_ext(cert, NID_ext_key_usage, "serverAuth") ||
-        !add_ext(cert, NID_subject_key_identifier, "hash") ||
-        !add_ext(cert, NID_subject_alt_name, san))
+    if (keel_tls_x509_add_ext(cert, NULL, NID_basic_constraints, "critical,CA:FALSE") != KEEL_OK ||
+        keel_tls_x509_add_ext(cert, NULL, NID_key_usage, "critical,digitalSignature") != KEEL_OK ||
+        keel_tls_x509_add_ext(cert, NULL, NID_ext_key_usage, "serverAuth") != KEEL_OK ||
+        keel_tls_x509_add_ext(cert, NULL, NID_subject_key_identifier, "hash") != KEEL_OK ||
+        keel_tls_x509_add_ext(cert, NULL, NID_subject_alt_name, san) != KEEL_OK)
         return KEEL_ERR_CRYPTO;
     return KEEL_OK;
 }
@@ -64,7 +30,7 @@ static keel_err add_extensions(X509 *cert, const char *serial)
 static keel_err fill_certificate(X509 *cert, EVP_PKEY *key, const char *serial)
 {
     X509_NAME *name = X509_get_subject_name(cert);
-    keel_err ret = set_serial_number(cert);
+    keel_err ret = keel_tls_x509_random_serial(cert);
 
     if (ret != KEEL_OK)
         return ret;
