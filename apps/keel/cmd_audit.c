@@ -20,6 +20,7 @@ typedef struct options {
     const char *out_dir;
     const char *login_path;
     const char *password_path;
+    const char *status_path;
     const char *password_arg; /* as given: the password, or "-" for stdin */
     const char *labels_dir;
     const char *firmware_dir;
@@ -33,12 +34,16 @@ static void usage(FILE *to)
     fprintf(to, "usage: keel audit --target HOST:PORT [--version 3.1.3|2.1.1]\n"
                 "                  [--format json,html] [--out DIR] [--login-path PATH]\n"
                 "                  [--password PW|-] [--password-path PATH]\n"
+                "                  [--status-path PATH]\n"
                 "                  [--labels DIR] [--firmware DIR]\n\n"
                 "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
                 "test cases of ETSI TS 103 701 that keel implements:\n"
                 "  5.6-1-2  TCP scan of every port: only the declared one (PORT) may be open\n"
                 "  5.5-1-2  TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted\n"
-                "  5.1-4-2  with --password (the device's current one, '-' reads it from stdin):\n"
+                "  5.4-1-2  with --password (the device's current one, '-' reads it from stdin):\n"
+                "           logs in and reads \"root_of_trust\" from --status-path (default\n"
+                "           /api/v1/status): \"file\" (keys in files) fails, \"tpm2\" passes\n"
+                "  5.1-4-2  with --password:\n"
                 "           a weak new password refused, a strong one accepted and in force.\n"
                 "           CHANGES the device's password: the new one is written to\n"
                 "           DIR/new-password.txt (mode 0600), never into the report\n"
@@ -90,6 +95,7 @@ static int parse_options(int argc, char **argv, options *o)
                                              {"login-path", required_argument, NULL, 'l'},
                                              {"password", required_argument, NULL, 'p'},
                                              {"password-path", required_argument, NULL, 'P'},
+                                             {"status-path", required_argument, NULL, 'S'},
                                              {"labels", required_argument, NULL, 'L'},
                                              {"firmware", required_argument, NULL, 'F'},
                                              {"help", no_argument, NULL, 'h'},
@@ -110,6 +116,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'l': o->login_path = optarg; break;
         case 'p': o->password_arg = optarg; break;
         case 'P': o->password_path = optarg; break;
+        case 'S': o->status_path = optarg; break;
         case 'L': o->labels_dir = optarg; break;
         case 'F': o->firmware_dir = optarg; break;
         case 'f':
@@ -145,19 +152,24 @@ static int read_password(options *o)
     return CLI_EXIT_OK;
 }
 
+static int check_path(const char *option, const char *path)
+{
+    if (path != NULL && !keel_audit_http_path_valid(path))
+        return cli_usage_error("audit",
+                               "%s must be an absolute URL path of printable ASCII without "
+                               "spaces, shorter than %d bytes",
+                               option, KEEL_AUDIT_LOGIN_PATH_MAX);
+    return CLI_EXIT_OK;
+}
+
 static int check_paths(const options *o)
 {
-    if (o->login_path != NULL && !keel_audit_http_path_valid(o->login_path))
-        return cli_usage_error("audit",
-                               "--login-path must be an absolute URL path of printable "
-                               "ASCII without spaces, shorter than %d bytes",
-                               KEEL_AUDIT_LOGIN_PATH_MAX);
-    if (o->password_path != NULL && !keel_audit_http_path_valid(o->password_path))
-        return cli_usage_error("audit",
-                               "--password-path must be an absolute URL path of printable "
-                               "ASCII without spaces, shorter than %d bytes",
-                               KEEL_AUDIT_LOGIN_PATH_MAX);
-    return CLI_EXIT_OK;
+    int ret;
+
+    if ((ret = check_path("--login-path", o->login_path)) != CLI_EXIT_OK ||
+        (ret = check_path("--password-path", o->password_path)) != CLI_EXIT_OK)
+        return ret;
+    return check_path("--status-path", o->status_path);
 }
 
 /* --labels and --firmware must name directories before anything is probed. */
@@ -225,8 +237,9 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
     return ret;
 }
 
-/* Logins, in the order that leaves the device usable: the password change (which needs
- * the owner's login) before the tests that make the device's guard throttle this client. */
+/* Logins, in the order that leaves the device usable: the tests that need the owner's
+ * login (5.4-1-2 with the given password, then the password change, which replaces it)
+ * before the tests that make the device's guard throttle this client. */
 static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, const options *o,
                            const keel_audit_batch_stats *batch)
 {
@@ -234,8 +247,14 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
                                      .password_path = o->password_path,
                                      .password = o->password_arg != NULL ? o->password : NULL,
                                      .new_password_file = o->new_password_file};
-    keel_err ret;
+    keel_err ret = KEEL_OK;
 
+    if (change.password != NULL) {
+        fprintf(stderr, "keel audit: 5.4-1-2 asking the device for its root of trust\n");
+        ret = keel_audit_check_rot(r, t, o->login_path, o->status_path, change.password);
+    }
+    if (ret != KEEL_OK)
+        return ret;
     fprintf(stderr, "keel audit: 5.1-4-2 changing the password%s\n",
             change.password != NULL ? "" : " (skipped: no --password)");
     ret = keel_audit_check_password_change(r, t, &change);

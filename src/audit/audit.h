@@ -383,6 +383,36 @@ typedef struct keel_audit_change_opts {
 keel_err keel_audit_check_password_change(keel_audit_report *r, const keel_audit_target *t,
                                           const keel_audit_change_opts *o);
 
+/* ---- The device's root of trust (5.4-1) --------------------------------------------- */
+
+#define KEEL_AUDIT_STATUS_PATH_DEFAULT "/api/v1/status"
+/* Where 5.4-1-2 ends the session it opened, so that none is left on the device. */
+#define KEEL_AUDIT_LOGOUT_PATH "/api/v1/logout"
+/* The longest "root_of_trust" value kept; a longer one is reported as such. */
+#define KEEL_AUDIT_ROT_NAME_MAX 32
+
+/* The verdict of 5.4-1-2 on what the device's authenticated status route answered, apart
+ * from the network: status is its HTTP status (0: no answer), found the result of reading
+ * its "root_of_trust" string member with keel_audit_http_body_string (KEEL_OK: rot holds
+ * it; KEEL_ERR_PARSE: no such string; KEEL_ERR_RANGE: longer than KEEL_AUDIT_ROT_NAME_MAX
+ * - 1) and rot that value (untrusted; may be NULL unless found is KEEL_OK). FAIL for
+ * "file" (keys kept in files: the development root of trust), PASS for "tpm2",
+ * INCONCLUSIVE for anything else, with the reason; one evidence line says why. */
+keel_audit_verdict keel_audit_rot_judge(long status, keel_err found, const char *rot,
+                                        keel_audit_evidence *ev);
+
+/* 5.4-1 test "5.4-1-2": log in at login_path (NULL: KEEL_AUDIT_LOGIN_PATH_DEFAULT) with
+ * password (the device's current one; required), waiting out the device's guard (429)
+ * for up to KEEL_AUDIT_CREDENTIALS_BUDGET_MS, GET status_path (NULL:
+ * KEEL_AUDIT_STATUS_PATH_DEFAULT) with the session, judge its "root_of_trust" with
+ * keel_audit_rot_judge, and log out at KEEL_AUDIT_LOGOUT_PATH. A password that is not
+ * accepted is INCONCLUSIVE. The verdict rests on what the device says of itself, and the
+ * evidence says so. KEEL_ERR_ARG for a NULL argument or an invalid path (the rule of
+ * keel_audit_http_path_valid); otherwise only a failure to record is returned. */
+keel_err keel_audit_check_rot(keel_audit_report *r, const keel_audit_target *t,
+                              const char *login_path, const char *status_path,
+                              const char *password);
+
 #define KEEL_AUDIT_LOGIN_PATH_DEFAULT "/api/v1/login"
 #define KEEL_AUDIT_LOGIN_PATH_MAX 256
 

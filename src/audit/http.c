@@ -102,12 +102,13 @@ void keel_audit_http_close(keel_audit_http *h)
     keel_wipe(h, sizeof(*h));
 }
 
-/* Content-Type and, with a session, the bearer token (wiped from the list before it is
- * freed: it is a secret). */
-static struct curl_slist *make_headers(const char *bearer)
+/* The kind of body the request sends (POST) or asks for (GET) and, with a session, the
+ * bearer token (wiped from the list before it is freed: it is a secret). */
+static struct curl_slist *make_headers(int post, const char *bearer)
 {
     char line[BEARER_HEADER_MAX];
-    struct curl_slist *list = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *list = curl_slist_append(NULL, post ? "Content-Type: application/json"
+                                                           : "Accept: application/json");
     struct curl_slist *more;
 
     if (list == NULL || bearer == NULL)
@@ -147,8 +148,10 @@ static void read_answer(keel_audit_http *h, CURLcode code, long long start,
         out->retry_after = retry > 86400 ? 86400 : (long)retry;
 }
 
-keel_err keel_audit_http_post(keel_audit_http *h, const char *path, const char *json,
-                              size_t json_len, const char *bearer, keel_audit_http_answer *out)
+/* One request of either method: json NULL is a GET, anything else a POST of json_len bytes.
+ * Each request sets its own method: the handle is reused across methods. */
+static keel_err request(keel_audit_http *h, const char *path, const char *json, size_t json_len,
+                        const char *bearer, keel_audit_http_answer *out)
 {
     char url[sizeof(h->base) + KEEL_AUDIT_LOGIN_PATH_MAX];
     struct curl_slist *headers = NULL;
@@ -156,28 +159,46 @@ keel_err keel_audit_http_post(keel_audit_http *h, const char *path, const char *
     long long start;
     int failed = 0;
 
-    if (h == NULL || h->curl == NULL || json == NULL || out == NULL ||
-        !keel_audit_http_path_valid(path))
+    if (h == NULL || h->curl == NULL || out == NULL || !keel_audit_http_path_valid(path))
         return KEEL_ERR_ARG;
     memset(out, 0, sizeof(*out));
     if (keel_str_format(url, sizeof(url), "%s%s", h->base, path) != KEEL_OK)
         return KEEL_ERR_RANGE;
     keel_wipe(h->body, sizeof(h->body));
     h->body_len = h->body_seen = 0;
-    headers = make_headers(bearer);
+    headers = make_headers(json != NULL, bearer);
     failed |= headers == NULL;
     failed |= curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK;
     failed |= curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK;
-    failed |= curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, (long)json_len) != CURLE_OK;
-    failed |= curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, json) != CURLE_OK;
+    if (json != NULL) {
+        failed |= curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, (long)json_len) != CURLE_OK;
+        failed |= curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, json) != CURLE_OK;
+    } else {
+        failed |= curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK;
+    }
     start = keel_audit_net_now_ms();
     if (!failed)
         c = curl_easy_perform(h->curl);
     read_answer(h, c, start, out);
     curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+    if (json != NULL) /* libcurl keeps the pointer; json may be a secret the caller frees */
+        curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
     free_headers(headers);
     return KEEL_OK;
+}
+
+keel_err keel_audit_http_post(keel_audit_http *h, const char *path, const char *json,
+                              size_t json_len, const char *bearer, keel_audit_http_answer *out)
+{
+    if (json == NULL)
+        return KEEL_ERR_ARG;
+    return request(h, path, json, json_len, bearer, out);
+}
+
+keel_err keel_audit_http_get(keel_audit_http *h, const char *path, const char *bearer,
+                             keel_audit_http_answer *out)
+{
+    return request(h, path, NULL, 0, bearer, out);
 }
 
 static void wipe_strings(cJSON *root)

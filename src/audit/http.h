@@ -1,5 +1,5 @@
-/* HTTPS requests of keel audit's login-related checks (5.1-1, 5.1-4, 5.1-5): one libcurl
- * handle per check, JSON bodies, bounded answers (private to src/audit).
+/* HTTPS requests of keel audit's login-related checks (5.1-1, 5.1-4, 5.1-5, 5.4-1): one
+ * libcurl handle per check, JSON bodies, bounded answers (private to src/audit).
  *
  * The device's certificate is self-signed or from the maker's own CA, and these checks do
  * not rely on the device for anything but status codes: verification is off for them alone.
@@ -48,6 +48,11 @@ void keel_audit_http_close(keel_audit_http *h);
  * errors return an error: a device that does not answer gives status 0 and its code. */
 keel_err keel_audit_http_post(keel_audit_http *h, const char *path, const char *json,
                               size_t json_len, const char *bearer, keel_audit_http_answer *out);
+
+/* GET path, with the bearer token as for keel_audit_http_post; the answer as there (its
+ * first KEEL_AUDIT_HTTP_KEEP_MAX bytes in h->body). */
+keel_err keel_audit_http_get(keel_audit_http *h, const char *path, const char *bearer,
+                             keel_audit_http_answer *out);
 
 /* {"<name>": value, ...} for count pairs, escaped by cJSON, into a new string that the
  * caller wipes and frees with keel_audit_http_json_free. NULL when out of memory. */

@@ -78,14 +78,14 @@ expect "status with a made-up token" \
   '401 {"error":"unauthorized"}'
 r=$(call GET /api/v1/status -H "Authorization: Bearer $token")
 expect "status with token" "$r" \
-  "200 {\"model\":\"keel-lock-1\",\"serial\":\"$serial\",\"firmware_version\":\"$(jq -r .firmware_version "$work/body")\",\"state\":\"factory\",\"lock\":\"locked\"}"
+  "200 {\"model\":\"keel-lock-1\",\"serial\":\"$serial\",\"firmware_version\":\"$(jq -r .firmware_version "$work/body")\",\"state\":\"factory\",\"lock\":\"locked\",\"root_of_trust\":\"file\"}"
 grep -qi '^server:' "$work/headers" && fail "a Server header on status"
 expect "logout" "$(call POST /api/v1/logout -H "Authorization: Bearer $token")" "204 "
 expect "status after logout" "$(call GET /api/v1/status -H "Authorization: Bearer $token")" \
   '401 {"error":"unauthorized"}'
 expect "logout again" "$(call POST /api/v1/logout -H "Authorization: Bearer $token")" \
   '401 {"error":"unauthorized"}'
-echo "ok: status needs a session; logout ends it"
+echo "ok: status needs a session and names the root of trust (file); logout ends it"
 
 head -c 2048 /dev/zero | tr '\0' x >"$work/big"
 expect "oversized body" "$(call POST /api/v1/login --data-binary @"$work/big")" \

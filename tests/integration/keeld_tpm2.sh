@@ -29,6 +29,8 @@ expect "wrong password" "$(call POST /api/v1/login -d "$(login_body "WRONG-PASSW
 token=$(login "$pw")
 r=$(call GET /api/v1/status -H "Authorization: Bearer $token")
 [[ $r =~ \"state\":\"factory\" ]] || keeld_fail "status: $r"
+# The status names the backend keeld runs on (5.4-1: what keel audit reads).
+[ "$(jq -r .root_of_trust "$work/body")" = tpm2 ] || keeld_fail "status names no tpm2: $r"
 expect "password change on the TPM store" \
   "$(call POST /api/v1/password -H "Authorization: Bearer $token" \
      -d "$(password_body "$pw" "tpm backed passphrase")")" "204 "

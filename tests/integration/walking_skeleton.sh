@@ -8,7 +8,10 @@
 # the label (the audit changes the password: the second run uses new-password.txt);
 # 5.1-2 PASS on a batch from `keel provision --count 20`; 5.4-3 PASS on an installed tree
 # of this build (without bin/keel, the auditor) and FAIL on a development device's data
-# directory, where the file root of trust and the HTTPS key are plain PEM files.
+# directory, where the file root of trust and the HTTPS key are plain PEM files. keeld runs
+# here on that development file root of trust, and says so in its status: with --password,
+# 5.4-1-2 FAILs (keys kept in files), the only failure, so the audit exits 3 (scripts/demo
+# runs keeld on swtpm, where 5.4-1 passes).
 set -euo pipefail
 . "$KEEL_SOURCE_DIR/scripts/harness.sh"
 trap harness_cleanup EXIT
@@ -18,6 +21,7 @@ port=8443
 
 fail() { echo "FAIL: $*"; exit 1; }
 checked="5.1-1 5.1-2 5.1-4 5.1-5 5.4-3 5.5-1 5.6-1"
+failing="5.4-1" # the development root of trust
 # verdict FILE ID: the verdict of one provision in a report.
 verdict() { jq -r --arg id "$2" '.provisions[] | select(.id == $id) | .verdict' "$1"; }
 
@@ -53,7 +57,7 @@ for version in 3.1.3 2.1.1; do
   ! grep -qF "$password" "$out/report.json" || fail "V$version: a password is in the report"
   password=$(cat "$out/new-password.txt")
   ! grep -qF "$password" "$out/report.json" || fail "V$version: the new password is in the report"
-  [ $rc -eq 0 ] || { cat "$work/audit-$version.log"; fail "audit of keeld exited $rc for V$version"; }
+  [ $rc -eq 3 ] || { cat "$work/audit-$version.log"; fail "audit of keeld exited $rc for V$version, not 3 (5.4-1 FAIL)"; }
   r=$out/report.json
   [ -s "$out/report.html" ] || fail "no report.html for V$version"
   "$KEEL_BIN" catalog --version $version --format json >"$work/catalog-$version.json"
@@ -85,8 +89,16 @@ for version in 3.1.3 2.1.1; do
         select(.id == ($id + "-2") and .kind == "functional" and .verdict == "PASS"
                and (.evidence | length) > 0)' "$r" >/dev/null || fail "V$version $id-2 missing or without evidence"
   done
+  # keeld on the file backend: 5.4-1-2 FAILs on what the device reports, and nothing else does.
+  [ "$(verdict "$r" $failing)" = FAIL ] || fail "V$version $failing is $(verdict "$r" $failing), not FAIL"
+  jq -e '.provisions[] | select(.id == "5.4-1") | (.tests | length) == 1 and (.tests[0]
+         | .id == "5.4-1-2" and .kind == "functional" and .verdict == "FAIL" and (.evidence
+         | any(. == "the device keeps its keys in files (development root of trust): 5.4-1 needs them in protected storage")))' \
+    "$r" >/dev/null || fail "V$version 5.4-1-2 missing or without its evidence"
+  [ "$(jq '.summary.all.FAIL' "$r")" -eq 1 ] || fail "V$version: another provision FAILs"
+  grep -q "^result: 1 mandatory provision(s) FAIL$" "$work/audit-$version.log" || fail "V$version: result line"
   # What no check covers yet is NOT TESTED, never PASS by default.
-  jq -e --arg ids "$checked" '[.provisions[] | select(.id as $i | $ids | split(" ") | index($i) | not)]
+  jq -e --arg ids "$checked $failing" '[.provisions[] | select(.id as $i | $ids | split(" ") | index($i) | not)]
          | all(.verdict == "NOT TESTED" and (.tests | length) == 0)' "$r" >/dev/null ||
     fail "V$version: a provision without a check has a verdict"
   grep -q "TLS 1.0: refused" "$r" || fail "V$version: TLS 1.0 probe evidence missing"
@@ -94,7 +106,7 @@ for version in 3.1.3 2.1.1; do
          | any(. == "batch of 20 labels: every device has its own password")' "$r" >/dev/null ||
     fail "V$version: 5.1-1-2 without the batch's uniqueness"
   n=$(echo $checked | wc -w)
-  echo "ok: V$version report of keeld: $n PASS, $((total - n)) NOT TESTED, shape and summary agree"
+  echo "ok: V$version report of keeld: $n PASS, 1 FAIL ($failing), $((total - n - 1)) NOT TESTED, shape and summary agree"
 done
 
 # Without its inputs a white-box test case has no verdict; 5.1-4-2 says it needs one. A
@@ -110,6 +122,7 @@ jq -e '.provisions[] | select(.id == "5.4-3") | .tests[0].evidence
   "$r" >/dev/null || fail "5.4-3: the HTTPS key of the development device is not named"
 [ "$(verdict "$r" 5.1-2)" = "NOT TESTED" ] || fail "5.1-2 without --labels has a verdict"
 [ "$(verdict "$r" 5.1-4)" = INCONCLUSIVE ] || fail "5.1-4 without --password is $(verdict "$r" 5.1-4)"
+[ "$(verdict "$r" 5.4-1)" = "NOT TESTED" ] || fail "5.4-1 without --password is $(verdict "$r" 5.4-1)"
 echo "ok: 5.4-3-2 finds the plain PEM keys of a development device's data directory"
 
 harness_stop "$keeld_pid" || fail "keeld did not exit cleanly on SIGTERM"

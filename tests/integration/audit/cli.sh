@@ -33,6 +33,10 @@ expect 2 --target 127.0.0.1:443 --format json,
 expect 2 --target 127.0.0.1:443 --login-path relative
 expect 2 --target 127.0.0.1:443 --login-path $'/a\x01b'
 expect 2 --target 127.0.0.1:443 --login-path '/with space'
+expect 2 --target 127.0.0.1:443 --status-path relative
+grep -q -- "--status-path must be an absolute URL path" "$WORK/out" ||
+    { echo "FAIL: --status-path refused without its reason" >&2; exit 1; }
+expect 2 --target 127.0.0.1:443 --status-path $'/a\x01b'
 expect 2 --target 127.0.0.1:443 --bogus
 expect 2 --target 127.0.0.1:443 extra
 # An output directory that cannot be made, or a file in its place: error before probing.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# 5.1-4-2 (password change) and 5.1-5-2 (brute-force protection) against the fixture
-# device in its weak and its strict forms. The new password never reaches the report.
+# 5.1-4-2 (password change), 5.1-5-2 (brute-force protection) and 5.4-1-2 (root of trust,
+# undecidable here) against the fixture device in its weak and its strict forms. The new
+# password never reaches the report.
 . "$(dirname "$0")/lib.sh"
 
 # The weakest device: "admin" on every unit, no guard, any new password accepted.
@@ -12,10 +13,16 @@ jq_expect weak "$(provision 5.1-5) | .verdict == \"FAIL\""
 jq_expect weak "$(provision 5.1-5) | .tests[0].evidence | any(startswith(\"25 wrong passwords in \"))"
 jq_expect weak "$(provision 5.1-5) | .tests[0].evidence | any(test(\"^after 10 failures 15 more wrong passwords were evaluated\"))"
 [ ! -e "$WORK/weak/new-password.txt" ] || fail "weak: a password file without a change"
+# 5.4-1-2 needs the password: without it, it is not run and not recorded.
+jq_expect weak "$(provision 5.4-1) | .verdict == \"NOT TESTED\" and .tests == []"
 
 run_audit weak-change 3 --target 127.0.0.1:8443 --password admin
 jq_expect weak-change "$(provision 5.1-4) | .verdict == \"FAIL\""
 jq_expect weak-change "$(provision 5.1-4) | .tests[0].evidence | any(. == \"the weak new password '12345678' was accepted (HTTP 204)\")"
+# The fixture has no status route (nor logout): 5.4-1-2 cannot decide, and says why.
+jq_expect weak-change "$(provision 5.4-1) | .verdict == \"INCONCLUSIVE\""
+jq_expect weak-change "$(provision 5.4-1) | .tests[0].evidence | any(. == \"the status route answered HTTP 501\")"
+jq_expect weak-change "$(provision 5.4-1) | .tests[0].evidence | any(startswith(\"logout at /api/v1/logout: HTTP 404\"))"
 f="$WORK/weak-change/new-password.txt"
 [ "$(stat -c %a "$f")" = 600 ] || fail "new-password.txt is not mode 0600"
 new="$(cat "$f")"
