@@ -2,8 +2,6 @@
  * 0700 directory beside the final one, the labels are written, and only then is the
  * directory renamed into place. Any failure removes what was made and names the step. */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,20 +223,9 @@ static keel_err make_tmp(struct making *m, const char *data_dir)
  * an empty directory and refuses one that has anything in it. */
 static keel_err move_into_place(const char *tmp, const char *data_dir)
 {
-    char parent[PROVISION_PATH_MAX];
-    int fd;
-    keel_err ret = keel_str_copy(parent, sizeof(parent), data_dir);
-
-    if (ret != KEEL_OK)
-        return ret;
     if (rename(tmp, data_dir) != 0)
         return errno == ENOTEMPTY || errno == EEXIST ? KEEL_ERR_EXISTS : KEEL_ERR_IO;
-    fd = open(dirname(parent), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return KEEL_ERR_IO;
-    ret = fsync(fd) == 0 ? KEEL_OK : KEEL_ERR_IO;
-    close(fd);
-    return ret;
+    return keel_file_sync_parent(data_dir);
 }
 
 static void abandon(struct making *m, const struct provision_job *job)

@@ -82,6 +82,10 @@ KEEL_MUST_CHECK keel_err keel_random_uniform(uint32_t bound, uint32_t *out);
 KEEL_MUST_CHECK keel_err keel_file_write_atomic(const char *path, const void *data, size_t len,
                                                 mode_t mode);
 
+/* fsync the directory that holds path, so that a rename or creation of path is durable.
+ * KEEL_ERR_RANGE for an over-long path, KEEL_ERR_IO when the directory cannot be synced. */
+KEEL_MUST_CHECK keel_err keel_file_sync_parent(const char *path);
+
 /* Read all of path into a newly allocated, NUL-terminated buffer (*out, *out_len without
  * the NUL). A file larger than max bytes is refused with KEEL_ERR_TOO_LARGE. The caller
  * frees *out with keel_file_free, which wipes it. */

@@ -31,7 +31,7 @@ static keel_err write_all(int fd, const uint8_t *p, size_t len)
     return KEEL_OK;
 }
 
-static keel_err fsync_dir_of(const char *path)
+keel_err keel_file_sync_parent(const char *path)
 {
     char copy[KEEL_PATH_MAX];
     keel_err ret = keel_str_copy(copy, sizeof(copy), path);
@@ -98,7 +98,7 @@ keel_err keel_file_write_atomic(const char *path, const void *data, size_t len, 
         errno = saved;
         return ret;
     }
-    return fsync_dir_of(path);
+    return keel_file_sync_parent(path);
 }
 
 keel_err keel_file_read(const char *path, size_t max, char **out, size_t *out_len)
