@@ -72,10 +72,22 @@ harness_wait_port() {
 }
 
 # harness_tempdir: a fresh directory, removed by harness_cleanup, left in $harness_dir.
-# (Not for $(...): a subshell could not record it for cleanup.)
+# (Not for $(...): a subshell could not record it for cleanup.) Traversable by others (0755),
+# so that keeld, started as root, still reaches a data directory inside once it runs as its
+# own account.
 harness_tempdir() {
   harness_dir=$(mktemp -d "${TMPDIR:-/tmp}/keel-test-XXXXXX") || return 1
   harness_dirs+=("$harness_dir")
+  chmod 0755 "$harness_dir"
+}
+
+# harness_keeld_owns PATH...: give PATH (recursively) to the account keeld runs as when
+# started as root ("keel", made by scripts/bootstrap), as a device's installer gives keeld
+# its data directory (docs/privileges.md). Nothing to do when the harness is not root: keeld
+# then runs as the caller.
+harness_keeld_owns() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  chown -R keel: "$@"
 }
 
 # harness_stop PID: SIGTERM, wait up to 5 s, then SIGKILL; returns the process's status.
@@ -121,8 +133,12 @@ harness_swtpm() {
   mkdir -p "$dir" || return 1
   dir=$(cd "$dir" && pwd)
   rm -f "$dir/tpm.sock" "$dir/tpm.sock.ctrl"
+  # As root, the sockets are keeld's account's: keeld opens the TPM as that account.
+  local owner=""
+  [ "$(id -u)" -ne 0 ] || owner=",uid=$(id -u keel),mode=0600"
   harness_start "$dir/swtpm.out" swtpm socket --tpm2 \
-    --server type=unixio,path="$dir/tpm.sock" --ctrl type=unixio,path="$dir/tpm.sock.ctrl" \
+    --server type=unixio,path="$dir/tpm.sock"$owner \
+    --ctrl type=unixio,path="$dir/tpm.sock.ctrl"$owner \
     --tpmstate dir="$dir" --flags not-need-init,startup-clear
   for i in $(seq 100); do
     kill -0 "$harness_last_pid" 2>/dev/null || break

@@ -24,6 +24,9 @@ typedef struct options {
     const char *password_arg; /* as given: the password, or "-" for stdin */
     const char *labels_dir;
     const char *firmware_dir;
+    const char *ixit_path;
+    keel_audit_ixit ixit; /* loaded when ixit_path is given */
+    int has_ixit;
     int json, html;
     char password[KEEL_SECRET_MAX + 1]; /* the device's password, wiped at exit */
     char new_password_file[PATH_MAX_LEN];
@@ -35,11 +38,21 @@ static void usage(FILE *to)
                 "                  [--format json,html] [--out DIR] [--login-path PATH]\n"
                 "                  [--password PW|-] [--password-path PATH]\n"
                 "                  [--status-path PATH]\n"
-                "                  [--labels DIR] [--firmware DIR]\n\n"
+                "                  [--labels DIR] [--firmware DIR] [--ixit FILE]\n\n"
                 "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
-                "test cases of ETSI TS 103 701 that keel implements:\n"
-                "  5.6-1-2  TCP scan of every port: only the declared one (PORT) may be open\n"
-                "  5.5-1-2  TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted\n"
+                "test cases of ETSI TS 103 701 that keel implements. --ixit FILE is the\n"
+                "device's declared interfaces and routes as `keeld --describe` prints them\n"
+                "(data/schemas/ixit.schema.json):\n"
+                "  5.6-1-2  TCP scan of every port: only the declared ones (the IXIT's inbound\n"
+                "           TCP interfaces, else PORT) may be open\n"
+                "  5.5-1-2  TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted; TLS 1.2 suites\n"
+                "           without forward secrecy, CBC-only and weak ones refused; the\n"
+                "           certificate's key size, validity and name\n"
+                "  5.5-4-2  with --ixit: every non-public route refuses (401/403) requests\n"
+                "           without a session and with a bogus token\n"
+                "  5.5-5-2  with --ixit: the same for every security-relevant route\n"
+                "  5.6-2-2  before login: no version in Server/X-Powered-By, no stack trace or\n"
+                "           version in error bodies, one error page format\n"
                 "  5.4-1-2  with --password (the device's current one, '-' reads it from stdin):\n"
                 "           logs in and reads \"root_of_trust\" from --status-path (default\n"
                 "           /api/v1/status): \"file\" (keys in files) fails, \"tpm2\" passes\n"
@@ -55,6 +68,7 @@ static void usage(FILE *to)
                 "           not derived from serial or MAC, uniform symbols, >= 64 bits\n"
                 "  5.4-3-2  with --firmware DIR (a firmware tree): no private key, no default\n"
                 "           password hard-coded\n"
+                "  5.6-4A-2 (5.6-4-2 in 2.1.1) with --firmware DIR: no keel development build\n"
                 "and writes report.json and report.html into DIR (default: current directory;\n"
                 "made if missing).\n"
                 "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
@@ -98,6 +112,7 @@ static int parse_options(int argc, char **argv, options *o)
                                              {"status-path", required_argument, NULL, 'S'},
                                              {"labels", required_argument, NULL, 'L'},
                                              {"firmware", required_argument, NULL, 'F'},
+                                             {"ixit", required_argument, NULL, 'I'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -119,6 +134,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'S': o->status_path = optarg; break;
         case 'L': o->labels_dir = optarg; break;
         case 'F': o->firmware_dir = optarg; break;
+        case 'I': o->ixit_path = optarg; break;
         case 'f':
             if (parse_formats(optarg, o) != 0)
                 return cli_usage_error("audit", "--format takes json, html or json,html");
@@ -198,6 +214,17 @@ static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *
                                o->target);
     if (keel_catalog_version_parse(o->version, v) != KEEL_OK)
         return cli_usage_error("audit", "--version '%s' is not 3.1.3 or 2.1.1", o->version);
+    if (o->ixit_path != NULL) {
+        char why[KEEL_AUDIT_IXIT_WHY_MAX];
+        keel_err err = keel_audit_ixit_load(o->ixit_path, &o->ixit, why, sizeof(why));
+
+        if (err != KEEL_OK) {
+            fprintf(stderr, "keel audit: %s: %s\n", o->ixit_path,
+                    why[0] != '\0' ? why : keel_strerror(err));
+            return CLI_EXIT_ERROR;
+        }
+        o->has_ixit = 1;
+    }
     if ((ret = check_paths(o)) != CLI_EXIT_OK ||
         (ret = check_dir("--labels", o->labels_dir)) != CLI_EXIT_OK ||
         (ret = check_dir("--firmware", o->firmware_dir)) != CLI_EXIT_OK)
@@ -233,6 +260,11 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
         fprintf(stderr, "keel audit: 5.4-3-2 scanning %s for keys and passwords\n",
                 o->firmware_dir);
         ret = keel_audit_check_firmware(r, o->firmware_dir);
+    }
+    if (ret == KEEL_OK && o->firmware_dir != NULL) {
+        fprintf(stderr, "keel audit: %s scanning %s for a keel development build\n",
+                r->version == KEEL_EN303645_V2_1_1 ? "5.6-4-2" : "5.6-4A-2", o->firmware_dir);
+        ret = keel_audit_check_build_kind(r, o->firmware_dir);
     }
     return ret;
 }
@@ -272,16 +304,29 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
 
 static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, const options *o)
 {
+    const keel_audit_ixit *ixit = o->has_ixit ? &o->ixit : NULL;
     keel_audit_batch_stats batch;
+    keel_audit_tls_cert cert;
     keel_err ret = run_offline(r, o, &batch);
 
+    memset(&cert, 0, sizeof(cert));
     if (ret == KEEL_OK) {
         fprintf(stderr, "keel audit: 5.6-1-2 scanning every TCP port of %s\n", t->host);
-        ret = keel_audit_check_ports(r, t);
+        ret = keel_audit_check_ports_ixit(r, t, ixit);
     }
     if (ret == KEEL_OK) {
-        fprintf(stderr, "keel audit: 5.5-1-2 probing TLS versions\n");
-        ret = keel_audit_check_tls(r, t);
+        fprintf(stderr, "keel audit: 5.5-1-2 probing TLS versions, suites and certificate\n");
+        ret = keel_audit_check_tls_ixit(r, t, ixit, &cert);
+    }
+    /* Before the logins: none of these is a login attempt, and the device's guard is
+     * still quiet. */
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: 5.5-4-2 5.5-5-2 asking routes without authentication\n");
+        ret = keel_audit_check_access(r, t, ixit);
+    }
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: 5.6-2-2 looking at what the device reveals before login\n");
+        ret = keel_audit_check_disclosure(r, t, ixit, o->login_path, o->status_path, &cert);
     }
     if (ret == KEEL_OK)
         ret = run_logins(r, t, o, &batch);
@@ -368,6 +413,7 @@ int cli_audit(int argc, char **argv)
     ret = finish(r, &o);
 out:
     keel_wipe(o.password, sizeof(o.password));
+    keel_audit_ixit_free(&o.ixit);
     keel_audit_report_free(r);
     return ret;
 }

@@ -151,6 +151,9 @@ struct keeld_response {
     size_t body_len;
 };
 
+/* One entry of the route table, the single place that says which routes exist and which
+ * are public (5.5-4: everything else needs a session; 5.5-5: every route that changes
+ * security-relevant configuration needs one too, checked by the tests). */
 struct keeld_route {
     const char *path;
     size_t max_body;
@@ -158,6 +161,7 @@ struct keeld_route {
                    struct keeld_response *rs);
     keeld_method method;
     int needs_session;
+    int security_relevant; /* changes security-relevant configuration (5.5-5) */
 };
 
 /* Set up st for identity (copied) over the open store: an empty session table, the
@@ -206,7 +210,14 @@ int keeld_guarded_verify(struct keeld_state *st, const char *client, const keel_
 /* The route declared for path, or NULL. */
 const struct keeld_route *keeld_route_find(const char *path);
 
-/* Answer rq into rs: 404, 405, 413, 401 in that order, else the route's handler. Error
+/* The whole route table: its length, and entry i (NULL past the end). */
+size_t keeld_route_count(void);
+const struct keeld_route *keeld_route_at(size_t i);
+
+/* "GET" or "POST" (KEELD_OTHER: "OTHER"). */
+const char *keeld_method_name(keeld_method m);
+
+/* Answer rq into rs: 404, 405, 401, 413 in that order, else the route's handler. Error
  * bodies are uniform and carry no detail. The caller wipes rs (it may hold a token). */
 void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
                     struct keeld_response *rs);
@@ -221,7 +232,10 @@ void keeld_response_error(struct keeld_response *rs, int status);
 void keeld_handle_password(struct keeld_state *st, const struct keeld_request *rq,
                            struct keeld_response *rs);
 
-/* ---- the HTTPS server ---- */
+/* ---- configuration ---- */
+
+#define KEELD_USER_DEFAULT "keel" /* the account keeld drops to when started as root */
+#define KEELD_MQTT_PORT_DEFAULT 8883u
 
 struct keeld_config {
     const char *data_dir;
@@ -229,12 +243,95 @@ struct keeld_config {
     const char *listen;
     unsigned port;
     int verbose;
+    const char *user;      /* --user: account to run as once started (root only) */
+    const char *mqtt_host; /* --mqtt HOST[:PORT]: the broker; NULL: no cloud link */
+    unsigned mqtt_port;
+    const char *mqtt_ca;   /* --mqtt-ca FILE: the CA that issued the broker's certificate */
+    const char *mqtt_name; /* --mqtt-name NAME: the name the broker's certificate must carry
+                              (NULL: mqtt_host) */
 };
 
-/* Serve HTTPS until *stop becomes non-zero (set from a signal handler), then shut down.
- * Returns 0 after a clean shutdown, 1 when the server could not start. */
-int keeld_serve(const struct keeld_config *cfg, struct keeld_state *st, volatile int *stop);
+/* ---- declared interfaces (5.6-1: every port and service in one place) ---- */
+
+#define KEELD_INTERFACES_MAX 4u
+#define KEELD_ADDRESS_MAX 256u
+
+struct keeld_interface {
+    const char *id;        /* "local-api", "cloud" */
+    const char *direction; /* "inbound" (keeld listens) or "outbound" (keeld connects) */
+    const char *transport; /* "tcp" */
+    char address[KEELD_ADDRESS_MAX];
+    unsigned port;
+    const char *protocol;       /* e.g. "HTTPS (TLS 1.2+, HTTP/1.1)" */
+    const char *purpose;        /* why it exists, for the owner and the assessor */
+    const char *authentication; /* how a peer authenticates on it */
+};
+
+/* The interfaces keeld opens with cfg, into out (at most max); their number into *n.
+ * KEEL_ERR_RANGE when max is too small or an address does not fit. */
+keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface *out, size_t max,
+                          size_t *n);
+
+/* `keeld --describe`: the declared interfaces and routes as one JSON document, the
+ * device's part of the IXIT (15-Intf, and the routes for 5.5-4 / 5.5-5), into a new
+ * NUL-terminated buffer the caller frees with free(). Shape:
+ *   {"interfaces":[{"id","direction","transport","address","port","protocol","purpose",
+ *                   "authentication"}, ...],
+ *    "routes":[{"method","path","public":bool,"security_relevant":bool}, ...]}
+ * KEEL_ERR_NOMEM, KEEL_ERR_RANGE. */
+keel_err keeld_describe(const struct keeld_config *cfg, char **out);
+
+/* ---- the HTTPS server ---- */
+
+struct keeld_server; /* opaque: the bound listener and its TLS context */
+
+/* Bind cfg's address and port, load the local HTTPS key and certificate and hold the TLS
+ * context to keel's policy; serve nothing yet. Returns 0 and *out, or 1 (after printing
+ * why) when the server cannot start. Runs before privileges are dropped. */
+int keeld_server_open(const struct keeld_config *cfg, struct keeld_state *st,
+                      struct keeld_server **out);
+/* Serve until *stop becomes non-zero (set from a signal handler). 0 after a clean stop. */
+int keeld_server_run(struct keeld_server *srv, volatile int *stop);
+/* Close the listener and free. NULL is a no-op. */
+void keeld_server_close(struct keeld_server *srv);
 /* Wake the server loop from a signal handler so it sees *stop. */
 void keeld_wake(void);
+
+/* ---- the cloud link: MQTT over mutual TLS (cloud.c) ---- */
+
+struct keeld_cloud; /* opaque */
+
+/* Prepare the link to cfg->mqtt_host before privileges are dropped: the TLS client context
+ * from the tls module (keel's policy, the broker checked against cfg->mqtt_ca and its name,
+ * the device's identity certificate and its key in the root of trust), and the MQTT client.
+ * No connection yet. err names what is missing or wrong (CA file, certificate, key). */
+keel_err keeld_cloud_open(const struct keeld_config *cfg, struct keeld_device *dev,
+                          const struct keeld_identity *id, struct keeld_cloud **out, char *err,
+                          size_t errsz);
+/* Connect in the background (after the sandbox is in place): reconnects by itself with
+ * capped back-off; never blocks local function. */
+keel_err keeld_cloud_start(struct keeld_cloud *c);
+/* Say goodbye to the broker, stop the background thread, free. NULL is a no-op. */
+void keeld_cloud_close(struct keeld_cloud *c);
+
+/* ---- privileges and the system-call allow-list (5.6-7) (sandbox.c) ---- */
+
+/* Checks made before anything is opened, so that keeld refuses early: when started as
+ * root, cfg->user must exist, must not be root, and must own cfg->data_dir (which must not be
+ * writable by group or others); when not root, cfg->user must be NULL or name the current
+ * user. err says what to fix. When root and the checks pass, the effective user and groups
+ * become cfg->user's (only CAP_NET_BIND_SERVICE stays effective), so that the identity, the
+ * root of trust and the store are opened, checked and written as the account that will own
+ * them; the real and saved uid stay 0 until keeld_sandbox_enter. */
+keel_err keeld_sandbox_check(const struct keeld_config *cfg, char *err, size_t errsz);
+
+/* After the listener is bound and the root of trust is open: when root, switch to
+ * cfg->user (groups, gid, uid; no way back), drop every capability (bounding and ambient
+ * sets too); in every case set no-new-privs and load the seccomp allow-list (anything
+ * else kills the process). KEEL_ERR_PERM with err naming the step that failed: keeld then
+ * stops rather than run with privileges. */
+keel_err keeld_sandbox_enter(const struct keeld_config *cfg, char *err, size_t errsz);
+
+
 
 #endif /* KEEL_APPS_KEELD_H */

@@ -1,12 +1,16 @@
 /*
- * keeld: the reference smart lock. `keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N]`
- * loads the identity made by `keel provision`, opens its root of trust and secure store,
- * and serves the local HTTPS API until SIGTERM or SIGINT, then wipes its sessions and
- * exits 0. It refuses to start (exit 1, naming what is wrong) on anything it cannot verify.
+ * keeld: the reference smart lock. `keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N]
+ * [--user NAME] [--mqtt HOST[:PORT] --mqtt-ca FILE]` loads the identity made by
+ * `keel provision`, opens its root of trust and secure store, binds its declared port,
+ * drops its privileges, and serves the local HTTPS API (and keeps its cloud link) until
+ * SIGTERM or SIGINT, then wipes its sessions and exits 0. It refuses to start (exit 1,
+ * naming what is wrong) on anything it cannot verify. `keeld --describe` prints the
+ * interfaces and routes it declares (5.6-1) and exits.
  */
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keeld.h"
@@ -36,17 +40,48 @@ static const char verbose_help[] =
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N]%s\n\n"
-            "  --data DIR     the device directory made by 'keel provision'\n"
-            "  --rot SPEC     root of trust: tpm2:TCTI%s (default " KEELD_ROT_DEFAULT ")\n"
-            "  --listen ADDR  IPv4 address to listen on (default 127.0.0.1)\n"
-            "  --port N       TCP port, 1-65535 (default 8443)\n"
+            "usage: keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N] [--user NAME]\n"
+            "             [--mqtt HOST[:PORT] --mqtt-ca FILE [--mqtt-name NAME]]%s\n"
+            "       keeld --describe [--listen ADDR] [--port N] [--mqtt HOST[:PORT]]\n\n"
+            "  --data DIR       the device directory made by 'keel provision'\n"
+            "  --rot SPEC       root of trust: tpm2:TCTI%s (default " KEELD_ROT_DEFAULT ")\n"
+            "  --listen ADDR    IPv4 address to listen on (default 127.0.0.1)\n"
+            "  --port N         TCP port, 1-65535 (default 8443)\n"
+            "  --user NAME      account to run as when started as root (default " KEELD_USER_DEFAULT
+            ")\n"
+            "  --mqtt HOST      the cloud's MQTT broker, over mutual TLS (default port 8883)\n"
+            "  --mqtt-ca FILE   the CA certificate(s) that issued the broker's certificate\n"
+            "  --mqtt-name NAME the name the broker's certificate must carry (default HOST)\n"
+            "  --describe       print the declared interfaces and routes as JSON and exit\n"
             "%s",
             verbose_usage, rot_choices, verbose_help);
 }
 
+/* "HOST" or "HOST:PORT" into cfg (host kept as a pointer into a static copy). */
+static int parse_broker(const char *v, struct keeld_config *cfg)
+{
+    static char host[KEELD_ADDRESS_MAX];
+    const char *colon = strrchr(v, ':');
+    uint64_t port = KEELD_MQTT_PORT_DEFAULT;
+    size_t len = colon != NULL ? (size_t)(colon - v) : strlen(v);
+
+    if (len == 0 || len >= sizeof(host) ||
+        (colon != NULL && keel_str_to_u64(colon + 1, 1, 65535, &port) != KEEL_OK)) {
+        fprintf(stderr, "keeld: --mqtt '%s' is not HOST or HOST:PORT\n", v);
+        return -1;
+    }
+    memcpy(host, v, len);
+    host[len] = '\0';
+    cfg->mqtt_host = host;
+    cfg->mqtt_port = (unsigned)port;
+    return 0;
+}
+
+/* 1: run; 0: --help done; 3: --describe; -1: bad command line. */
 static int parse(int argc, char **argv, struct keeld_config *cfg)
 {
+    int describe = 0;
+
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -55,6 +90,9 @@ static int parse(int argc, char **argv, struct keeld_config *cfg)
         if (strcmp(a, "--help") == 0) {
             usage(stdout);
             return 0;
+        } else if (strcmp(a, "--describe") == 0) {
+            describe = 1;
+            continue;
 #if !KEEL_PRODUCTION
         } else if (strcmp(a, "--verbose") == 0) {
             cfg->verbose = 1;
@@ -79,11 +117,26 @@ static int parse(int argc, char **argv, struct keeld_config *cfg)
                 return -1;
             }
             cfg->port = (unsigned)port;
+        } else if (strcmp(a, "--user") == 0) {
+            cfg->user = v;
+        } else if (strcmp(a, "--mqtt") == 0) {
+            if (parse_broker(v, cfg) != 0)
+                return -1;
+        } else if (strcmp(a, "--mqtt-ca") == 0) {
+            cfg->mqtt_ca = v;
+        } else if (strcmp(a, "--mqtt-name") == 0) {
+            cfg->mqtt_name = v;
         } else {
             fprintf(stderr, "keeld: unknown argument '%s'\n", a);
             return -1;
         }
         i++;
+    }
+    if (describe)
+        return 3;
+    if (cfg->mqtt_host != NULL && cfg->mqtt_ca == NULL) {
+        fprintf(stderr, "keeld: --mqtt needs --mqtt-ca FILE (the broker is always verified)\n");
+        return -1;
     }
     if (cfg->data_dir == NULL) {
         fprintf(stderr, "keeld: --data DIR is required\n");
@@ -108,8 +161,10 @@ static keel_err start(const struct keeld_config *cfg, struct keeld_device *dev,
                       struct keeld_state *st, char *err, size_t errsz)
 {
     struct keeld_identity id;
-    keel_err ret = keeld_identity_load(cfg->data_dir, &id, err, errsz);
+    keel_err ret = keeld_sandbox_check(cfg, err, errsz);
 
+    if (ret == KEEL_OK)
+        ret = keeld_identity_load(cfg->data_dir, &id, err, errsz);
     if (ret == KEEL_OK)
         ret = keeld_device_open(cfg->data_dir, cfg->rot_spec, &id, dev, err, errsz);
     if (ret == KEEL_OK)
@@ -118,14 +173,69 @@ static keel_err start(const struct keeld_config *cfg, struct keeld_device *dev,
     return ret;
 }
 
+static int describe(const struct keeld_config *cfg)
+{
+    char *json = NULL;
+
+    if (keeld_describe(cfg, &json) != KEEL_OK) {
+        fprintf(stderr, "keeld: cannot describe the interfaces\n");
+        return 1;
+    }
+    fputs(json, stdout);
+    fputc('\n', stdout);
+    free(json);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Bind, prepare the cloud link, drop privileges, connect, serve: in that order, so that
+ * nothing after the sandbox needs a privilege or a system call outside the allow-list that
+ * the earlier steps did not already use. */
+static int run(const struct keeld_config *cfg, struct keeld_device *dev, struct keeld_state *st)
+{
+    struct keeld_server *srv = NULL;
+    struct keeld_cloud *cloud = NULL;
+    char err[KEELD_ERROR_MAX];
+    int rc = 1;
+
+    fprintf(stderr, "keeld: %s state, root of trust %s\n",
+            keeld_initialised(st) ? "initialised" : "factory", st->identity.rot);
+    if (keeld_server_open(cfg, st, &srv) != 0)
+        return 1;
+    if (cfg->mqtt_host != NULL &&
+        keeld_cloud_open(cfg, dev, &st->identity, &cloud, err, sizeof(err)) != KEEL_OK) {
+        fprintf(stderr, "keeld: refusing to start: %s\n", err);
+        goto out;
+    }
+    if (keeld_sandbox_enter(cfg, err, sizeof(err)) != KEEL_OK) {
+        fprintf(stderr, "keeld: refusing to start: %s\n", err);
+        goto out;
+    }
+    if (cloud != NULL && keeld_cloud_start(cloud) != KEEL_OK) {
+        fprintf(stderr, "keeld: the cloud link cannot start\n");
+        goto out;
+    }
+    /* the line tests and supervisors wait for: printed once keeld is sandboxed and ready */
+    fprintf(stderr, "keeld: listening on %s:%u\n", cfg->listen, cfg->port);
+    rc = keeld_server_run(srv, &stop_requested);
+out:
+    keeld_cloud_close(cloud);
+    keeld_server_close(srv);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static struct keeld_state state;
-    struct keeld_config cfg = {.listen = "127.0.0.1", .port = 8443, .rot_spec = KEELD_ROT_DEFAULT};
+    struct keeld_config cfg = {.listen = "127.0.0.1",
+                               .port = 8443,
+                               .rot_spec = KEELD_ROT_DEFAULT,
+                               .mqtt_port = KEELD_MQTT_PORT_DEFAULT};
     struct keeld_device dev = {NULL, NULL};
     char err[KEELD_ERROR_MAX];
     int rc = parse(argc, argv, &cfg);
 
+    if (rc == 3)
+        return describe(&cfg);
     if (rc <= 0)
         return rc == 0 ? 0 : 2;
     if (start(&cfg, &dev, &state, err, sizeof(err)) != KEEL_OK) {
@@ -137,9 +247,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "keeld: cannot install signal handlers\n");
         rc = 1;
     } else {
-        fprintf(stderr, "keeld: %s state, root of trust %s\n",
-                keeld_initialised(&state) ? "initialised" : "factory", state.identity.rot);
-        rc = keeld_serve(&cfg, &state, &stop_requested);
+        rc = run(&cfg, &dev, &state);
     }
     keeld_state_wipe(&state);
     keeld_device_close(&dev);

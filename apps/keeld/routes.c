@@ -19,20 +19,43 @@ static void handle_status(struct keeld_state *st, const struct keeld_request *rq
 static void handle_logout(struct keeld_state *st, const struct keeld_request *rq,
                           struct keeld_response *rs);
 
+/* path, largest body, handler, method, needs a session, changes security configuration.
+ * Public (no session) only what a person needs before logging in (5.5-4). */
 static const struct keeld_route routes[] = {
-    {"/api/v1/login", KEELD_LOGIN_BODY_MAX, handle_login, KEELD_POST, 0},
-    {"/api/v1/status", 0, handle_status, KEELD_GET, 1},
-    {"/api/v1/logout", 0, handle_logout, KEELD_POST, 1},
-    {"/api/v1/password", KEELD_PASSWORD_BODY_MAX, keeld_handle_password, KEELD_POST, 1},
+    {"/api/v1/login", KEELD_LOGIN_BODY_MAX, handle_login, KEELD_POST, 0, 0},
+    {"/api/v1/status", 0, handle_status, KEELD_GET, 1, 0},
+    {"/api/v1/logout", 0, handle_logout, KEELD_POST, 1, 0},
+    {"/api/v1/password", KEELD_PASSWORD_BODY_MAX, keeld_handle_password, KEELD_POST, 1, 1},
 };
+
+#define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 
 const struct keeld_route *keeld_route_find(const char *path)
 {
-    for (size_t i = 0; path != NULL && i < sizeof(routes) / sizeof(routes[0]); i++) {
+    for (size_t i = 0; path != NULL && i < ROUTE_COUNT; i++) {
         if (strcmp(routes[i].path, path) == 0)
             return &routes[i];
     }
     return NULL;
+}
+
+size_t keeld_route_count(void)
+{
+    return ROUTE_COUNT;
+}
+
+const struct keeld_route *keeld_route_at(size_t i)
+{
+    return i < ROUTE_COUNT ? &routes[i] : NULL;
+}
+
+const char *keeld_method_name(keeld_method m)
+{
+    switch (m) {
+    case KEELD_GET: return "GET";
+    case KEELD_POST: return "POST";
+    default: return "OTHER";
+    }
 }
 
 static void set_body(struct keeld_response *rs, int status, const char *body)
@@ -94,11 +117,11 @@ void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
         keeld_response_error(rs, 404);
     } else if (rq->method != r->method) {
         keeld_response_error(rs, 405);
-        rs->allow = r->method == KEELD_GET ? "GET" : "POST";
+        rs->allow = keeld_method_name(r->method);
+    } else if (r->needs_session && !session_valid(st, rq)) {
+        keeld_response_error(rs, 401); /* before 413: nothing about a route without a session */
     } else if (rq->body_too_large || rq->body_len > r->max_body) {
         keeld_response_error(rs, 413);
-    } else if (r->needs_session && !session_valid(st, rq)) {
-        keeld_response_error(rs, 401);
     } else {
         r->handle(st, rq, rs);
     }

@@ -5,6 +5,7 @@
  * here decides what a request means.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libwebsockets.h>
@@ -36,6 +37,7 @@ struct conn {
     size_t body_seen;
     size_t body_cap;
     int pending;
+    int answered; /* this request has its answer: lws may still report an empty body's end */
     struct keeld_response rs;
     uint8_t out[LWS_PRE + KEELD_RESPONSE_MAX];
 };
@@ -102,6 +104,9 @@ static int respond(struct lws *wsi, struct server *srv, struct conn *c)
         .body_too_large = c->body_seen > c->body_cap,
     };
 
+    if (c->answered)
+        return 0;
+    c->answered = 1;
     keeld_dispatch(srv->state, &rq, &c->rs);
     keel_wipe(c->body, sizeof(c->body));
     keel_wipe(c->auth, sizeof(c->auth));
@@ -249,51 +254,77 @@ static struct lws_context *create(const struct keeld_config *cfg, struct server 
     info.iface = cfg->listen;
     info.protocols = protocols;
     info.user = srv;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+    /* --listen takes an IPv4 address; with IPv6 enabled this libwebsockets binds every
+     * address of the machine instead of the one given (5.6-1: only the declared interface) */
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     info.ssl_cert_filepath = cert;
     info.ssl_private_key_filepath = key;
     info.ssl_cipher_list = keel_tls_policy_get()->tls12_ciphers;
     info.tls1_3_plus_cipher_list = keel_tls_policy_get()->tls13_ciphersuites;
     info.alpn = "http/1.1";
-    info.server_string = "keeld"; /* only lws's own error pages; keeld's omit it */
+    info.server_string = NULL; /* no Server header anywhere, lws's own pages too (5.6-2) */
     return lws_create_context(&info);
 }
 
-int keeld_serve(const struct keeld_config *cfg, struct keeld_state *st, volatile int *stop)
+struct keeld_server {
+    struct server srv;
+    struct lws_context *ctx;
+};
+
+int keeld_server_open(const struct keeld_config *cfg, struct keeld_state *st,
+                      struct keeld_server **out)
 {
     char cert[PATH_MAX_LEN];
     char key[PATH_MAX_LEN];
-    struct server srv = {.state = st, .policy_applied = 0};
-    struct lws_context *ctx;
+    struct keeld_server *s = calloc(1, sizeof(*s));
 
+    *out = NULL;
+    if (s == NULL) {
+        fprintf(stderr, "keeld: out of memory\n");
+        return 1;
+    }
+    s->srv.state = st;
 #if !KEEL_PRODUCTION
     if (cfg->verbose)
         lws_set_log_level(LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO | LLL_DEBUG, NULL);
     else
 #endif
         lws_set_log_level(LLL_ERR, quiet_log);
-    ctx = create(cfg, &srv, cert, key, sizeof(cert));
-    if (ctx == NULL) {
+    s->ctx = create(cfg, &s->srv, cert, key, sizeof(cert));
+    if (s->ctx == NULL) {
         fprintf(stderr,
                 "keeld: cannot serve HTTPS on %s:%u (address in use, or bad key or "
                 "certificate in %s)\n",
                 cfg->listen, cfg->port, cfg->data_dir);
+        free(s);
         return 1;
     }
-    if (!srv.policy_applied) {
+    if (!s->srv.policy_applied) {
         /* fail closed: never serve TLS that was not held to the policy */
         fprintf(stderr, "keeld: the TLS policy was not applied to the server context\n");
-        lws_context_destroy(ctx);
+        keeld_server_close(s);
         return 1;
     }
-    running = ctx;
-    fprintf(stderr, "keeld: listening on %s:%u\n", cfg->listen, cfg->port);
+    *out = s;
+    return 0;
+}
+
+int keeld_server_run(struct keeld_server *s, volatile int *stop)
+{
+    running = s->ctx;
     while (!*stop) {
-        if (lws_service(ctx, 0) < 0)
+        if (lws_service(s->ctx, 0) < 0)
             break;
     }
     running = NULL;
-    lws_context_destroy(ctx);
     return 0;
+}
+
+void keeld_server_close(struct keeld_server *s)
+{
+    if (s == NULL)
+        return;
+    lws_context_destroy(s->ctx);
+    free(s);
 }

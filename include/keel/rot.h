@@ -101,6 +101,17 @@ OSSL_LIB_CTX *keel_rot_libctx(keel_rot *rot);
  * TPM key), NULL for file. Static; NULL for a NULL rot. */
 const char *keel_rot_propq(const keel_rot *rot);
 
+/* The identity key for TLS client authentication (5.5-1, 5.8-2) as an EVP_PKEY that libssl
+ * can use in OpenSSL's default library context with no property query: SSL_CTX_new(...),
+ * SSL_CTX_use_PrivateKey(ctx, key). For tpm2 it holds the public point in software and
+ * sends every private operation (the ECDSA signature of a TLS handshake) to the root of
+ * trust; the private key never enters this process. For file it is the identity key itself.
+ * The key keeps what it needs alive by itself, but it signs through rot: free it (and every
+ * SSL_CTX holding it) before keel_rot_close. Errors: KEEL_ERR_ARG, KEEL_ERR_NOT_FOUND (no
+ * identity key made), KEEL_ERR_ROT_SEALED (it cannot be loaded), KEEL_ERR_CRYPTO,
+ * KEEL_ERR_NOMEM. */
+KEEL_MUST_CHECK keel_err keel_rot_identity_tls_key(keel_rot *rot, EVP_PKEY **out);
+
 #ifdef __cplusplus
 }
 #endif

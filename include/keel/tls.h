@@ -95,6 +95,51 @@ KEEL_MUST_CHECK keel_err keel_tls_x509_add_ext(X509 *cert, X509 *issuer, int nid
 
 KEEL_MUST_CHECK keel_err keel_tls_cert_fingerprint(X509 *cert, char out[KEEL_TLS_FINGERPRINT_SIZE]);
 
+/* ---- Client contexts (5.5-1, 5.5-7, 5.8-2) ---- */
+
+#define KEEL_TLS_PIN_SIZE 32u /* SHA-256 */
+
+/* What a client context trusts and presents. */
+typedef struct keel_tls_client_config {
+    /* Required: PEM file of the CA certificate(s) that may issue the server's certificate.
+     * Nothing else is trusted: the system's trust store is never loaded. */
+    const char *ca_file;
+    /* Required: the name the server's certificate must carry (a DNS name in its SAN, or an
+     * IP address literal matched against its IP SANs). A context without one is refused. */
+    const char *host;
+    /* Optional: the SHA-256 of the server certificate's SubjectPublicKeyInfo
+     * (keel_tls_spki_sha256), checked in addition to the chain and the name, never instead
+     * of them. NULL: no pin. */
+    const uint8_t *pin_sha256;
+    /* Optional, both or neither: the client's certificate chain (PEM, leaf first) and its
+     * key (a reference is taken; it may sign through the root of trust, see
+     * keel_rot_identity_tls_key). */
+    const char *cert_file;
+    EVP_PKEY *key;
+} keel_tls_client_config;
+
+/* Hold ctx (a client context, possibly made by another library) to the policy: versions,
+ * groups, both cipher lists, security level, no compression, no renegotiation, no session
+ * tickets; then read back what OpenSSL holds and check it. Verification is not touched
+ * (keel_tls_client_new sets it). KEEL_ERR_TLS_POLICY if OpenSSL refuses any part (the
+ * context must then not be used); KEEL_ERR_ARG if ctx is NULL. */
+KEEL_MUST_CHECK keel_err keel_tls_client_policy_apply(SSL_CTX *ctx);
+
+/* A new client context for cfg in OpenSSL's default library context: the policy applied,
+ * the server verified (SSL_VERIFY_PEER) against cfg->ca_file only, its certificate bound to
+ * cfg->host (no partial wildcards) and, if given, to the pin; the client certificate and
+ * key installed and checked to match. For an EC client key, the signature algorithms the
+ * client signs with are limited to ECDSA with the hash of the key's size (P-256: SHA-256),
+ * which is what a key in a TPM can sign. On success the caller owns *out (SSL_CTX_free).
+ * Errors (each logged naming the file or field): KEEL_ERR_ARG (cfg incomplete),
+ * KEEL_ERR_IO (a file cannot be read), KEEL_ERR_CRYPTO (a file holds no usable certificate,
+ * the key does not match the certificate), KEEL_ERR_TLS_POLICY, KEEL_ERR_NOMEM. */
+KEEL_MUST_CHECK keel_err keel_tls_client_new(const keel_tls_client_config *cfg, SSL_CTX **out);
+
+/* The SHA-256 of cert's DER-encoded SubjectPublicKeyInfo into out: the value a pin holds
+ * (it survives a certificate renewed with the same key). KEEL_ERR_ARG, KEEL_ERR_CRYPTO. */
+KEEL_MUST_CHECK keel_err keel_tls_spki_sha256(X509 *cert, uint8_t out[KEEL_TLS_PIN_SIZE]);
+
 #ifdef __cplusplus
 }
 #endif

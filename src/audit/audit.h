@@ -497,6 +497,16 @@ keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size
                               const keel_audit_dictionary *d, keel_audit_finding_fn fn, void *user,
                               keel_audit_scan_stats *stats);
 
+/* Called once per regular file of a walk with its bytes (valid only during the call);
+ * path is relative to the walked root (root itself for a single file). */
+typedef void (*keel_audit_file_fn)(const char *path, const uint8_t *data, size_t len, void *user);
+
+/* The walk of keel_audit_scan_tree (same bounds, order and stats for files, bytes, skipped,
+ * unreadable and truncated) with file_fn called for each file read. KEEL_ERR_IO when root
+ * cannot be opened. */
+keel_err keel_audit_walk_tree(const char *root, const char *const *exclude, size_t n_exclude,
+                              keel_audit_file_fn file_fn, void *user, keel_audit_scan_stats *stats);
+
 /* 5.4-3 test "5.4-3-2" (white-box): scan the firmware tree at dir with the built-in
  * dictionary. FAIL listing each finding (file, offset, kind, fingerprint or candidate
  * name; never a secret); PASS when nothing is found and every file was scanned;
@@ -507,6 +517,221 @@ keel_err keel_audit_check_firmware(keel_audit_report *r, const char *dir);
  * KEY' (SHA-256 3f0c...)". */
 keel_err keel_audit_finding_format(const char *path, const keel_audit_finding *f, char *out,
                                    size_t outsz);
+
+/* ---- The device's declared interfaces and routes (IXIT 15-Intf, 13-SoftServ) --------- */
+
+/* Bounds of an IXIT file (untrusted input from the device maker). */
+#define KEEL_AUDIT_IXIT_FILE_MAX ((size_t)1024 * 1024)
+#define KEEL_AUDIT_IXIT_INTERFACES_MAX 64
+#define KEEL_AUDIT_IXIT_ROUTES_MAX 256
+#define KEEL_AUDIT_IXIT_ID_MAX 64
+#define KEEL_AUDIT_IXIT_TEXT_MAX 512 /* protocol, purpose, authentication */
+#define KEEL_AUDIT_IXIT_METHOD_MAX 8 /* "DELETE" */
+/* Room for the reason of a refused IXIT: "interfaces[1].port: must be ...". */
+#define KEEL_AUDIT_IXIT_WHY_MAX 160
+
+typedef struct keel_audit_ixit_interface {
+    char id[KEEL_AUDIT_IXIT_ID_MAX];
+    int inbound; /* "direction": 1 "inbound", 0 "outbound" */
+    int udp;     /* "transport": 1 "udp", 0 "tcp" */
+    char address[KEEL_AUDIT_HOST_MAX];
+    uint16_t port; /* 1-65535 */
+    char protocol[KEEL_AUDIT_IXIT_TEXT_MAX];
+    char purpose[KEEL_AUDIT_IXIT_TEXT_MAX];
+    char authentication[KEEL_AUDIT_IXIT_TEXT_MAX];
+} keel_audit_ixit_interface;
+
+typedef struct keel_audit_ixit_route {
+    char method[KEEL_AUDIT_IXIT_METHOD_MAX]; /* GET, POST, PUT, PATCH or DELETE */
+    char path[KEEL_AUDIT_LOGIN_PATH_MAX];    /* keel_audit_http_path_valid */
+    int is_public;                           /* "public": reachable without a session */
+    int security_relevant;                   /* "security_relevant" (5.5-5) */
+} keel_audit_ixit_route;
+
+typedef struct keel_audit_ixit {
+    keel_audit_ixit_interface *interfaces;
+    size_t interface_count;
+    keel_audit_ixit_route *routes;
+    size_t route_count;
+} keel_audit_ixit;
+
+/* Parse len bytes (untrusted; need not be NUL-terminated) of the IXIT in the shape that
+ * `keeld --describe` prints (data/schemas/ixit.schema.json): an object with "interfaces"
+ * and "routes" arrays; other top-level members are ignored (the IXIT grows), and so are
+ * unknown members of an entry. Every field of an entry is required. KEEL_ERR_PARSE with
+ * why naming the field and the rule ("interfaces[1].port: must be an integer 1-65535")
+ * for malformed JSON, a missing field, a wrong type, an unknown enumerated value, an
+ * out-of-range port, an invalid route path, a duplicate interface id or route;
+ * KEEL_ERR_TOO_LARGE (why says which) past KEEL_AUDIT_IXIT_FILE_MAX bytes, more than
+ * KEEL_AUDIT_IXIT_INTERFACES_MAX interfaces or KEEL_AUDIT_IXIT_ROUTES_MAX routes, or a
+ * string past its field's bound. KEEL_ERR_NOMEM. why (whysz bytes, may be NULL) is always
+ * NUL-terminated; on failure *out is empty. Free with keel_audit_ixit_free. */
+keel_err keel_audit_ixit_parse(const void *text, size_t len, keel_audit_ixit *out, char *why,
+                               size_t whysz);
+
+/* keel_audit_ixit_parse of the file at path; KEEL_ERR_IO (why: the system's reason) when
+ * it cannot be read. */
+keel_err keel_audit_ixit_load(const char *path, keel_audit_ixit *out, char *why, size_t whysz);
+
+/* Release the IXIT and leave it empty. NULL is a no-op. */
+void keel_audit_ixit_free(keel_audit_ixit *x);
+
+/* The inbound interface of transport TCP on port, or NULL. */
+const keel_audit_ixit_interface *keel_audit_ixit_inbound_tcp(const keel_audit_ixit *x,
+                                                             uint16_t port);
+
+/* ---- 5.6-1-2: the expected set of open ports --------------------------------------- */
+
+/* The verdict on a port scan, apart from the network: open (n_open ports, ascending) is
+ * what answered, declared (n_declared ports) the expected set (from the IXIT's inbound TCP
+ * interfaces when from_ixit, else the target port). Evidence: "declared interfaces[
+ * (IXIT)]: TCP a, b", "open TCP ports: a,b" (or "none"; the machine-readable line), one
+ * line per open port ("TCP p: open (declared)" / "TCP p: open, not declared") and per
+ * declared port that is closed. INCONCLUSIVE when no declared port is open (the host
+ * cannot be judged as declared); else FAIL when any open port is not declared; else PASS. */
+keel_audit_verdict keel_audit_ports_judge(const uint16_t *open, size_t n_open,
+                                          const uint16_t *declared, size_t n_declared,
+                                          int from_ixit, keel_audit_evidence *ev);
+
+/* 5.6-1-2 with the IXIT's inbound TCP ports as the expected set (ixit NULL: the target port,
+ * as keel_audit_check_ports). */
+keel_err keel_audit_check_ports_ixit(keel_audit_report *r, const keel_audit_target *t,
+                                     const keel_audit_ixit *ixit);
+
+/* ---- 5.5-1-2: TLS versions, suite classes and the certificate ---------------------- */
+
+/* Outcome of one TLS probe. */
+typedef enum keel_audit_tls_probe {
+    KEEL_AUDIT_TLS_ACCEPTED = 0,
+    KEEL_AUDIT_TLS_REFUSED = 1,
+    KEEL_AUDIT_TLS_UNPROBED = 2 /* no handshake reached the device or this OpenSSL cannot */
+} keel_audit_tls_probe;
+
+/* The TLS 1.2 suite classes that 5.5-1-2 offers one at a time; each accepted one FAILs. */
+typedef enum keel_audit_tls_class {
+    KEEL_AUDIT_TLS_NO_FS = 0,   /* static RSA key exchange: no forward secrecy */
+    KEEL_AUDIT_TLS_NO_AEAD = 1, /* CBC suites only */
+    KEEL_AUDIT_TLS_WEAK = 2     /* NULL, EXPORT, RC4, DES, 3DES, anonymous */
+} keel_audit_tls_class;
+
+#define KEEL_AUDIT_TLS_CLASS_COUNT 3
+
+/* What was seen of the server certificate of an accepted TLS 1.2/1.3 handshake. */
+typedef struct keel_audit_tls_cert {
+    int present;       /* 0: no certificate was obtained */
+    char key_type[16]; /* "RSA", "EC", "ED25519", "ED448", "DSA", other: "other" */
+    int key_bits;      /* EVP_PKEY_get_bits */
+    int not_yet_valid; /* notBefore in the future */
+    int expired;       /* notAfter in the past */
+    int self_signed;   /* issuer == subject and its own key verifies it */
+    int name_checked;  /* 1 when a name or address was checked against it */
+    int name_match;    /* 1 when it matched */
+    int name_is_dns;   /* 1 when the expected identity is a DNS name (not an IP address) */
+    char expected[KEEL_AUDIT_HOST_MAX]; /* the name or address expected */
+    char subject[256];                  /* one-line subject, evidence only */
+} keel_audit_tls_cert;
+
+/* The verdict of 5.5-1-2 apart from the network. versions: TLS 1.0, 1.1, 1.2, 1.3;
+ * classes: indexed by keel_audit_tls_class (only meaningful when TLS 1.2 was accepted).
+ * FAIL when 1.0 or 1.1 is accepted, when no version is, when a suite class is accepted,
+ * when the key is small (RSA or DSA < 2048 bits, EC < 256), the certificate expired or is
+ * not yet valid, or its name does not match a DNS name while it is CA-issued (the rule of
+ * docs/audit-report.md); INCONCLUSIVE when a legacy version or a suite class could not be
+ * probed; else PASS. Evidence says which rule decided; probe lines are the caller's. */
+keel_audit_verdict
+keel_audit_tls_judge(const keel_audit_tls_probe versions[4],
+                     const keel_audit_tls_probe classes[KEEL_AUDIT_TLS_CLASS_COUNT],
+                     const keel_audit_tls_cert *cert, keel_audit_evidence *ev);
+
+/* 5.5-1-2 as keel_audit_check_tls, with the certificate's name checked against the DNS
+ * name of the IXIT's inbound interface on the target port when it names one (ixit may be
+ * NULL). cert_out (may be NULL) receives what was seen of the certificate. */
+keel_err keel_audit_check_tls_ixit(keel_audit_report *r, const keel_audit_target *t,
+                                   const keel_audit_ixit *ixit, keel_audit_tls_cert *cert_out);
+
+/* ---- 5.5-4-2, 5.5-5-2: routes need authentication ---------------------------------- */
+
+/* One request of the access tests as observed. */
+typedef struct keel_audit_access_probe {
+    const keel_audit_ixit_route *route;
+    int with_token; /* 0: no Authorization header; 1: a random bogus bearer token */
+    long status;    /* 0: no answer */
+} keel_audit_access_probe;
+
+/* The verdict on n probes (5.5-4-2 over non-public routes, 5.5-5-2 over security-relevant
+ * ones): FAIL naming each route answered 2xx (the function ran without authentication) or
+ * 5xx (it ran and failed inside), and, when security_relevant, each route the IXIT marks
+ * public; else INCONCLUSIVE naming each route answered otherwise than 401/403 (404/405: the
+ * declared route was not reached; 3xx or another 4xx: refused before the session was looked
+ * at; or no answer), or when n is 0; PASS when every answer is 401 or 403. */
+keel_audit_verdict keel_audit_access_judge(const keel_audit_access_probe *p, size_t n,
+                                           int security_relevant, const keel_audit_ixit *ixit,
+                                           keel_audit_evidence *ev);
+
+/* 5.5-4-2 and 5.5-5-2: every non-public IXIT route (5.5-4-2) and every security-relevant
+ * one (5.5-5-2) requested without a session and with a random bogus bearer token (POST,
+ * PUT and PATCH with the body "{}", asked again without a body when that draws a 4xx other
+ * than 401/403/404/405), judged by keel_audit_access_judge. Without IXIT routes
+ * both are INCONCLUSIVE, "no IXIT routes". */
+keel_err keel_audit_check_access(keel_audit_report *r, const keel_audit_target *t,
+                                 const keel_audit_ixit *ixit);
+
+/* ---- 5.6-2-2: what the device reveals before login ---------------------------------- */
+
+#define KEEL_AUDIT_DISCLOSE_HEADER_MAX 256
+#define KEEL_AUDIT_DISCLOSE_BODY_MAX 1024
+
+/* One unauthenticated answer as observed. */
+typedef struct keel_audit_disclosure_probe {
+    const char *what;                                /* "unknown path GET /...", for evidence */
+    long status;                                     /* 0: no answer */
+    char server[KEEL_AUDIT_DISCLOSE_HEADER_MAX];     /* the Server header, "" if none */
+    char powered_by[KEEL_AUDIT_DISCLOSE_HEADER_MAX]; /* X-Powered-By, "" if none */
+    char content_type[KEEL_AUDIT_DISCLOSE_HEADER_MAX];
+    char body[KEEL_AUDIT_DISCLOSE_BODY_MAX]; /* the body's first bytes, NUL-terminated */
+} keel_audit_disclosure_probe;
+
+/* 1 when text carries a version number: a digit anywhere in a Server or X-Powered-By
+ * value; in a body, a letter followed by '/' and a digit ("nginx/1.22") or the word
+ * "version" followed by a digit within three characters. */
+int keel_audit_has_version(const char *text, int is_header);
+
+/* 1 when body holds a stack trace or exception marker (the list in docs/audit-report.md). */
+int keel_audit_has_stack_trace(const char *body);
+
+/* The verdict of 5.6-2-2 on n answers: FAIL when a Server or X-Powered-By header carries a
+ * version, a body holds a stack trace or a version string, or the answers with a body do
+ * not share one Content-Type (a different software layer answered: a framework's default
+ * page shows through); INCONCLUSIVE when no probe got an answer; else PASS. Every Server
+ * header is named in evidence. */
+keel_audit_verdict keel_audit_disclosure_judge(const keel_audit_disclosure_probe *p, size_t n,
+                                               keel_audit_evidence *ev);
+
+/* 5.6-2-2: GET an unknown random path, a wrong method on a known route (the IXIT's first
+ * route, else login_path), and a non-public route without a session (the IXIT's first one,
+ * else status_path), judged by keel_audit_disclosure_judge; cert (may be NULL) adds the
+ * certificate's subject to the evidence. login_path/status_path NULL: the defaults. */
+keel_err keel_audit_check_disclosure(keel_audit_report *r, const keel_audit_target *t,
+                                     const keel_audit_ixit *ixit, const char *login_path,
+                                     const char *status_path, const keel_audit_tls_cert *cert);
+
+/* ---- 5.6-4 (V2.1.1 "5.6-4-2") / 5.6-4A (V3.1.3 "5.6-4A-2"): no development build ------ */
+
+/* The markers of include/keel/core.h's keel_build_kind. */
+#define KEEL_AUDIT_BUILD_DEV_MARKER "keel-build-kind: development"
+#define KEEL_AUDIT_BUILD_PROD_MARKER "keel-build-kind: production"
+
+/* The verdict of the build-kind scan: dev files hold the development marker, prod the
+ * production one, complete is 0 when files were skipped or unreadable or the walk was cut
+ * short. FAIL when dev > 0 (the caller names each file); else INCONCLUSIVE when not
+ * complete; else PASS, saying whether production markers or none were found. */
+keel_audit_verdict keel_audit_build_kind_judge(size_t dev, size_t prod, int complete,
+                                               keel_audit_evidence *ev);
+
+/* White-box scan of the firmware tree at dir for KEEL_AUDIT_BUILD_DEV_MARKER (a keel
+ * development build: debug paths and the file root of trust) recorded as "5.6-4-2"
+ * (V2.1.1) or "5.6-4A-2" (V3.1.3). */
+keel_err keel_audit_check_build_kind(keel_audit_report *r, const char *dir);
 
 #ifdef __cplusplus
 }

@@ -137,32 +137,49 @@ static void run_scan(scan *s)
         settle(s, s->active - 1, 1);
 }
 
-static keel_audit_verdict judge(const scan *s, const keel_audit_target *t, keel_audit_evidence *ev)
+/* The open ports in ascending order and the expected set, then the verdict. */
+static keel_audit_verdict judge(const scan *s, const keel_audit_target *t,
+                                const keel_audit_ixit *ixit, keel_audit_evidence *ev)
 {
-    size_t undeclared = 0;
+    uint16_t *open = calloc(s->open_count > 0 ? s->open_count : 1, sizeof(*open));
+    uint16_t declared[KEEL_AUDIT_IXIT_INTERFACES_MAX];
+    size_t n_open = 0, n_declared = 0;
+    keel_audit_verdict v;
 
-    (void)keel_audit_evidence_addf(ev, "declared interfaces: TCP %u", (unsigned)t->port);
-    for (unsigned p = 1; p < PORT_COUNT; p++) {
-        if (!is_open(s, p))
-            continue;
-        if (p == t->port) {
-            (void)keel_audit_evidence_addf(ev, "TCP %u: open (declared)", p);
-        } else {
-            (void)keel_audit_evidence_addf(ev, "TCP %u: open, not declared", p);
-            undeclared++;
-        }
-    }
-    if (!is_open(s, t->port)) {
-        (void)keel_audit_evidence_addf(ev,
-                                       "the declared TCP port %u is closed: the device "
-                                       "cannot be judged as declared",
-                                       (unsigned)t->port);
+    if (open == NULL) {
+        (void)keel_audit_evidence_addf(ev, "out of memory listing the open ports");
         return KEEL_AUDIT_INCONCLUSIVE;
     }
-    return undeclared == 0 ? KEEL_AUDIT_PASS : KEEL_AUDIT_FAIL;
+    for (unsigned p = 1; p < PORT_COUNT && n_open < s->open_count; p++) {
+        if (is_open(s, p))
+            open[n_open++] = (uint16_t)p;
+    }
+    if (ixit != NULL) {
+        for (size_t i = 0; i < ixit->interface_count && n_declared < KEEL_AUDIT_IXIT_INTERFACES_MAX;
+             i++) {
+            const keel_audit_ixit_interface *f = &ixit->interfaces[i];
+            int seen = 0;
+
+            for (size_t j = 0; j < n_declared; j++)
+                seen |= declared[j] == f->port;
+            if (f->inbound && !f->udp && !seen)
+                declared[n_declared++] = f->port;
+        }
+    } else {
+        declared[n_declared++] = t->port;
+    }
+    v = keel_audit_ports_judge(open, n_open, declared, n_declared, ixit != NULL, ev);
+    free(open);
+    return v;
 }
 
 keel_err keel_audit_check_ports(keel_audit_report *r, const keel_audit_target *t)
+{
+    return keel_audit_check_ports_ixit(r, t, NULL);
+}
+
+keel_err keel_audit_check_ports_ixit(keel_audit_report *r, const keel_audit_target *t,
+                                     const keel_audit_ixit *ixit)
 {
     keel_audit_evidence ev;
     keel_audit_verdict verdict = KEEL_AUDIT_INCONCLUSIVE;
@@ -192,7 +209,7 @@ keel_err keel_audit_check_ports(keel_audit_report *r, const keel_audit_target *t
                                        strerror(s->error));
         goto record;
     }
-    verdict = judge(s, t, &ev);
+    verdict = judge(s, t, ixit, &ev);
 record:
     free(s);
     return keel_audit_record(r, "5.6-1-2", KEEL_AUDIT_FUNCTIONAL, verdict, &ev);

@@ -2,6 +2,8 @@
  * throttling device sees one client (5.1-5 guards count per client). Every wait is bounded:
  * the device under test may accept a connection and then say nothing. */
 #include <errno.h>
+#include <stddef.h>
+#include <strings.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,6 +30,42 @@ static size_t keep_body(char *data, size_t size, size_t nmemb, void *user)
     memcpy(h->body + h->body_len, data, room);
     h->body_len += room;
     h->body[h->body_len] = '\0';
+    return n;
+}
+
+/* Keep the value of the headers 5.6-2 looks at; a new status line (after a 1xx) starts
+ * over. The device controls these bytes: they are cut to fit and sanitised as evidence. */
+static size_t keep_header(char *data, size_t size, size_t nmemb, void *user)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } kept[] = {{"server:", offsetof(keel_audit_http, server)},
+                {"x-powered-by:", offsetof(keel_audit_http, powered_by)},
+                {"content-type:", offsetof(keel_audit_http, content_type)}};
+    keel_audit_http *h = user;
+    size_t n = size * nmemb;
+
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        h->server[0] = h->powered_by[0] = h->content_type[0] = '\0';
+        return n;
+    }
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        size_t len = strlen(kept[i].name), end = n;
+        char *out = (char *)h + kept[i].off;
+
+        if (n < len || strncasecmp(data, kept[i].name, len) != 0)
+            continue;
+        while (len < end && (data[len] == ' ' || data[len] == '\t'))
+            len++;
+        while (end > len && (data[end - 1] == '\r' || data[end - 1] == '\n' ||
+                             data[end - 1] == ' ' || data[end - 1] == '\t'))
+            end--;
+        if (end - len >= KEEL_AUDIT_HTTP_HEADER_MAX)
+            end = len + KEEL_AUDIT_HTTP_HEADER_MAX - 1;
+        memcpy(out, data + len, end - len);
+        out[end - len] = '\0';
+    }
     return n;
 }
 
@@ -61,6 +99,8 @@ static keel_err setup_handle(keel_audit_http *h)
     failed |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK;
     failed |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body) != CURLE_OK;
     failed |= curl_easy_setopt(c, CURLOPT_WRITEDATA, h) != CURLE_OK;
+    failed |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_header) != CURLE_OK;
+    failed |= curl_easy_setopt(c, CURLOPT_HEADERDATA, h) != CURLE_OK;
     return failed ? KEEL_ERR_IO : KEEL_OK;
 }
 
@@ -148,10 +188,11 @@ static void read_answer(keel_audit_http *h, CURLcode code, long long start,
         out->retry_after = retry > 86400 ? 86400 : (long)retry;
 }
 
-/* One request of either method: json NULL is a GET, anything else a POST of json_len bytes.
- * Each request sets its own method: the handle is reused across methods. */
-static keel_err request(keel_audit_http *h, const char *path, const char *json, size_t json_len,
-                        const char *bearer, keel_audit_http_answer *out)
+/* One request: method NULL is a GET without body or a POST of json_len bytes of json; any
+ * other method is sent as named, with json as its body when not NULL. Each request sets its
+ * own method: the handle is reused across methods. */
+static keel_err request(keel_audit_http *h, const char *method, const char *path, const char *json,
+                        size_t json_len, const char *bearer, keel_audit_http_answer *out)
 {
     char url[sizeof(h->base) + KEEL_AUDIT_LOGIN_PATH_MAX];
     struct curl_slist *headers = NULL;
@@ -166,6 +207,7 @@ static keel_err request(keel_audit_http *h, const char *path, const char *json, 
         return KEEL_ERR_RANGE;
     keel_wipe(h->body, sizeof(h->body));
     h->body_len = h->body_seen = 0;
+    h->server[0] = h->powered_by[0] = h->content_type[0] = '\0';
     headers = make_headers(json != NULL, bearer);
     failed |= headers == NULL;
     failed |= curl_easy_setopt(h->curl, CURLOPT_URL, url) != CURLE_OK;
@@ -176,11 +218,14 @@ static keel_err request(keel_audit_http *h, const char *path, const char *json, 
     } else {
         failed |= curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK;
     }
+    if (method != NULL)
+        failed |= curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK;
     start = keel_audit_net_now_ms();
     if (!failed)
         c = curl_easy_perform(h->curl);
     read_answer(h, c, start, out);
     curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
     if (json != NULL) /* libcurl keeps the pointer; json may be a secret the caller frees */
         curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
     free_headers(headers);
@@ -192,13 +237,32 @@ keel_err keel_audit_http_post(keel_audit_http *h, const char *path, const char *
 {
     if (json == NULL)
         return KEEL_ERR_ARG;
-    return request(h, path, json, json_len, bearer, out);
+    return request(h, NULL, path, json, json_len, bearer, out);
 }
 
 keel_err keel_audit_http_get(keel_audit_http *h, const char *path, const char *bearer,
                              keel_audit_http_answer *out)
 {
-    return request(h, path, NULL, 0, bearer, out);
+    return request(h, NULL, path, NULL, 0, bearer, out);
+}
+
+keel_err keel_audit_http_request(keel_audit_http *h, const char *method, const char *path,
+                                 const char *json, size_t json_len, const char *bearer,
+                                 keel_audit_http_answer *out)
+{
+    static const char *const known[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    int ok = 0;
+
+    for (size_t i = 0; method != NULL && i < sizeof(known) / sizeof(known[0]); i++)
+        ok |= strcmp(method, known[i]) == 0;
+    if (!ok)
+        return KEEL_ERR_ARG;
+    /* GET and POST as libcurl sends them natively; the rest named on the request line. */
+    if (strcmp(method, "GET") == 0 && json == NULL)
+        method = NULL;
+    else if (strcmp(method, "POST") == 0 && json != NULL)
+        method = NULL;
+    return request(h, method, path, json, json_len, bearer, out);
 }
 
 static void wipe_strings(cJSON *root)

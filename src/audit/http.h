@@ -18,6 +18,8 @@
 #define KEEL_AUDIT_HTTP_KEEP_MAX 4096
 #define KEEL_AUDIT_HTTP_READ_MAX ((size_t)64 * 1024)
 
+#define KEEL_AUDIT_HTTP_HEADER_MAX 256
+
 typedef struct keel_audit_http {
     CURL *curl;
     int curl_global; /* curl_global_init succeeded */
@@ -26,6 +28,10 @@ typedef struct keel_audit_http {
     char body[KEEL_AUDIT_HTTP_KEEP_MAX + 1];
     size_t body_len;  /* bytes kept in body (NUL-terminated) */
     size_t body_seen; /* bytes the device sent */
+    /* Headers of the last answer (5.6-2), "" when absent; cut to fit, NUL-terminated. */
+    char server[KEEL_AUDIT_HTTP_HEADER_MAX];
+    char powered_by[KEEL_AUDIT_HTTP_HEADER_MAX]; /* X-Powered-By */
+    char content_type[KEEL_AUDIT_HTTP_HEADER_MAX];
 } keel_audit_http;
 
 typedef struct keel_audit_http_answer {
@@ -53,6 +59,12 @@ keel_err keel_audit_http_post(keel_audit_http *h, const char *path, const char *
  * first KEEL_AUDIT_HTTP_KEEP_MAX bytes in h->body). */
 keel_err keel_audit_http_get(keel_audit_http *h, const char *path, const char *bearer,
                              keel_audit_http_answer *out);
+
+/* A request of any method the IXIT allows (GET, POST, PUT, PATCH, DELETE; else KEEL_ERR_ARG)
+ * with json as its body (NULL: none), as for keel_audit_http_post. */
+keel_err keel_audit_http_request(keel_audit_http *h, const char *method, const char *path,
+                                 const char *json, size_t json_len, const char *bearer,
+                                 keel_audit_http_answer *out);
 
 /* {"<name>": value, ...} for count pairs, escaped by cJSON, into a new string that the
  * caller wipes and frees with keel_audit_http_json_free. NULL when out of memory. */

@@ -17,8 +17,7 @@
 typedef struct walk {
     const char *const *exclude;
     size_t n_exclude;
-    const keel_audit_dictionary *d;
-    keel_audit_finding_fn fn;
+    keel_audit_file_fn file_fn;
     void *user;
     keel_audit_scan_stats *stats;
     uint8_t *buf;
@@ -77,7 +76,6 @@ static void scan_file(walk *w, int dirfd, const char *name, const char *rel)
     keel_audit_scan_stats *s = w->stats;
     int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     struct stat st;
-    keel_audit_scan_sink sink = {.path = rel, .fn = w->fn, .user = w->user};
     long long got;
 
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -105,12 +103,7 @@ static void scan_file(walk *w, int dirfd, const char *name, const char *rel)
     }
     s->files++;
     s->bytes += (uint64_t)got;
-    keel_audit_scan_keys(w->buf, (size_t)got, &sink);
-    keel_audit_scan_words(w->buf, (size_t)got, w->d, &sink);
-    s->pem_keys += sink.pem;
-    s->der_keys += sink.der;
-    s->passwords += sink.passwords;
-    s->listed += sink.listed;
+    w->file_fn(rel, w->buf, (size_t)got, w->user);
 }
 
 static int by_name(const void *a, const void *b)
@@ -259,17 +252,18 @@ static void walk_tree(walk *w, int fd)
     free(stack);
 }
 
-keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size_t n_exclude,
-                              const keel_audit_dictionary *d, keel_audit_finding_fn fn, void *user,
-                              keel_audit_scan_stats *stats)
+keel_err keel_audit_walk_tree(const char *root, const char *const *exclude, size_t n_exclude,
+                              keel_audit_file_fn file_fn, void *user, keel_audit_scan_stats *stats)
 {
-    walk w = {
-        .exclude = exclude, .n_exclude = n_exclude, .d = d, .fn = fn, .user = user, .stats = stats};
+    walk w = {.exclude = exclude,
+              .n_exclude = n_exclude,
+              .file_fn = file_fn,
+              .user = user,
+              .stats = stats};
     struct stat st;
     int fd;
 
-    if (root == NULL || d == NULL || fn == NULL || stats == NULL ||
-        (exclude == NULL && n_exclude != 0))
+    if (root == NULL || file_fn == NULL || stats == NULL || (exclude == NULL && n_exclude != 0))
         return KEEL_ERR_ARG;
     memset(stats, 0, sizeof(*stats));
     fd = open(root, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -290,4 +284,36 @@ keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size
     keel_wipe(w.buf, w.used_max);
     free(w.buf);
     return KEEL_OK;
+}
+
+/* 5.4-3-2's work on one file: keys and dictionary passwords, counted into the stats. */
+typedef struct scan_ctx {
+    const keel_audit_dictionary *d;
+    keel_audit_finding_fn fn;
+    void *user;
+    keel_audit_scan_stats *stats;
+} scan_ctx;
+
+static void scan_secrets(const char *path, const uint8_t *data, size_t len, void *user)
+{
+    scan_ctx *c = user;
+    keel_audit_scan_sink sink = {.path = path, .fn = c->fn, .user = c->user};
+
+    keel_audit_scan_keys(data, len, &sink);
+    keel_audit_scan_words(data, len, c->d, &sink);
+    c->stats->pem_keys += sink.pem;
+    c->stats->der_keys += sink.der;
+    c->stats->passwords += sink.passwords;
+    c->stats->listed += sink.listed;
+}
+
+keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size_t n_exclude,
+                              const keel_audit_dictionary *d, keel_audit_finding_fn fn, void *user,
+                              keel_audit_scan_stats *stats)
+{
+    scan_ctx c = {.d = d, .fn = fn, .user = user, .stats = stats};
+
+    if (d == NULL || fn == NULL)
+        return KEEL_ERR_ARG;
+    return keel_audit_walk_tree(root, exclude, n_exclude, scan_secrets, &c, stats);
 }

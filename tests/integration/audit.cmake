@@ -1,6 +1,6 @@
 # keel audit against real peers (openssl s_server, the weak_device fixture, python's
 # http.server, keeld) in a network namespace each script makes and removes (needs root).
-foreach(scenario tls credentials ports cli login labels firmware rot)
+foreach(scenario tls credentials ports cli login labels firmware rot surface)
   keel_script_test(NAME audit_${scenario} MODULE audit KIND integration
                    SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/${scenario}.sh TIMEOUT 240)
 endforeach()

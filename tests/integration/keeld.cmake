@@ -9,3 +9,5 @@ keel_script_test(NAME keeld_password MODULE keeld KIND integration TIMEOUT 180
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_password.sh)
 keel_script_test(NAME keeld_tpm2 MODULE keeld KIND integration TIMEOUT 180
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_tpm2.sh)
+keel_script_test(NAME keeld_sandbox MODULE keeld KIND integration TIMEOUT 180
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_sandbox.sh)

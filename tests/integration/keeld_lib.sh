@@ -20,13 +20,15 @@ keeld_fail() {
   exit 1
 }
 
-# keeld_provision DIR LABEL [provision options...]: a device made with a test CA in $work/ca.
+# keeld_provision DIR LABEL [provision options...]: a device made with a test CA in $work/ca,
+# given to the account keeld runs as when started as root.
 keeld_provision() {
   local dir=$1 label=$2; shift 2
   [ -f "$work/ca/ca.pem" ] || keeld_ca "$work/ca"
   "$KEEL_BIN" provision --out "$dir" --ca-cert "$work/ca/ca.pem" --ca-key "$work/ca/ca.key" \
     --label "$label" "$@" >/dev/null 2>"$work/provision.log" ||
     keeld_fail "provision: $(cat "$work/provision.log")"
+  harness_keeld_owns "$dir" || keeld_fail "cannot give $dir to keeld's account (scripts/bootstrap)"
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -49,7 +49,10 @@ stop_peers() {
 
 # Wait until 127.0.0.1:$1 accepts inside the namespace.
 wait_port() {
-    harness_wait_port "$1" 10 || fail "nothing listens on port $1 (see $WORK)"
+    harness_wait_port "$1" 10 || {
+        tail -n 5 "$WORK"/*.log >&2 2>/dev/null || true
+        fail "nothing listens on port $1 (see $WORK)"
+    }
 }
 
 tls_server() { # PORT LOGNAME OPENSSL-OPTIONS...

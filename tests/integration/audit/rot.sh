@@ -11,6 +11,7 @@ work=$WORK # keeld_lib.sh's name for the work directory
 keeld() {
     local dir="$1" port="$2" log="$3"
     shift 3
+    harness_keeld_owns "$dir"
     start_peer "$log" "$KEELD_BIN" --data "$dir" --listen 127.0.0.1 --port "$port" "$@"
     wait_port "$port"
 }
@@ -36,7 +37,7 @@ jq_expect file "$(provision 5.1-4) | .verdict == \"PASS\""
 grep -q "^result: 1 mandatory provision(s) FAIL$" "$WORK/file/stdout" || fail "file: no result line"
 # It runs before 5.1-4-2, which replaces the password it logs in with.
 order=$(sed -n 's/^keel audit: \(5\.[0-9]-[0-9]-2\) .*/\1/p' "$WORK/file/stderr" | tr '\n' ' ')
-[ "$order" = "5.6-1-2 5.5-1-2 5.4-1-2 5.1-4-2 5.1-4-2 5.1-1-2 5.1-5-2 " ] ||
+[ "$order" = "5.6-1-2 5.5-1-2 5.5-4-2 5.6-2-2 5.4-1-2 5.1-4-2 5.1-4-2 5.1-1-2 5.1-5-2 " ] ||
     fail "file: test cases ran in the order '$order'"
 grep -qx "keel audit: 5.4-1-2 asking the device for its root of trust" "$WORK/file/stderr" ||
     fail "file: no progress line for 5.4-1-2"

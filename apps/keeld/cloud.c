@@ -1,0 +1,418 @@
+/*
+ * keeld's cloud link: MQTT over mutual TLS to the broker (5.5-1, 5.5-7, 5.8-2).
+ *
+ * The TLS context comes from the tls module (keel's one policy; the broker verified against
+ * --mqtt-ca and its name; the device presenting its identity certificate, whose key signs
+ * inside the root of trust). libmosquitto gets that context as it is
+ * (MOSQ_OPT_SSL_CTX_WITH_DEFAULTS off: it then neither loads other trust nor changes it).
+ *
+ * One thread, started after the sandbox is in place, owns the MQTT client: it connects,
+ * runs the protocol and reconnects with capped exponential back-off. The thread is keel's
+ * rather than mosquitto_loop_start's because mosquitto_loop_forever gives up for good on a
+ * TLS or name-resolution failure, and the link must come back by itself once the broker or
+ * the network is right again. Nothing local waits on the link: the HTTPS API runs whether
+ * the broker is there or not.
+ *
+ * Topics, all under keel/<serial>/ (the broker's ACL gives each device its own subtree):
+ *   status  retained: {"state":"online","model":...,"firmware_version":...} on connect,
+ *           {"state":"offline"} as the will (an unclean loss) and on a clean stop.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <mosquitto.h>
+#include <openssl/ssl.h>
+
+#include "keel/tls.h"
+#include "keeld.h"
+
+#define CLOUD_KEEPALIVE_S 60
+#define CLOUD_BACKOFF_MIN_S 1u
+#define CLOUD_BACKOFF_MAX_S 60u
+#define CLOUD_LOOP_MS 500          /* how soon the thread sees a stop request */
+#define CLOUD_CONNECT_TIMEOUT_S 20 /* from TCP connect to the broker's CONNACK */
+#define CLOUD_GOODBYE_ROUNDS 10    /* of CLOUD_LOOP_MS: the offline status's time to go out */
+#define CLOUD_TOPIC_MAX (sizeof("keel//status") + KEELD_NAME_MAX)
+#define CLOUD_PATH_MAX 4096
+/* The device identity certificate `keel provision` writes beside identity.json. */
+#define CLOUD_IDENTITY_CERT_FILE "identity-cert.pem"
+#define CLOUD_QOS 1
+
+static const char offline_status[] = "{\"state\":\"offline\"}";
+
+struct keeld_cloud {
+    struct mosquitto *mosq;
+    char host[KEELD_ADDRESS_MAX];
+    unsigned port;
+    char topic[CLOUD_TOPIC_MAX];
+    char *online_status; /* cJSON-made */
+    pthread_t thread;
+    int thread_started;
+    pthread_mutex_t lock; /* guards stop */
+    pthread_cond_t wake;
+    int stop;
+    /* Touched by the link thread only (mosquitto runs its callbacks there). */
+    int online;
+    int goodbye_mid;
+    int goodbye_sent;
+    unsigned backoff_s;
+};
+
+/* ---- callbacks: run on the link thread ---- */
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+    struct keeld_cloud *c = obj;
+    int prc;
+
+    if (rc != 0) {
+        keel_log(KEEL_LOG_WARN, "cloud: the broker %s:%u refused the connection: %s", c->host,
+                 c->port, mosquitto_connack_string(rc));
+        return;
+    }
+    c->online = 1;
+    c->backoff_s = CLOUD_BACKOFF_MIN_S;
+    keel_log(KEEL_LOG_INFO, "cloud: connected to %s:%u over mutual TLS", c->host, c->port);
+    prc = mosquitto_publish(mosq, NULL, c->topic, (int)strlen(c->online_status), c->online_status,
+                            CLOUD_QOS, true);
+    if (prc != MOSQ_ERR_SUCCESS)
+        keel_log(KEEL_LOG_WARN, "cloud: cannot publish the status: %s", mosquitto_strerror(prc));
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+    struct keeld_cloud *c = obj;
+
+    (void)mosq;
+    if (c->online && rc != 0)
+        keel_log(KEEL_LOG_WARN, "cloud: lost the link to %s:%u", c->host, c->port);
+    c->online = 0;
+}
+
+static void on_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+    struct keeld_cloud *c = obj;
+
+    (void)mosq;
+    if (c->goodbye_mid != 0 && mid == c->goodbye_mid)
+        c->goodbye_sent = 1;
+}
+
+/* ---- the link thread ---- */
+
+static int stop_requested(struct keeld_cloud *c)
+{
+    int stop;
+
+    pthread_mutex_lock(&c->lock);
+    stop = c->stop;
+    pthread_mutex_unlock(&c->lock);
+    return stop;
+}
+
+/* Sleep s seconds unless a stop comes first; 1 when stopping. */
+static int backoff_wait(struct keeld_cloud *c, unsigned s)
+{
+    struct timespec until;
+    int stop;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)s;
+    pthread_mutex_lock(&c->lock);
+    while (!c->stop && pthread_cond_timedwait(&c->wake, &c->lock, &until) != ETIMEDOUT)
+        ;
+    stop = c->stop;
+    pthread_mutex_unlock(&c->lock);
+    return stop;
+}
+
+/* Leave the retained state right: the will is published only on an unclean loss, so a
+ * clean stop says "offline" itself, waits briefly for the broker to take it, then says
+ * goodbye. */
+static void goodbye(struct keeld_cloud *c)
+{
+    if (!c->online)
+        return;
+    if (mosquitto_publish(c->mosq, &c->goodbye_mid, c->topic, (int)strlen(offline_status),
+                          offline_status, CLOUD_QOS, true) == MOSQ_ERR_SUCCESS) {
+        for (int i = 0; i < CLOUD_GOODBYE_ROUNDS && !c->goodbye_sent; i++)
+            if (mosquitto_loop(c->mosq, CLOUD_LOOP_MS, 1) != MOSQ_ERR_SUCCESS)
+                break;
+    }
+    if (mosquitto_disconnect(c->mosq) == MOSQ_ERR_SUCCESS)
+        for (int i = 0; i < CLOUD_GOODBYE_ROUNDS && mosquitto_socket(c->mosq) >= 0; i++)
+            if (mosquitto_loop(c->mosq, CLOUD_LOOP_MS, 1) != MOSQ_ERR_SUCCESS)
+                break;
+    keel_log(KEEL_LOG_INFO, "cloud: disconnected from %s:%u", c->host, c->port);
+    c->online = 0;
+}
+
+/* libmosquitto 2.0 takes every system error of a TLS handshake for "try again" (a refused
+ * or reset connection then spins in mosquitto_loop and never fails), so until the broker
+ * has accepted the session the thread watches the socket itself: a pending socket error,
+ * the broker closing it, or no session within CLOUD_CONNECT_TIMEOUT_S end the attempt.
+ * MOSQ_ERR_ERRNO with errno set, or MOSQ_ERR_SUCCESS while it may go on. */
+static int attempt_check(struct keeld_cloud *c, time_t started)
+{
+    int sock = mosquitto_socket(c->mosq);
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
+    char byte;
+    ssize_t n;
+
+    if (c->online || sock < 0)
+        return MOSQ_ERR_SUCCESS;
+    if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0) {
+        errno = soerr;
+        return MOSQ_ERR_ERRNO;
+    }
+    n = recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN)) {
+        if (n == 0)
+            errno = ENOTCONN; /* refused, or closed by the broker during the handshake */
+        return MOSQ_ERR_ERRNO;
+    }
+    if (time(NULL) - started > CLOUD_CONNECT_TIMEOUT_S) {
+        errno = ETIMEDOUT;
+        return MOSQ_ERR_ERRNO;
+    }
+    return MOSQ_ERR_SUCCESS;
+}
+
+static const char *failure_reason(int rc)
+{
+    if (rc != MOSQ_ERR_ERRNO)
+        return mosquitto_strerror(rc);
+    return errno == ENOTCONN ? "refused or closed by the broker" : strerror(errno);
+}
+
+static void *link_thread(void *arg)
+{
+    struct keeld_cloud *c = arg;
+    int first = 1;
+    time_t started;
+    int rc;
+
+    while (!stop_requested(c)) {
+        /* Non-blocking TCP connect: the TLS handshake and MQTT CONNECT run in the loop. */
+        started = time(NULL);
+        rc = first ? mosquitto_connect_async(c->mosq, c->host, (int)c->port, CLOUD_KEEPALIVE_S)
+                   : mosquitto_reconnect_async(c->mosq);
+        first = 0;
+        while (rc == MOSQ_ERR_SUCCESS && !stop_requested(c)) {
+            rc = mosquitto_loop(c->mosq, CLOUD_LOOP_MS, 1);
+            if (rc == MOSQ_ERR_SUCCESS)
+                rc = attempt_check(c, started);
+        }
+        if (rc == MOSQ_ERR_SUCCESS)
+            break; /* stopping */
+        if (c->online)
+            keel_log(KEEL_LOG_WARN, "cloud: lost the link to %s:%u", c->host, c->port);
+        c->online = 0;
+        keel_log(KEEL_LOG_WARN, "cloud: no link to %s:%u (%s); retrying in %u s", c->host, c->port,
+                 failure_reason(rc), c->backoff_s);
+        if (backoff_wait(c, c->backoff_s))
+            break;
+        c->backoff_s =
+            c->backoff_s * 2 > CLOUD_BACKOFF_MAX_S ? CLOUD_BACKOFF_MAX_S : c->backoff_s * 2;
+    }
+    goodbye(c);
+    return NULL;
+}
+
+/* ---- open, start, close ---- */
+
+static keel_err status_json(const struct keeld_identity *id, char **out)
+{
+    cJSON *o = cJSON_CreateObject();
+    keel_err ret = KEEL_ERR_NOMEM;
+
+    if (o != NULL && cJSON_AddStringToObject(o, "state", "online") != NULL &&
+        cJSON_AddStringToObject(o, "model", id->model) != NULL &&
+        cJSON_AddStringToObject(o, "firmware_version", KEELD_FIRMWARE_VERSION) != NULL) {
+        *out = cJSON_PrintUnformatted(o);
+        if (*out != NULL)
+            ret = KEEL_OK;
+    }
+    cJSON_Delete(o);
+    return ret;
+}
+
+/* The TLS client context: keel's policy, the broker's CA and name, the device identity. */
+static keel_err tls_context(const struct keeld_config *cfg, struct keeld_device *dev, SSL_CTX **ctx,
+                            char *err, size_t errsz)
+{
+    char cert[CLOUD_PATH_MAX];
+    EVP_PKEY *key = NULL;
+    keel_tls_client_config tc;
+    keel_err ret =
+        keel_str_format(cert, sizeof(cert), "%s/%s", cfg->data_dir, CLOUD_IDENTITY_CERT_FILE);
+
+    if (ret != KEEL_OK) {
+        (void)keel_str_format(err, errsz, "the data directory path is too long");
+        return ret;
+    }
+    ret = keel_rot_identity_tls_key(dev->rot, &key);
+    if (ret != KEEL_OK) {
+        (void)keel_str_format(err, errsz,
+                              "cloud: the identity key in the root of trust "
+                              "cannot be used for TLS (%s)",
+                              keel_strerror(ret));
+        return ret;
+    }
+    memset(&tc, 0, sizeof(tc));
+    tc.ca_file = cfg->mqtt_ca;
+    tc.host = cfg->mqtt_name != NULL ? cfg->mqtt_name : cfg->mqtt_host;
+    tc.cert_file = cert;
+    tc.key = key;
+    ret = keel_tls_client_new(&tc, ctx);
+    EVP_PKEY_free(key); /* the context holds its own reference */
+    if (ret != KEEL_OK)
+        (void)keel_str_format(err, errsz,
+                              "cloud: no TLS client context (CA %s, certificate %s): %s",
+                              cfg->mqtt_ca, cert, keel_strerror(ret));
+    return ret;
+}
+
+static keel_err mqtt_client(struct keeld_cloud *c, const struct keeld_identity *id, SSL_CTX *ctx,
+                            char *err, size_t errsz)
+{
+    int rc;
+
+    c->mosq = mosquitto_new(id->serial, true, c);
+    if (c->mosq == NULL) {
+        (void)keel_str_format(err, errsz, "cloud: cannot create the MQTT client");
+        return KEEL_ERR_NOMEM;
+    }
+    rc = mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    /* mosquitto takes its own reference on ctx */
+    if (rc == MOSQ_ERR_SUCCESS)
+        rc = mosquitto_void_option(c->mosq, MOSQ_OPT_SSL_CTX, ctx);
+    if (rc == MOSQ_ERR_SUCCESS)
+        rc = mosquitto_int_option(c->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+    if (rc == MOSQ_ERR_SUCCESS)
+        rc = mosquitto_will_set(c->mosq, c->topic, (int)strlen(offline_status), offline_status,
+                                CLOUD_QOS, true);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        (void)keel_str_format(err, errsz, "cloud: cannot configure the MQTT client: %s",
+                              mosquitto_strerror(rc));
+        return KEEL_ERR_ARG;
+    }
+    mosquitto_connect_callback_set(c->mosq, on_connect);
+    mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
+    mosquitto_publish_callback_set(c->mosq, on_publish);
+    return KEEL_OK;
+}
+
+static keel_err cloud_init(struct keeld_cloud *c, const struct keeld_config *cfg,
+                           const struct keeld_identity *id, char *err, size_t errsz)
+{
+    if (keel_str_copy(c->host, sizeof(c->host), cfg->mqtt_host) != KEEL_OK ||
+        keel_str_format(c->topic, sizeof(c->topic), "keel/%s/status", id->serial) != KEEL_OK) {
+        (void)keel_str_format(err, errsz, "cloud: the broker name or serial is too long");
+        return KEEL_ERR_RANGE;
+    }
+    c->port = cfg->mqtt_port;
+    c->backoff_s = CLOUD_BACKOFF_MIN_S;
+    if (status_json(id, &c->online_status) != KEEL_OK) {
+        (void)keel_str_format(err, errsz, "cloud: out of memory");
+        return KEEL_ERR_NOMEM;
+    }
+    return KEEL_OK;
+}
+
+/* The wait in backoff_wait runs on the monotonic clock (a clock step must not stretch it). */
+static int sync_init(struct keeld_cloud *c)
+{
+    pthread_condattr_t attr;
+    int ok;
+
+    if (pthread_condattr_init(&attr) != 0)
+        return 0;
+    ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+         pthread_cond_init(&c->wake, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    if (ok && pthread_mutex_init(&c->lock, NULL) != 0) {
+        pthread_cond_destroy(&c->wake);
+        ok = 0;
+    }
+    return ok;
+}
+
+keel_err keeld_cloud_open(const struct keeld_config *cfg, struct keeld_device *dev,
+                          const struct keeld_identity *id, struct keeld_cloud **out, char *err,
+                          size_t errsz)
+{
+    struct keeld_cloud *c = NULL;
+    SSL_CTX *ctx = NULL;
+    keel_err ret = KEEL_ERR_ARG;
+
+    if (out != NULL)
+        *out = NULL;
+    if (cfg == NULL || dev == NULL || id == NULL || out == NULL || cfg->mqtt_host == NULL ||
+        cfg->mqtt_ca == NULL) {
+        (void)keel_str_copy(err, errsz, "cloud: --mqtt and --mqtt-ca are both needed");
+        return KEEL_ERR_ARG;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL || !sync_init(c)) {
+        free(c);
+        (void)keel_str_copy(err, errsz, "cloud: out of memory");
+        return KEEL_ERR_NOMEM;
+    }
+    if (mosquitto_lib_init() != MOSQ_ERR_SUCCESS) {
+        (void)keel_str_copy(err, errsz, "cloud: libmosquitto cannot start");
+        ret = KEEL_ERR_IO;
+        goto out;
+    }
+    ret = cloud_init(c, cfg, id, err, errsz);
+    if (ret == KEEL_OK)
+        ret = tls_context(cfg, dev, &ctx, err, errsz);
+    if (ret == KEEL_OK)
+        ret = mqtt_client(c, id, ctx, err, errsz);
+    if (ret == KEEL_OK) {
+        *out = c;
+        c = NULL;
+    }
+out:
+    SSL_CTX_free(ctx);
+    keeld_cloud_close(c);
+    return ret;
+}
+
+keel_err keeld_cloud_start(struct keeld_cloud *c)
+{
+    if (c == NULL || c->thread_started)
+        return KEEL_ERR_ARG;
+    if (pthread_create(&c->thread, NULL, link_thread, c) != 0) {
+        keel_log(KEEL_LOG_ERROR, "cloud: cannot start the link thread: %s", strerror(errno));
+        return KEEL_ERR_IO;
+    }
+    c->thread_started = 1;
+    return KEEL_OK;
+}
+
+void keeld_cloud_close(struct keeld_cloud *c)
+{
+    if (c == NULL)
+        return;
+    if (c->thread_started) {
+        pthread_mutex_lock(&c->lock);
+        c->stop = 1;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(c->thread, NULL);
+    }
+    mosquitto_destroy(c->mosq); /* frees its reference on the TLS context, and so the key */
+    mosquitto_lib_cleanup();
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    cJSON_free(c->online_status);
+    free(c);
+}

@@ -1,0 +1,119 @@
+/* Every port and service keeld opens, declared in one table (5.6-1, 5.6-5) that the
+ * server binds from and that `keeld --describe` prints for the IXIT (15-Intf): nothing is
+ * opened that is not here, and an assessor can compare it with what a scan finds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "keeld.h"
+
+static keel_err set_address(struct keeld_interface *it, const char *address)
+{
+    return keel_str_copy(it->address, sizeof(it->address), address);
+}
+
+keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface *out, size_t max,
+                          size_t *n)
+{
+    size_t count = cfg->mqtt_host != NULL ? 2 : 1;
+
+    *n = 0;
+    if (max < count)
+        return KEEL_ERR_RANGE;
+    memset(out, 0, count * sizeof(*out));
+    out[0] = (struct keeld_interface){
+        .id = "local-api",
+        .direction = "inbound",
+        .transport = "tcp",
+        .port = cfg->port,
+        .protocol = "HTTPS (TLS 1.2 or 1.3, HTTP/1.1)",
+        .purpose = "the owner's local API: setup, lock state, password change",
+        .authentication = "owner session (bearer token from the password) on every route but "
+                          "the public ones",
+    };
+    if (set_address(&out[0], cfg->listen) != KEEL_OK)
+        return KEEL_ERR_RANGE;
+    if (cfg->mqtt_host != NULL) {
+        out[1] = (struct keeld_interface){
+            .id = "cloud",
+            .direction = "outbound",
+            .transport = "tcp",
+            .port = cfg->mqtt_port,
+            .protocol = "MQTT 3.1.1 over mutual TLS (TLS 1.2 or 1.3)",
+            .purpose = "the cloud link: device status to the manufacturer's service",
+            .authentication = "device certificate from provisioning, key in the root of trust; "
+                              "the broker's certificate checked against its CA and name",
+        };
+        if (set_address(&out[1], cfg->mqtt_host) != KEEL_OK)
+            return KEEL_ERR_RANGE;
+    }
+    *n = count;
+    return KEEL_OK;
+}
+
+static int add_interface(cJSON *list, const struct keeld_interface *it)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (o == NULL || !cJSON_AddItemToArray(list, o))
+        return cJSON_Delete(o), 0;
+    return cJSON_AddStringToObject(o, "id", it->id) != NULL &&
+           cJSON_AddStringToObject(o, "direction", it->direction) != NULL &&
+           cJSON_AddStringToObject(o, "transport", it->transport) != NULL &&
+           cJSON_AddStringToObject(o, "address", it->address) != NULL &&
+           cJSON_AddNumberToObject(o, "port", it->port) != NULL &&
+           cJSON_AddStringToObject(o, "protocol", it->protocol) != NULL &&
+           cJSON_AddStringToObject(o, "purpose", it->purpose) != NULL &&
+           cJSON_AddStringToObject(o, "authentication", it->authentication) != NULL;
+}
+
+static int add_route(cJSON *list, const struct keeld_route *r)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (o == NULL || !cJSON_AddItemToArray(list, o))
+        return cJSON_Delete(o), 0;
+    return cJSON_AddStringToObject(o, "method", keeld_method_name(r->method)) != NULL &&
+           cJSON_AddStringToObject(o, "path", r->path) != NULL &&
+           cJSON_AddBoolToObject(o, "public", !r->needs_session) != NULL &&
+           cJSON_AddBoolToObject(o, "security_relevant", r->security_relevant) != NULL;
+}
+
+static keel_err fill(cJSON *root, const struct keeld_config *cfg)
+{
+    struct keeld_interface its[KEELD_INTERFACES_MAX];
+    cJSON *ilist = cJSON_AddArrayToObject(root, "interfaces");
+    cJSON *rlist = cJSON_AddArrayToObject(root, "routes");
+    size_t n = 0;
+    keel_err ret = keeld_interfaces(cfg, its, KEELD_INTERFACES_MAX, &n);
+
+    if (ret != KEEL_OK)
+        return ret;
+    if (ilist == NULL || rlist == NULL)
+        return KEEL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!add_interface(ilist, &its[i]))
+            return KEEL_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < keeld_route_count(); i++) {
+        if (!add_route(rlist, keeld_route_at(i)))
+            return KEEL_ERR_NOMEM;
+    }
+    return KEEL_OK;
+}
+
+keel_err keeld_describe(const struct keeld_config *cfg, char **out)
+{
+    cJSON *root = cJSON_CreateObject();
+    keel_err ret = root != NULL ? fill(root, cfg) : KEEL_ERR_NOMEM;
+
+    *out = NULL;
+    if (ret == KEEL_OK) {
+        *out = cJSON_Print(root);
+        if (*out == NULL)
+            ret = KEEL_ERR_NOMEM;
+    }
+    cJSON_Delete(root);
+    return ret;
+}

@@ -1,0 +1,330 @@
+/* The IXIT of the device under test (TS 103 701 IXIT 15-Intf and 13-SoftServ): its declared
+ * network interfaces and HTTP routes, in the shape `keeld --describe` prints. The file comes
+ * from the device maker and is untrusted: every size is bounded and every refusal names the
+ * field and the rule, so that the maker can fix the file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "audit.h"
+
+typedef struct parse {
+    char *why;
+    size_t whysz;
+    char where[48]; /* "interfaces[1]" */
+} parse;
+
+KEEL_PRINTF(4, 5)
+static keel_err refuse(parse *p, keel_err err, const char *field, const char *fmt, ...)
+{
+    char rule[KEEL_AUDIT_IXIT_WHY_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vsnprintf(rule, sizeof(rule), fmt, ap) < 0)
+        rule[0] = '\0';
+    va_end(ap);
+    if (p->why != NULL && p->whysz > 0 &&
+        keel_str_format(p->why, p->whysz, "%s%s%s%s%s", p->where,
+                        p->where[0] != '\0' && field[0] != '\0' ? "." : "", field,
+                        p->where[0] != '\0' || field[0] != '\0' ? ": " : "", rule) != KEEL_OK)
+        p->why[0] = '\0';
+    return err;
+}
+
+/* A required string member of at most outsz - 1 bytes, non-empty, without control
+ * characters. */
+static keel_err get_string(parse *p, const cJSON *obj, const char *name, char *out, size_t outsz)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, name);
+    size_t n;
+
+    if (m == NULL)
+        return refuse(p, KEEL_ERR_PARSE, name, "missing");
+    if (!cJSON_IsString(m) || m->valuestring == NULL)
+        return refuse(p, KEEL_ERR_PARSE, name, "must be a string");
+    n = strlen(m->valuestring);
+    if (n == 0)
+        return refuse(p, KEEL_ERR_PARSE, name, "must not be empty");
+    if (n >= outsz)
+        return refuse(p, KEEL_ERR_TOO_LARGE, name, "longer than %zu bytes", outsz - 1);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)m->valuestring[i] < 0x20 || m->valuestring[i] == 0x7f)
+            return refuse(p, KEEL_ERR_PARSE, name, "must not hold control characters");
+    }
+    return keel_str_copy(out, outsz, m->valuestring);
+}
+
+static keel_err get_bool(parse *p, const cJSON *obj, const char *name, int *out)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+    if (m == NULL)
+        return refuse(p, KEEL_ERR_PARSE, name, "missing");
+    if (!cJSON_IsBool(m))
+        return refuse(p, KEEL_ERR_PARSE, name, "must be true or false");
+    *out = cJSON_IsTrue(m);
+    return KEEL_OK;
+}
+
+/* One of two words: *out 0 for a, 1 for b. */
+static keel_err get_choice(parse *p, const cJSON *obj, const char *name, const char *a,
+                           const char *b, int *out)
+{
+    char v[16];
+    keel_err ret = get_string(p, obj, name, v, sizeof(v));
+
+    if (ret == KEEL_ERR_TOO_LARGE || (ret == KEEL_OK && strcmp(v, a) != 0 && strcmp(v, b) != 0))
+        return refuse(p, KEEL_ERR_PARSE, name, "must be \"%s\" or \"%s\"", a, b);
+    if (ret != KEEL_OK)
+        return ret;
+    *out = strcmp(v, b) == 0;
+    return KEEL_OK;
+}
+
+static keel_err get_port(parse *p, const cJSON *obj, uint16_t *out)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "port");
+    double d;
+
+    if (m == NULL)
+        return refuse(p, KEEL_ERR_PARSE, "port", "missing");
+    d = cJSON_IsNumber(m) ? m->valuedouble : 0;
+    if (!cJSON_IsNumber(m) || !(d >= 1 && d <= 65535) || d != (double)(long)d)
+        return refuse(p, KEEL_ERR_PARSE, "port", "must be an integer 1-65535");
+    *out = (uint16_t)d;
+    return KEEL_OK;
+}
+
+static keel_err parse_interface(parse *p, const cJSON *obj, keel_audit_ixit_interface *i)
+{
+    keel_err ret;
+
+    if (!cJSON_IsObject(obj))
+        return refuse(p, KEEL_ERR_PARSE, "", "must be an object");
+    if ((ret = get_string(p, obj, "id", i->id, sizeof(i->id))) != KEEL_OK ||
+        (ret = get_choice(p, obj, "direction", "outbound", "inbound", &i->inbound)) != KEEL_OK ||
+        (ret = get_choice(p, obj, "transport", "tcp", "udp", &i->udp)) != KEEL_OK ||
+        (ret = get_string(p, obj, "address", i->address, sizeof(i->address))) != KEEL_OK ||
+        (ret = get_port(p, obj, &i->port)) != KEEL_OK ||
+        (ret = get_string(p, obj, "protocol", i->protocol, sizeof(i->protocol))) != KEEL_OK ||
+        (ret = get_string(p, obj, "purpose", i->purpose, sizeof(i->purpose))) != KEEL_OK)
+        return ret;
+    return get_string(p, obj, "authentication", i->authentication, sizeof(i->authentication));
+}
+
+static int method_known(const char *m)
+{
+    static const char *const known[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strcmp(m, known[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static keel_err parse_route(parse *p, const cJSON *obj, keel_audit_ixit_route *r)
+{
+    keel_err ret;
+
+    if (!cJSON_IsObject(obj))
+        return refuse(p, KEEL_ERR_PARSE, "", "must be an object");
+    ret = get_string(p, obj, "method", r->method, sizeof(r->method));
+    if (ret == KEEL_ERR_TOO_LARGE || (ret == KEEL_OK && !method_known(r->method)))
+        return refuse(p, KEEL_ERR_PARSE, "method", "must be GET, POST, PUT, PATCH or DELETE");
+    if (ret != KEEL_OK)
+        return ret;
+    ret = get_string(p, obj, "path", r->path, sizeof(r->path));
+    if (ret == KEEL_OK && !keel_audit_http_path_valid(r->path))
+        return refuse(p, KEEL_ERR_PARSE, "path",
+                      "must start with '/' and hold only printable ASCII without spaces");
+    if (ret != KEEL_OK || (ret = get_bool(p, obj, "public", &r->is_public)) != KEEL_OK)
+        return ret;
+    return get_bool(p, obj, "security_relevant", &r->security_relevant);
+}
+
+/* The array member name of root with at most max entries. */
+static keel_err get_array(parse *p, const cJSON *root, const char *name, size_t max,
+                          const cJSON **out, size_t *count)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, name);
+    int n;
+
+    if (a == NULL)
+        return refuse(p, KEEL_ERR_PARSE, name, "missing");
+    if (!cJSON_IsArray(a))
+        return refuse(p, KEEL_ERR_PARSE, name, "must be an array");
+    n = cJSON_GetArraySize(a);
+    if (n < 0 || (size_t)n > max)
+        return refuse(p, KEEL_ERR_TOO_LARGE, name, "more than %zu entries", max);
+    *out = a;
+    *count = (size_t)n;
+    return KEEL_OK;
+}
+
+static keel_err parse_interfaces(parse *p, const cJSON *root, keel_audit_ixit *x)
+{
+    const cJSON *a = NULL, *e;
+    size_t n = 0, i = 0;
+    keel_err ret = get_array(p, root, "interfaces", KEEL_AUDIT_IXIT_INTERFACES_MAX, &a, &n);
+
+    if (ret != KEEL_OK)
+        return ret;
+    x->interfaces = n > 0 ? calloc(n, sizeof(*x->interfaces)) : NULL;
+    if (n > 0 && x->interfaces == NULL)
+        return KEEL_ERR_NOMEM;
+    cJSON_ArrayForEach(e, a)
+    {
+        (void)keel_str_format(p->where, sizeof(p->where), "interfaces[%zu]", i);
+        if ((ret = parse_interface(p, e, &x->interfaces[i])) != KEEL_OK)
+            return ret;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(x->interfaces[j].id, x->interfaces[i].id) == 0)
+                return refuse(p, KEEL_ERR_PARSE, "id", "duplicates interfaces[%zu]", j);
+        }
+        x->interface_count = ++i;
+    }
+    return KEEL_OK;
+}
+
+static keel_err parse_routes(parse *p, const cJSON *root, keel_audit_ixit *x)
+{
+    const cJSON *a = NULL, *e;
+    size_t n = 0, i = 0;
+    keel_err ret = get_array(p, root, "routes", KEEL_AUDIT_IXIT_ROUTES_MAX, &a, &n);
+
+    if (ret != KEEL_OK)
+        return ret;
+    x->routes = n > 0 ? calloc(n, sizeof(*x->routes)) : NULL;
+    if (n > 0 && x->routes == NULL)
+        return KEEL_ERR_NOMEM;
+    cJSON_ArrayForEach(e, a)
+    {
+        (void)keel_str_format(p->where, sizeof(p->where), "routes[%zu]", i);
+        if ((ret = parse_route(p, e, &x->routes[i])) != KEEL_OK)
+            return ret;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(x->routes[j].method, x->routes[i].method) == 0 &&
+                strcmp(x->routes[j].path, x->routes[i].path) == 0)
+                return refuse(p, KEEL_ERR_PARSE, "path", "%s %s duplicates routes[%zu]",
+                              x->routes[i].method, x->routes[i].path, j);
+        }
+        x->route_count = ++i;
+    }
+    return KEEL_OK;
+}
+
+keel_err keel_audit_ixit_parse(const void *text, size_t len, keel_audit_ixit *out, char *why,
+                               size_t whysz)
+{
+    parse p = {.why = why, .whysz = whysz};
+    cJSON *root = NULL;
+    keel_err ret = KEEL_ERR_ARG;
+
+    if (why != NULL && whysz > 0)
+        why[0] = '\0';
+    if (out == NULL)
+        return KEEL_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    if (text == NULL && len != 0)
+        goto out;
+    if (len > KEEL_AUDIT_IXIT_FILE_MAX) {
+        ret = refuse(&p, KEEL_ERR_TOO_LARGE, "", "larger than %zu bytes", KEEL_AUDIT_IXIT_FILE_MAX);
+        goto out;
+    }
+    root = cJSON_ParseWithLength(text, len);
+    if (root == NULL) {
+        ret = refuse(&p, KEEL_ERR_PARSE, "", "not valid JSON");
+        goto out;
+    }
+    if (!cJSON_IsObject(root)) {
+        ret = refuse(&p, KEEL_ERR_PARSE, "", "must be a JSON object");
+        goto out;
+    }
+    if ((ret = parse_interfaces(&p, root, out)) != KEEL_OK)
+        goto out;
+    p.where[0] = '\0';
+    ret = parse_routes(&p, root, out);
+out:
+    cJSON_Delete(root);
+    if (ret != KEEL_OK)
+        keel_audit_ixit_free(out);
+    return ret;
+}
+
+keel_err keel_audit_ixit_load(const char *path, keel_audit_ixit *out, char *why, size_t whysz)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    ssize_t n = 0;
+    struct stat st;
+    keel_err ret = KEEL_ERR_IO;
+    int fd;
+
+    if (why != NULL && whysz > 0)
+        why[0] = '\0';
+    if (path == NULL || out == NULL)
+        return KEEL_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (why != NULL)
+            (void)keel_str_format(why, whysz, "%s",
+                                  fd < 0 ? strerror(errno) : "not a regular file");
+        goto out;
+    }
+    if ((uint64_t)st.st_size > KEEL_AUDIT_IXIT_FILE_MAX) {
+        if (why != NULL)
+            (void)keel_str_format(why, whysz, "larger than %zu bytes", KEEL_AUDIT_IXIT_FILE_MAX);
+        ret = KEEL_ERR_TOO_LARGE;
+        goto out;
+    }
+    /* One byte more than allowed, so that a file that grew since fstat is still refused. */
+    buf = malloc(KEEL_AUDIT_IXIT_FILE_MAX + 1);
+    if (buf == NULL) {
+        ret = KEEL_ERR_NOMEM;
+        goto out;
+    }
+    while (len <= KEEL_AUDIT_IXIT_FILE_MAX &&
+           (n = read(fd, buf + len, KEEL_AUDIT_IXIT_FILE_MAX + 1 - len)) > 0)
+        len += (size_t)n;
+    if (n < 0) {
+        if (why != NULL)
+            (void)keel_str_format(why, whysz, "%s", strerror(errno));
+        goto out;
+    }
+    ret = keel_audit_ixit_parse(buf, len, out, why, whysz);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return ret;
+}
+
+void keel_audit_ixit_free(keel_audit_ixit *x)
+{
+    if (x == NULL)
+        return;
+    free(x->interfaces);
+    free(x->routes);
+    memset(x, 0, sizeof(*x));
+}
+
+const keel_audit_ixit_interface *keel_audit_ixit_inbound_tcp(const keel_audit_ixit *x,
+                                                             uint16_t port)
+{
+    if (x == NULL)
+        return NULL;
+    for (size_t i = 0; i < x->interface_count; i++) {
+        if (x->interfaces[i].inbound && !x->interfaces[i].udp && x->interfaces[i].port == port)
+            return &x->interfaces[i];
+    }
+    return NULL;
+}
