@@ -14,3 +14,6 @@ keel_script_test(NAME audit_self_scan MODULE audit KIND integration
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/self_scan.sh TIMEOUT 240)
 set_property(TEST audit_self_scan APPEND PROPERTY ENVIRONMENT
              "KEEL_AUDIT_SCAN=$<TARGET_FILE:keel_audit_scan>;KEEL_LIB_SHARED=$<TARGET_FILE:keel>;KEEL_LIB_STATIC=$<TARGET_FILE:keel_static>")
+# 5.5-1-2 against testssl.sh on nginx with TLS 1.0 switched on, and on keeld.
+keel_script_test(NAME audit_agreement MODULE audit KIND integration
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/agreement.sh TIMEOUT 300)
