@@ -44,4 +44,4 @@ install: build
 	@cmake --install build
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-prod

@@ -332,6 +332,4 @@ keel_err keeld_sandbox_check(const struct keeld_config *cfg, char *err, size_t e
  * stops rather than run with privileges. */
 keel_err keeld_sandbox_enter(const struct keeld_config *cfg, char *err, size_t errsz);
 
-
-
 #endif /* KEEL_APPS_KEELD_H */

@@ -191,6 +191,8 @@ static int begin(struct lws *wsi, struct server *srv, struct conn *c, const char
 
 static int take_body(struct conn *c, const void *in, size_t len)
 {
+    if (len == 0 || in == NULL)
+        return 0; /* an empty body arrives as a NULL chunk */
     c->body_seen += len;
     if (c->body_seen > BODY_HARD_MAX)
         return -1;

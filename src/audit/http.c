@@ -258,9 +258,8 @@ keel_err keel_audit_http_request(keel_audit_http *h, const char *method, const c
     if (!ok)
         return KEEL_ERR_ARG;
     /* GET and POST as libcurl sends them natively; the rest named on the request line. */
-    if (strcmp(method, "GET") == 0 && json == NULL)
-        method = NULL;
-    else if (strcmp(method, "POST") == 0 && json != NULL)
+    if ((strcmp(method, "GET") == 0 && json == NULL) ||
+        (strcmp(method, "POST") == 0 && json != NULL))
         method = NULL;
     return request(h, method, path, json, json_len, bearer, out);
 }

@@ -182,6 +182,8 @@ static keel_err parse_interfaces(parse *p, const cJSON *root, keel_audit_ixit *x
         return KEEL_ERR_NOMEM;
     cJSON_ArrayForEach(e, a)
     {
+        if (x->interfaces == NULL || i >= n)
+            break; /* cannot happen: n counted these very elements */
         (void)keel_str_format(p->where, sizeof(p->where), "interfaces[%zu]", i);
         if ((ret = parse_interface(p, e, &x->interfaces[i])) != KEEL_OK)
             return ret;
@@ -207,6 +209,8 @@ static keel_err parse_routes(parse *p, const cJSON *root, keel_audit_ixit *x)
         return KEEL_ERR_NOMEM;
     cJSON_ArrayForEach(e, a)
     {
+        if (x->routes == NULL || i >= n)
+            break; /* cannot happen: n counted these very elements */
         (void)keel_str_format(p->where, sizeof(p->where), "routes[%zu]", i);
         if ((ret = parse_route(p, e, &x->routes[i])) != KEEL_OK)
             return ret;

@@ -169,7 +169,7 @@ static keel_err wrap(keel_rot *rot, EVP_PKEY *key, EVP_PKEY **out)
     ec = public_ec_key(key);
     if (ec == NULL || EC_KEY_set_method(ec, signer_method) != 1)
         goto out;
-    s = malloc(sizeof(*s));
+    s = calloc(1, sizeof(*s)); /* key NULL until referenced: signer_free is safe on every path */
     if (s == NULL) {
         ret = KEEL_ERR_NOMEM;
         goto out;

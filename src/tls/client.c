@@ -16,30 +16,12 @@
 #include <openssl/x509v3.h>
 
 #include "keel/tls.h"
+#include "tls_private.h"
 
 /* The policy's options minus those that only mean something on a server. */
 static uint64_t client_options(void)
 {
     return keel_tls_policy_get()->server_options & ~(uint64_t)SSL_OP_CIPHER_SERVER_PREFERENCE;
-}
-
-/* As on the server: read back every suite the context would offer and require TLS 1.3 or
- * ECDHE with an AEAD cipher. */
-static int client_ciphers_conform(const SSL_CTX *ctx)
-{
-    STACK_OF(SSL_CIPHER) *list = SSL_CTX_get_ciphers(ctx);
-    int n = list != NULL ? sk_SSL_CIPHER_num(list) : 0;
-
-    if (n <= 0)
-        return 0;
-    for (int i = 0; i < n; i++) {
-        const SSL_CIPHER *c = sk_SSL_CIPHER_value(list, i);
-        if (SSL_CIPHER_get_kx_nid(c) == NID_kx_any)
-            continue; /* TLS 1.3 */
-        if (SSL_CIPHER_get_kx_nid(c) != NID_kx_ecdhe || !SSL_CIPHER_is_aead(c))
-            return 0;
-    }
-    return 1;
 }
 
 keel_err keel_tls_client_policy_apply(SSL_CTX *ctx)
@@ -59,7 +41,7 @@ keel_err keel_tls_client_policy_apply(SSL_CTX *ctx)
     SSL_CTX_set_options(ctx, opts);
     if (SSL_CTX_get_min_proto_version(ctx) != p->min_version ||
         (SSL_CTX_get_options(ctx) & opts) != opts ||
-        SSL_CTX_get_security_level(ctx) < p->security_level || !client_ciphers_conform(ctx))
+        SSL_CTX_get_security_level(ctx) < p->security_level || !keel_tls_ciphers_conform(ctx))
         goto refused;
     return KEEL_OK;
 refused:

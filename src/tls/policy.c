@@ -2,6 +2,7 @@
 #include <openssl/ssl.h>
 
 #include "keel/tls.h"
+#include "tls_private.h"
 
 static const keel_tls_policy policy = {
     .min_version = TLS1_2_VERSION,
@@ -25,9 +26,7 @@ const keel_tls_policy *keel_tls_policy_get(void)
     return &policy;
 }
 
-/* Every suite the context would offer must be TLS 1.3 or ECDHE with an AEAD cipher:
- * read back rather than trust that the cipher strings meant what they say. */
-static int ciphers_conform(const SSL_CTX *ctx)
+int keel_tls_ciphers_conform(const SSL_CTX *ctx)
 {
     STACK_OF(SSL_CIPHER) *list = SSL_CTX_get_ciphers(ctx);
     int n = list != NULL ? sk_SSL_CIPHER_num(list) : 0;
@@ -61,7 +60,7 @@ keel_err keel_tls_server_policy_apply(SSL_CTX *ctx)
     SSL_CTX_set_options(ctx, p->server_options);
     if (SSL_CTX_get_min_proto_version(ctx) != p->min_version ||
         (SSL_CTX_get_options(ctx) & p->server_options) != p->server_options ||
-        SSL_CTX_get_security_level(ctx) < p->security_level || !ciphers_conform(ctx))
+        SSL_CTX_get_security_level(ctx) < p->security_level || !keel_tls_ciphers_conform(ctx))
         return KEEL_ERR_TLS_POLICY;
     return KEEL_OK;
 }
