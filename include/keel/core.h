@@ -61,9 +61,9 @@ typedef enum keel_err {
 /* A static, human-readable description of err; never NULL. */
 const char *keel_strerror(keel_err err);
 
-/* "keel-build-kind: development" or "keel-build-kind: production" (KEEL_PRODUCTION): a
- * marker kept in every binary linking libkeel, so that a firmware image shows which kind of
- * build it carries (5.6-4 / 5.6-4A: a development build must not ship). */
+/* "keel-build-kind: " followed by "production" (KEEL_PRODUCTION) or "development": a marker
+ * kept in every binary linking libkeel, so that a firmware image shows which kind of build
+ * it carries (5.6-4 / 5.6-4A: a development build must not ship). */
 extern const char keel_build_kind[];
 
 /* Overwrite len bytes at p with zeros in a way the compiler may not remove.

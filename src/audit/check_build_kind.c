@@ -28,10 +28,23 @@ static int holds(const uint8_t *data, size_t len, const char *marker)
     return 0;
 }
 
+/* Only programs and libraries carry a build: an ELF file or an ar archive (a static
+ * library). A header, a manual or a log that quotes the marker is not a build. */
+static int is_binary(const uint8_t *data, size_t len)
+{
+    static const char elf[] = "\x7f"
+                              "ELF";
+    static const char ar[] = "!<arch>\n";
+
+    return (len >= 4 && memcmp(data, elf, 4) == 0) || (len >= 8 && memcmp(data, ar, 8) == 0);
+}
+
 static void scan_kind(const char *path, const uint8_t *data, size_t len, void *user)
 {
     kind_scan *k = user;
 
+    if (!is_binary(data, len))
+        return;
     if (holds(data, len, KEEL_AUDIT_BUILD_DEV_MARKER)) {
         k->dev++;
         (void)keel_audit_evidence_addf(k->files, "%s: keel development build", path);

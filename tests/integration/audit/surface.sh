@@ -64,7 +64,10 @@ evidence keeld-spare 5.6-1-2 "TCP 8999: declared, closed"
 # a production marker passes; V2.1.1 names the test 5.6-4-2.
 mkdir -p "$WORK/fw-dev/usr/bin" "$WORK/fw-prod/usr/lib"
 cp "$KEELD_BIN" "$WORK/fw-dev/usr/bin/keeld"
-printf 'x\0keel-build-kind: production\0y' >"$WORK/fw-prod/usr/lib/libkeel.so.0"
+printf '\177ELF\0keel-build-kind: production\0y' >"$WORK/fw-prod/usr/lib/libkeel.so.0"
+# a header or a document quoting the development marker is not a build
+mkdir -p "$WORK/fw-prod/usr/include/keel"
+printf '/* keel-build-kind: development */\n' >"$WORK/fw-prod/usr/include/keel/core.h"
 run_audit fw-dev 3 --target 127.0.0.1:8443 --firmware "$WORK/fw-dev"
 verdict_is fw-dev 5.6-4A FAIL
 evidence fw-dev 5.6-4A-2 "usr/bin/keeld: keel development build"
