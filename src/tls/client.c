@@ -26,28 +26,14 @@ static uint64_t client_options(void)
 
 keel_err keel_tls_client_policy_apply(SSL_CTX *ctx)
 {
-    const keel_tls_policy *p = keel_tls_policy_get();
-    uint64_t opts = client_options();
-
     if (ctx == NULL)
         return KEEL_ERR_ARG;
-    SSL_CTX_set_security_level(ctx, p->security_level);
-    if (SSL_CTX_set_min_proto_version(ctx, p->min_version) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, p->max_version) != 1 ||
-        SSL_CTX_set1_groups_list(ctx, p->groups) != 1 ||
-        SSL_CTX_set_cipher_list(ctx, p->tls12_ciphers) != 1 ||
-        SSL_CTX_set_ciphersuites(ctx, p->tls13_ciphersuites) != 1)
-        goto refused;
-    SSL_CTX_set_options(ctx, opts);
-    if (SSL_CTX_get_min_proto_version(ctx) != p->min_version ||
-        (SSL_CTX_get_options(ctx) & opts) != opts ||
-        SSL_CTX_get_security_level(ctx) < p->security_level || !keel_tls_ciphers_conform(ctx))
-        goto refused;
+    if (keel_tls_policy_hold(ctx, client_options()) != KEEL_OK) {
+        keel_log(KEEL_LOG_ERROR, "tls: a client context cannot be held to keel's policy");
+        ERR_clear_error();
+        return KEEL_ERR_TLS_POLICY;
+    }
     return KEEL_OK;
-refused:
-    keel_log(KEEL_LOG_ERROR, "tls: a client context cannot be held to keel's policy");
-    ERR_clear_error();
-    return KEEL_ERR_TLS_POLICY;
 }
 
 /* ---- the pin, kept with the context that checks it ---- */

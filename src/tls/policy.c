@@ -43,24 +43,30 @@ int keel_tls_ciphers_conform(const SSL_CTX *ctx)
     return 1;
 }
 
-keel_err keel_tls_server_policy_apply(SSL_CTX *ctx)
+keel_err keel_tls_policy_hold(SSL_CTX *ctx, uint64_t options)
 {
     const keel_tls_policy *p = &policy;
 
-    if (ctx == NULL)
-        return KEEL_ERR_ARG;
     SSL_CTX_set_security_level(ctx, p->security_level);
     if (SSL_CTX_set_min_proto_version(ctx, p->min_version) != 1 ||
         SSL_CTX_set_max_proto_version(ctx, p->max_version) != 1 ||
         SSL_CTX_set1_groups_list(ctx, p->groups) != 1 ||
         SSL_CTX_set_cipher_list(ctx, p->tls12_ciphers) != 1 ||
-        SSL_CTX_set_ciphersuites(ctx, p->tls13_ciphersuites) != 1 ||
-        SSL_CTX_set_num_tickets(ctx, 0) != 1)
+        SSL_CTX_set_ciphersuites(ctx, p->tls13_ciphersuites) != 1)
         return KEEL_ERR_TLS_POLICY;
-    SSL_CTX_set_options(ctx, p->server_options);
+    SSL_CTX_set_options(ctx, options);
     if (SSL_CTX_get_min_proto_version(ctx) != p->min_version ||
-        (SSL_CTX_get_options(ctx) & p->server_options) != p->server_options ||
+        (SSL_CTX_get_options(ctx) & options) != options ||
         SSL_CTX_get_security_level(ctx) < p->security_level || !keel_tls_ciphers_conform(ctx))
         return KEEL_ERR_TLS_POLICY;
     return KEEL_OK;
+}
+
+keel_err keel_tls_server_policy_apply(SSL_CTX *ctx)
+{
+    if (ctx == NULL)
+        return KEEL_ERR_ARG;
+    if (SSL_CTX_set_num_tickets(ctx, 0) != 1)
+        return KEEL_ERR_TLS_POLICY;
+    return keel_tls_policy_hold(ctx, policy.server_options);
 }
