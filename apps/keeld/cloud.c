@@ -40,8 +40,6 @@
 #define CLOUD_GOODBYE_ROUNDS 10    /* of CLOUD_LOOP_MS: the offline status's time to go out */
 #define CLOUD_TOPIC_MAX (sizeof("keel//status") + KEELD_NAME_MAX)
 #define CLOUD_PATH_MAX 4096
-/* The device identity certificate `keel provision` writes beside identity.json. */
-#define CLOUD_IDENTITY_CERT_FILE "identity-cert.pem"
 #define CLOUD_QOS 1
 
 static const char offline_status[] = "{\"state\":\"offline\"}";
@@ -252,7 +250,7 @@ static keel_err tls_context(const struct keeld_config *cfg, struct keeld_device 
     EVP_PKEY *key = NULL;
     keel_tls_client_config tc;
     keel_err ret =
-        keel_str_format(cert, sizeof(cert), "%s/%s", cfg->data_dir, CLOUD_IDENTITY_CERT_FILE);
+        keel_str_format(cert, sizeof(cert), "%s/%s", cfg->data_dir, KEELD_IDENTITY_CERT_FILE);
 
     if (ret != KEEL_OK) {
         (void)keel_str_format(err, errsz, "the data directory path is too long");

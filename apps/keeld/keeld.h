@@ -20,6 +20,7 @@
 #define KEELD_IDENTITY_FILE "identity.json"
 #define KEELD_KEY_FILE "device-key.pem"
 #define KEELD_CERT_FILE "device-cert.pem"
+#define KEELD_IDENTITY_CERT_FILE "identity-cert.pem" /* the identity key's, from the CA */
 #define KEELD_STORE_FILE "store.kst"
 #define KEELD_ROT_DIR "rot"
 #define KEELD_IDENTITY_FORMAT 2    /* identity.json without secrets: hashes are in the store */
