@@ -156,7 +156,8 @@ static int install_signals(void)
            signal(SIGPIPE, SIG_IGN) != SIG_ERR;
 }
 
-/* Identity, root of trust, store and state, in that order; err says what failed. */
+/* The account and the data directory's ownership (keeld_sandbox_check), then identity, root
+ * of trust, store and state, in that order; err says what failed. */
 static keel_err start(const struct keeld_config *cfg, struct keeld_device *dev,
                       struct keeld_state *st, char *err, size_t errsz)
 {
