@@ -13,57 +13,12 @@
 #include <openssl/x509v3.h>
 
 #include "keel/tls.h"
+#include "tls_pki.h"
 
-struct result {
-    int ok;          /* both sides completed */
-    int server_err;  /* SSL_get_error of the server's last call */
-    int version;     /* negotiated, when ok */
-    char cipher[64]; /* negotiated, when ok */
-};
-
-static struct result handshake(SSL_CTX *sctx, SSL_CTX *cctx)
+/* The handshake over a BIO pair is tls_pki's; no SNI here. */
+static struct pki_result handshake(SSL_CTX *sctx, SSL_CTX *cctx)
 {
-    struct result r = {0};
-    SSL *s = SSL_new(sctx);
-    SSL *c = SSL_new(cctx);
-    BIO *sb = NULL;
-    BIO *cb = NULL;
-    int sdone = 0;
-    int cdone = 0;
-
-    assert_non_null(s);
-    assert_non_null(c);
-    assert_int_equal(BIO_new_bio_pair(&sb, 0, &cb, 0), 1);
-    SSL_set_bio(s, sb, sb);
-    SSL_set_bio(c, cb, cb);
-    SSL_set_accept_state(s);
-    SSL_set_connect_state(c);
-    for (int round = 0; round < 50 && !(sdone && cdone); round++) {
-        int rc;
-        int rs;
-        if (!cdone) {
-            rc = SSL_do_handshake(c);
-            cdone = rc == 1;
-            if (rc <= 0 && SSL_get_error(c, rc) != SSL_ERROR_WANT_READ)
-                break;
-        }
-        if (!sdone) {
-            rs = SSL_do_handshake(s);
-            sdone = rs == 1;
-            r.server_err = rs == 1 ? SSL_ERROR_NONE : SSL_get_error(s, rs);
-            if (rs <= 0 && r.server_err != SSL_ERROR_WANT_READ)
-                break;
-        }
-    }
-    r.ok = sdone && cdone;
-    if (r.ok) {
-        r.version = SSL_version(s);
-        keel_str_copy(r.cipher, sizeof(r.cipher), SSL_get_cipher_name(s));
-    }
-    ERR_clear_error();
-    SSL_free(s);
-    SSL_free(c);
-    return r;
+    return pki_handshake(sctx, cctx, NULL);
 }
 
 static SSL_CTX *server_ctx(EVP_PKEY *key, X509 *cert, int with_policy)
@@ -155,7 +110,7 @@ static void expect_refused(struct keys *k, EVP_PKEY *key, X509 *cert, SSL_CTX *c
 {
     SSL_CTX *with = server_ctx(key, cert, 1);
     SSL_CTX *without = server_ctx(key, cert, 0);
-    struct result r = handshake(without, client);
+    struct pki_result r = handshake(without, client);
 
     assert_true(r.ok); /* the client really can connect to a server without the policy */
     r = handshake(with, client);
@@ -172,7 +127,7 @@ static void test_tls13_by_default(void **state)
     struct keys *k = *state;
     SSL_CTX *s = server_ctx(k->ec_key, k->ec_cert, 1);
     SSL_CTX *c = SSL_CTX_new(TLS_client_method());
-    struct result r = handshake(s, c);
+    struct pki_result r = handshake(s, c);
 
     assert_true(r.ok);
     assert_int_equal(r.version, TLS1_3_VERSION);
@@ -186,7 +141,7 @@ static void test_tls12_aead_accepted(void **state)
     struct keys *k = *state;
     SSL_CTX *s = server_ctx(k->ec_key, k->ec_cert, 1);
     SSL_CTX *c = client_ctx(TLS1_2_VERSION, TLS1_2_VERSION, NULL);
-    struct result r = handshake(s, c);
+    struct pki_result r = handshake(s, c);
 
     assert_true(r.ok);
     assert_int_equal(r.version, TLS1_2_VERSION);

@@ -151,7 +151,8 @@ struct pki_result pki_handshake(SSL_CTX *sctx, SSL_CTX *cctx, const char *sni)
         if (!sdone) {
             int rs = SSL_do_handshake(s);
             sdone = rs == 1;
-            if (rs <= 0 && SSL_get_error(s, rs) != SSL_ERROR_WANT_READ)
+            r.server_err = rs == 1 ? SSL_ERROR_NONE : SSL_get_error(s, rs);
+            if (rs <= 0 && r.server_err != SSL_ERROR_WANT_READ)
                 break;
         }
     }
@@ -166,6 +167,7 @@ struct pki_result pki_handshake(SSL_CTX *sctx, SSL_CTX *cctx, const char *sni)
     if (r.ok) {
         X509 *peer = SSL_get0_peer_certificate(s);
         r.version = SSL_version(s);
+        (void)keel_str_copy(r.cipher, sizeof(r.cipher), SSL_get_cipher_name(s));
         r.client_cert = peer != NULL;
         (void)SSL_get_peer_signature_nid(s, &r.peer_sig_nid);
     }

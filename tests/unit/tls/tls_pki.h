@@ -30,6 +30,8 @@ struct pki_result {
     int peer_sig_nid;   /* the digest of the client's signature as the server saw it */
     int client_cert;    /* the server received a client certificate */
     long verify_result; /* the client's SSL_get_verify_result */
+    int server_err;     /* SSL_get_error of the server's last handshake call */
+    char cipher[64];    /* negotiated, when ok */
 };
 
 /* Run a handshake between a server of sctx and a client of cctx (SNI: sni, may be NULL). */
