@@ -21,5 +21,7 @@ int cli_option_error(const char *command, int c, char **argv);
 int cli_catalog(int argc, char **argv);
 int cli_provision(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_release(int argc, char **argv);
+int cli_flash(int argc, char **argv);
 
 #endif /* KEEL_APPS_CLI_H */

@@ -13,7 +13,9 @@ struct command {
 static const struct command commands[] = {
     {"catalog", cli_catalog, "list the provisions of EN 303 645"},
     {"provision", cli_provision, "make a device's identity in the factory"},
+    {"flash", cli_flash, "install a device's first software from its update repository"},
     {"audit", cli_audit, "test a device against EN 303 645 (TS 103 701)"},
+    {"release", cli_release, "keep a signed update repository"},
 };
 
 static void usage(FILE *to)

@@ -226,11 +226,19 @@ static void *link_thread(void *arg)
 
 /* ---- open, start, close ---- */
 
-static keel_err status_json(const struct keeld_identity *id, char **out)
+/* The retained status; with an integrity alert (5.7-2) the alert rides in it, so the cloud
+ * learns of it on the one message the device still sends. */
+static keel_err status_json(const struct keeld_identity *id, const char *alert, char **out)
 {
     cJSON *o = cJSON_CreateObject();
+    cJSON *a = alert != NULL ? cJSON_Parse(alert) : NULL;
     keel_err ret = KEEL_ERR_NOMEM;
 
+    if (alert != NULL && (a == NULL || !cJSON_AddItemToObject(o, "alert", a))) {
+        cJSON_Delete(a);
+        cJSON_Delete(o);
+        return KEEL_ERR_NOMEM;
+    }
     if (o != NULL && cJSON_AddStringToObject(o, "state", "online") != NULL &&
         cJSON_AddStringToObject(o, "model", id->model) != NULL &&
         cJSON_AddStringToObject(o, "firmware_version", KEELD_FIRMWARE_VERSION) != NULL) {
@@ -309,7 +317,8 @@ static keel_err mqtt_client(struct keeld_cloud *c, const struct keeld_identity *
 }
 
 static keel_err cloud_init(struct keeld_cloud *c, const struct keeld_config *cfg,
-                           const struct keeld_identity *id, char *err, size_t errsz)
+                           const struct keeld_identity *id, const char *alert, char *err,
+                           size_t errsz)
 {
     if (keel_str_copy(c->host, sizeof(c->host), cfg->mqtt_host) != KEEL_OK ||
         keel_str_format(c->topic, sizeof(c->topic), "keel/%s/status", id->serial) != KEEL_OK) {
@@ -318,7 +327,7 @@ static keel_err cloud_init(struct keeld_cloud *c, const struct keeld_config *cfg
     }
     c->port = cfg->mqtt_port;
     c->backoff_s = CLOUD_BACKOFF_MIN_S;
-    if (status_json(id, &c->online_status) != KEEL_OK) {
+    if (status_json(id, alert, &c->online_status) != KEEL_OK) {
         (void)keel_str_format(err, errsz, "cloud: out of memory");
         return KEEL_ERR_NOMEM;
     }
@@ -344,8 +353,8 @@ static int sync_init(struct keeld_cloud *c)
 }
 
 keel_err keeld_cloud_open(const struct keeld_config *cfg, struct keeld_device *dev,
-                          const struct keeld_identity *id, struct keeld_cloud **out, char *err,
-                          size_t errsz)
+                          const struct keeld_identity *id, const char *alert,
+                          struct keeld_cloud **out, char *err, size_t errsz)
 {
     struct keeld_cloud *c = NULL;
     SSL_CTX *ctx = NULL;
@@ -369,7 +378,7 @@ keel_err keeld_cloud_open(const struct keeld_config *cfg, struct keeld_device *d
         ret = KEEL_ERR_IO;
         goto out;
     }
-    ret = cloud_init(c, cfg, id, err, errsz);
+    ret = cloud_init(c, cfg, id, alert, err, errsz);
     if (ret == KEEL_OK)
         ret = tls_context(cfg, dev, &ctx, err, errsz);
     if (ret == KEEL_OK)

@@ -14,6 +14,7 @@
 #include "keel/auth.h"
 #include "keel/rot.h"
 #include "keel/store.h"
+#include "keel/update.h"
 
 #define KEELD_NAME_MAX 32u
 #define KEELD_ROT_NAME_MAX 7u
@@ -35,7 +36,7 @@
 #define KEELD_SESSION_TTL_S 900u
 #define KEELD_GUARD_CLIENTS 32u /* clients with failures remembered; the oldest go first */
 #define KEELD_ERROR_MAX 512u
-#define KEELD_RESPONSE_MAX 512u
+#define KEELD_RESPONSE_MAX 4096u
 #define KEELD_CLIENT_MAX KEEL_AUTH_GUARD_ADDR_MAX
 
 /* Secure-store records (keel/store.h). */
@@ -132,6 +133,8 @@ struct keeld_state {
     keel_auth_sessions sessions;
     keel_auth_guard_client guard_slots[KEELD_GUARD_CLIENTS];
     keel_auth_guard guard;
+    struct keeld_update *update; /* NULL when the device has no update configuration */
+    int restricted;              /* the integrity check failed: only the alert is served */
 };
 
 struct keeld_request {
@@ -247,9 +250,15 @@ struct keeld_config {
     const char *user;      /* --user: account to run as once started (root only) */
     const char *mqtt_host; /* --mqtt HOST[:PORT]: the broker; NULL: no cloud link */
     unsigned mqtt_port;
-    const char *mqtt_ca;   /* --mqtt-ca FILE: the CA that issued the broker's certificate */
-    const char *mqtt_name; /* --mqtt-name NAME: the name the broker's certificate must carry
-                              (NULL: mqtt_host) */
+    const char *mqtt_ca;      /* --mqtt-ca FILE: the CA that issued the broker's certificate */
+    const char *mqtt_name;    /* --mqtt-name NAME: the name the broker's certificate must carry
+                                 (NULL: mqtt_host) */
+    const char *update_url;   /* --update URL: the HTTPS update repository; NULL: no checks */
+    const char *update_ca;    /* --update-ca FILE: the CA that issued the repository's cert */
+    unsigned update_interval; /* --update-interval S: seconds between checks (jittered) */
+    const char *boot_spec;    /* --boot SPEC: boot control (default file:DATA/bootenv) */
+    const char *slot_a;       /* --slot-a PATH (default DATA/slot-a) */
+    const char *slot_b;       /* --slot-b PATH (default DATA/slot-b) */
 };
 
 /* ---- declared interfaces (5.6-1: every port and service in one place) ---- */
@@ -305,15 +314,88 @@ struct keeld_cloud; /* opaque */
 /* Prepare the link to cfg->mqtt_host before privileges are dropped: the TLS client context
  * from the tls module (keel's policy, the broker checked against cfg->mqtt_ca and its name,
  * the device's identity certificate and its key in the root of trust), and the MQTT client.
- * No connection yet. err names what is missing or wrong (CA file, certificate, key). */
+ * No connection yet. alert (may be NULL): the integrity alert (keeld_update_alert), sent in
+ * the retained status (5.7-2). err names what is missing or wrong (CA file, certificate,
+ * key). */
 keel_err keeld_cloud_open(const struct keeld_config *cfg, struct keeld_device *dev,
-                          const struct keeld_identity *id, struct keeld_cloud **out, char *err,
-                          size_t errsz);
+                          const struct keeld_identity *id, const char *alert,
+                          struct keeld_cloud **out, char *err, size_t errsz);
 /* Connect in the background (after the sandbox is in place): reconnects by itself with
  * capped back-off; never blocks local function. */
 keel_err keeld_cloud_start(struct keeld_cloud *c);
 /* Say goodbye to the broker, stop the background thread, free. NULL is a no-op. */
 void keeld_cloud_close(struct keeld_cloud *c);
+
+/* ---- updates and software integrity (5.3, 5.7) (update.c, update_route.c) ---- */
+
+#define KEELD_UPDATE_DIR "update"            /* the trust directory in the data directory */
+#define KEELD_UPDATE_INTERVAL_DEFAULT 86400u /* a check a day */
+#define KEELD_EXIT_REBOOT 75 /* exit status asking the system to reboot (switch slots) */
+#define KEELD_REC_UPDATE_SETTINGS "update.settings" /* the owner's choices (5.3-4, 5.3-6) */
+#define KEELD_UPDATE_BODY_MAX 256u
+
+struct keeld_update; /* opaque */
+
+/* The owner's update settings (5.3-4A/B, 5.3-6A/B): automatic installs and notices are on by
+ * default; an install can be postponed until a time. */
+struct keeld_update_settings {
+    int auto_install;
+    int notify;
+    int64_t postponed_until; /* seconds since the epoch; 0: not postponed */
+};
+
+/* At start, before any thread: open boot control, read the anti-rollback base, reconcile a
+ * trial boot (keel_update_agent_boot) and verify the booted slot (5.7-1). A device whose
+ * data directory has no update/ trust directory and no --boot runs without updates (*out
+ * NULL, a warning logged). On an integrity failure *out is set and keeld_update_restricted
+ * says so: keeld then serves only the alert (5.7-2). Errors (err says which): a bad --boot,
+ * an unreadable trust directory, a broken boot environment. */
+keel_err keeld_update_open(const struct keeld_config *cfg, struct keeld_device *dev,
+                           struct keeld_state *st, struct keeld_update **out, char *err,
+                           size_t errsz);
+
+/* The alert JSON when the integrity check failed ({"alert":"integrity",...}), else NULL.
+ * Owned by u. */
+const char *keeld_update_alert(const struct keeld_update *u);
+
+/* After the sandbox: the update thread. A trial boot is confirmed once the repository is
+ * reached again (the health check), or rejected; then checks run shortly after start and
+ * every interval with jitter (5.3-5). request_stop is called when keeld must exit for a
+ * reboot (keeld_update_reboot_requested then says so). */
+keel_err keeld_update_start(struct keeld_update *u, void (*request_stop)(void));
+
+/* 1 when keeld stopped to have the system reboot into another slot. */
+int keeld_update_reboot_requested(const struct keeld_update *u);
+
+/* Stop the thread, free. NULL is a no-op. */
+void keeld_update_close(struct keeld_update *u);
+
+/* For the routes (called on the server's thread): the state as the owner's notice (JSON
+ * into out), and the owner's settings. */
+keel_err keeld_update_notice_json(struct keeld_update *u, char *out, size_t outsz);
+void keeld_update_settings_get(struct keeld_update *u, struct keeld_update_settings *out);
+void keeld_update_settings_set(struct keeld_update *u, const struct keeld_update_settings *in);
+/* Ask for a check (and an install, if settings allow or install_now) as soon as possible. */
+void keeld_update_check_now(struct keeld_update *u, int install_now);
+
+/* Parse the settings body {"auto_install":bool,"notify":bool,"postpone_hours":N}: every
+ * member optional but at least one, no others; postpone_hours 0..720 (0 ends a postponement).
+ * Applied onto *io. KEEL_ERR_PARSE, KEEL_ERR_TOO_LARGE. */
+keel_err keeld_update_settings_parse(const uint8_t *body, size_t len, int64_t now,
+                                     struct keeld_update_settings *io);
+/* The settings as stored ("a,n,postponed_until") and back. */
+keel_err keeld_update_settings_encode(const struct keeld_update_settings *s, char *out,
+                                      size_t outsz);
+keel_err keeld_update_settings_decode(const char *text, size_t len,
+                                      struct keeld_update_settings *out);
+
+/* GET /api/v1/update and POST /api/v1/update/settings, /api/v1/update/install. */
+void keeld_handle_update(struct keeld_state *st, const struct keeld_request *rq,
+                         struct keeld_response *rs);
+void keeld_handle_update_settings(struct keeld_state *st, const struct keeld_request *rq,
+                                  struct keeld_response *rs);
+void keeld_handle_update_install(struct keeld_state *st, const struct keeld_request *rq,
+                                 struct keeld_response *rs);
 
 /* ---- privileges and the system-call allow-list (5.6-7) (sandbox.c) ---- */
 

@@ -2,8 +2,10 @@
  * keeld: the reference smart lock. `keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N]
  * [--user NAME] [--mqtt HOST[:PORT] --mqtt-ca FILE]` loads the identity made by
  * `keel provision`, opens its root of trust and secure store, binds its declared port,
- * drops its privileges, and serves the local HTTPS API (and keeps its cloud link) until
- * SIGTERM or SIGINT, then wipes its sessions and exits 0. It refuses to start (exit 1,
+ * verifies its software against its signed update metadata, drops its privileges, and serves
+ * the local HTTPS API (and keeps its cloud link and checks for updates) until SIGTERM or
+ * SIGINT, then wipes its sessions and exits 0, or KEELD_EXIT_REBOOT (75) when an update waits
+ * in the other slot or a trial was rejected. It refuses to start (exit 1,
  * naming what is wrong) on anything it cannot verify. `keeld --describe` prints the
  * interfaces and routes it declares (5.6-1) and exits.
  */
@@ -41,7 +43,9 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N] [--user NAME]\n"
-            "             [--mqtt HOST[:PORT] --mqtt-ca FILE [--mqtt-name NAME]]%s\n"
+            "             [--mqtt HOST[:PORT] --mqtt-ca FILE [--mqtt-name NAME]]\n"
+            "             [--update URL --update-ca FILE [--update-interval S]]\n"
+            "             [--boot SPEC] [--slot-a PATH] [--slot-b PATH]%s\n"
             "       keeld --describe [--listen ADDR] [--port N] [--mqtt HOST[:PORT]]\n\n"
             "  --data DIR       the device directory made by 'keel provision'\n"
             "  --rot SPEC       root of trust: tpm2:TCTI%s (default " KEELD_ROT_DEFAULT ")\n"
@@ -52,6 +56,12 @@ static void usage(FILE *to)
             "  --mqtt HOST      the cloud's MQTT broker, over mutual TLS (default port 8883)\n"
             "  --mqtt-ca FILE   the CA certificate(s) that issued the broker's certificate\n"
             "  --mqtt-name NAME the name the broker's certificate must carry (default HOST)\n"
+            "  --update URL     the HTTPS update repository (checked after start, then daily)\n"
+            "  --update-ca FILE the CA certificate(s) that issued the repository's certificate\n"
+            "  --update-interval S  seconds between update checks, jittered (default 86400)\n"
+            "  --boot SPEC      boot control: file:PATH, uboot[:CONFIG] or grub:PATH\n"
+            "                   (default file:DATA/bootenv when DATA/update exists)\n"
+            "  --slot-a PATH, --slot-b PATH  the A/B slots (default DATA/slot-a, DATA/slot-b)\n"
             "  --describe       print the declared interfaces and routes as JSON and exit\n"
             "%s",
             verbose_usage, rot_choices, verbose_help);
@@ -126,6 +136,22 @@ static int parse(int argc, char **argv, struct keeld_config *cfg)
             cfg->mqtt_ca = v;
         } else if (strcmp(a, "--mqtt-name") == 0) {
             cfg->mqtt_name = v;
+        } else if (strcmp(a, "--update") == 0) {
+            cfg->update_url = v;
+        } else if (strcmp(a, "--update-ca") == 0) {
+            cfg->update_ca = v;
+        } else if (strcmp(a, "--update-interval") == 0) {
+            if (keel_str_to_u64(v, 1, 30u * 86400u, &port) != KEEL_OK) {
+                fprintf(stderr, "keeld: --update-interval '%s' is not 1 to 2592000 seconds\n", v);
+                return -1;
+            }
+            cfg->update_interval = (unsigned)port;
+        } else if (strcmp(a, "--boot") == 0) {
+            cfg->boot_spec = v;
+        } else if (strcmp(a, "--slot-a") == 0) {
+            cfg->slot_a = v;
+        } else if (strcmp(a, "--slot-b") == 0) {
+            cfg->slot_b = v;
         } else {
             fprintf(stderr, "keeld: unknown argument '%s'\n", a);
             return -1;
@@ -138,11 +164,23 @@ static int parse(int argc, char **argv, struct keeld_config *cfg)
         fprintf(stderr, "keeld: --mqtt needs --mqtt-ca FILE (the broker is always verified)\n");
         return -1;
     }
+    if (cfg->update_url != NULL && cfg->update_ca == NULL) {
+        fprintf(stderr, "keeld: --update needs --update-ca FILE (the repository is always "
+                        "verified)\n");
+        return -1;
+    }
     if (cfg->data_dir == NULL) {
         fprintf(stderr, "keeld: --data DIR is required\n");
         return -1;
     }
     return 1;
+}
+
+/* The update thread asks for a stop when the system must reboot into another slot. */
+static void request_stop(void)
+{
+    stop_requested = 1;
+    keeld_wake();
 }
 
 static int install_signals(void)
@@ -157,7 +195,8 @@ static int install_signals(void)
 }
 
 /* The account and the data directory's ownership (keeld_sandbox_check), then identity, root
- * of trust, store and state, in that order; err says what failed. */
+ * of trust, store, state, and the software's integrity (5.7-1), in that order; err says what
+ * failed. */
 static keel_err start(const struct keeld_config *cfg, struct keeld_device *dev,
                       struct keeld_state *st, char *err, size_t errsz)
 {
@@ -170,6 +209,8 @@ static keel_err start(const struct keeld_config *cfg, struct keeld_device *dev,
         ret = keeld_device_open(cfg->data_dir, cfg->rot_spec, &id, dev, err, errsz);
     if (ret == KEEL_OK)
         ret = keeld_state_init(st, &id, dev->store, err, errsz);
+    if (ret == KEEL_OK)
+        ret = keeld_update_open(cfg, dev, st, &st->update, err, errsz);
     keel_wipe(&id, sizeof(id));
     return ret;
 }
@@ -203,7 +244,8 @@ static int run(const struct keeld_config *cfg, struct keeld_device *dev, struct 
     if (keeld_server_open(cfg, st, &srv) != 0)
         return 1;
     if (cfg->mqtt_host != NULL &&
-        keeld_cloud_open(cfg, dev, &st->identity, &cloud, err, sizeof(err)) != KEEL_OK) {
+        keeld_cloud_open(cfg, dev, &st->identity, keeld_update_alert(st->update), &cloud, err,
+                         sizeof(err)) != KEEL_OK) {
         fprintf(stderr, "keeld: refusing to start: %s\n", err);
         goto out;
     }
@@ -215,10 +257,18 @@ static int run(const struct keeld_config *cfg, struct keeld_device *dev, struct 
         fprintf(stderr, "keeld: the cloud link cannot start\n");
         goto out;
     }
+    if (keeld_update_start(st->update, request_stop) != KEEL_OK) {
+        fprintf(stderr, "keeld: the update agent cannot start\n");
+        goto out;
+    }
     /* the line tests and supervisors wait for: printed once keeld is sandboxed and ready */
     fprintf(stderr, "keeld: listening on %s:%u\n", cfg->listen, cfg->port);
     rc = keeld_server_run(srv, &stop_requested);
+    if (rc == 0 && keeld_update_reboot_requested(st->update))
+        rc = KEELD_EXIT_REBOOT;
 out:
+    keeld_update_close(st->update);
+    st->update = NULL;
     keeld_cloud_close(cloud);
     keeld_server_close(srv);
     return rc;
@@ -241,6 +291,7 @@ int main(int argc, char **argv)
         return rc == 0 ? 0 : 2;
     if (start(&cfg, &dev, &state, err, sizeof(err)) != KEEL_OK) {
         fprintf(stderr, "keeld: refusing to start: %s\n", err);
+        keeld_update_close(state.update);
         keeld_device_close(&dev);
         return 1;
     }
@@ -250,6 +301,8 @@ int main(int argc, char **argv)
     } else {
         rc = run(&cfg, &dev, &state);
     }
+    keeld_update_close(state.update); /* when run() was not reached */
+    state.update = NULL;
     keeld_state_wipe(&state);
     keeld_device_close(&dev);
     return rc;

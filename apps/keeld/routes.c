@@ -26,6 +26,10 @@ static const struct keeld_route routes[] = {
     {"/api/v1/status", 0, handle_status, KEELD_GET, 1, 0},
     {"/api/v1/logout", 0, handle_logout, KEELD_POST, 1, 0},
     {"/api/v1/password", KEELD_PASSWORD_BODY_MAX, keeld_handle_password, KEELD_POST, 1, 1},
+    {"/api/v1/update", 0, keeld_handle_update, KEELD_GET, 1, 0},
+    {"/api/v1/update/settings", KEELD_UPDATE_BODY_MAX, keeld_handle_update_settings, KEELD_POST, 1,
+     1},
+    {"/api/v1/update/install", 0, keeld_handle_update_install, KEELD_POST, 1, 1},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
@@ -107,13 +111,35 @@ static int session_valid(struct keeld_state *st, const struct keeld_request *rq)
            KEEL_OK;
 }
 
+/* Restricted mode (5.7-2): the software failed its integrity check, so nothing it would do
+ * normally can be trusted. Only the alert is served, to anyone on the local network: the
+ * owner must learn of it without logging in to a device that cannot be trusted with a
+ * password. */
+static void restricted(struct keeld_state *st, const struct keeld_request *rq,
+                       struct keeld_response *rs)
+{
+    const char *alert = keeld_update_alert(st->update);
+
+    if (rq->method != KEELD_GET || strcmp(rq->path, "/api/v1/status") != 0 || alert == NULL ||
+        keel_str_copy(rs->body, sizeof(rs->body), alert) != KEEL_OK) {
+        keeld_response_error(rs, 503);
+        (void)keel_str_copy(rs->body, sizeof(rs->body), "{\"error\":\"integrity check failed\"}");
+        rs->body_len = strlen(rs->body);
+        return;
+    }
+    rs->status = 503;
+    rs->body_len = strlen(rs->body);
+}
+
 void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
                     struct keeld_response *rs)
 {
     const struct keeld_route *r = keeld_route_find(rq->path);
 
     memset(rs, 0, sizeof(*rs));
-    if (r == NULL) {
+    if (st->restricted) {
+        restricted(st, rq, rs);
+    } else if (r == NULL) {
         keeld_response_error(rs, 404);
     } else if (rq->method != r->method) {
         keeld_response_error(rs, 405);

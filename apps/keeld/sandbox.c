@@ -38,7 +38,8 @@
  * (glibc's resolver: /etc/hosts, nsswitch.conf, resolv.conf, DNS over UDP and TCP; the
  * broker's TLS connection). Names that do not exist on the build's architecture (open on
  * arm64, say) are skipped by libseccomp. Allowed below with their arguments checked, not
- * here: socket (three families), ioctl (three requests), clone (threads only).
+ * here: socket (three families), socketpair (local only), ioctl (three requests), clone
+ * (threads only).
  * Absent on purpose: bind and listen (no new port once serving, 5.6-1), exec, fork,
  * ptrace, mount, module and kexec calls, bpf, keyctl, personality, process_vm_*, and every
  * set*id and capability call: what keeld gave up it cannot take back. */
@@ -52,9 +53,9 @@ static const char *const allowed[] = {
     "accept", "accept4", "connect", "getsockname", "getpeername", "getsockopt", "setsockopt",
     "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown",
     /* files: the store's and the counters' write-sync-rename, /dev/tpmrm0, the resolver's
-     * configuration */
+     * configuration, the update agent's slot writes (pwrite, ftruncate) and trust files */
     "openat", "open", "close", "read", "write", "readv", "writev", "pread64", "pwrite64", "lseek",
-    "fsync", "fdatasync", "fchmod", "rename", "renameat", "renameat2", "unlink", "unlinkat",
+    "fsync", "fdatasync", "fchmod", "ftruncate", "rename", "renameat", "renameat2", "unlink", "unlinkat",
     "fstat", "newfstatat", "stat", "lstat", "statx", "getdents64", "access", "faccessat",
     "faccessat2", "fcntl", "uname",
     /* memory */
@@ -116,6 +117,8 @@ static keel_err filter_arguments(scmp_filter_ctx ctx, char *err, size_t errsz)
         rc |= allow_if(ctx, SCMP_SYS(socket), 0, 0xffffffffu, (scmp_datum_t)families[i]);
     for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
         rc |= allow_if(ctx, SCMP_SYS(ioctl), 1, 0xffffffffu, (scmp_datum_t)ioctls[i]);
+    /* libcurl's wake-up pair for the update downloads: local sockets only */
+    rc |= allow_if(ctx, SCMP_SYS(socketpair), 0, 0xffffffffu, (scmp_datum_t)AF_UNIX);
     rc |= allow_if(ctx, SCMP_SYS(clone), 0, (scmp_datum_t)CLONE_THREAD, (scmp_datum_t)CLONE_THREAD);
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 #ifdef KEELD_SANITIZER_RUNTIME

@@ -27,8 +27,8 @@ extern "C" {
 #endif
 
 /* Error codes, grouped by module: core -1..-99, catalog -100..-199, rot -200..-299,
- * store -300..-399, auth -400..-499, tls -500..-599. New modules take the next free
- * hundred. */
+ * store -300..-399, auth -400..-499, tls -500..-599, update -600..-699, integrity
+ * -700..-799. New modules take the next free hundred. */
 typedef enum keel_err {
     KEEL_OK = 0,
     KEEL_ERR_ARG = -1,               /* a bad argument: NULL, zero size, out of range */
@@ -55,7 +55,19 @@ typedef enum keel_err {
     KEEL_ERR_AUTH_FULL = -402,       /* no free session slot */
     KEEL_ERR_AUTH_WEAK = -403,       /* a new password breaks the password policy (5.1-4) */
     KEEL_ERR_AUTH_THROTTLED = -404,  /* too many failed attempts: wait, then retry (5.1-5) */
-    KEEL_ERR_TLS_POLICY = -500       /* a TLS context could not be held to keel's policy */
+    KEEL_ERR_TLS_POLICY = -500,      /* a TLS context could not be held to keel's policy */
+    KEEL_ERR_UPDATE_UNSIGNED = -600, /* no valid signature by a key trusted for the role */
+    KEEL_ERR_UPDATE_THRESHOLD = -601, /* valid signatures, fewer than the role's threshold */
+    KEEL_ERR_UPDATE_ROLLBACK = -602, /* metadata older than the trusted copy */
+    KEEL_ERR_UPDATE_EXPIRED = -603,  /* metadata past its expiry (a freeze attack) */
+    KEEL_ERR_UPDATE_MISMATCH = -604, /* metadata disagrees with the role that names it */
+    KEEL_ERR_UPDATE_TOO_LONG = -605, /* more bytes than the signed length (endless data) */
+    KEEL_ERR_UPDATE_HASH = -606,     /* the bytes differ from the signed SHA-256 */
+    KEEL_ERR_UPDATE_HARDWARE = -607, /* the target is for another hardware id */
+    KEEL_ERR_UPDATE_DOWNGRADE = -608, /* security version below the device's floor */
+    KEEL_ERR_UPDATE_FETCH = -609,    /* the repository cannot be reached or refused */
+    KEEL_ERR_UPDATE_BOOT = -610,     /* the boot-control environment is missing or bad */
+    KEEL_ERR_INTEGRITY_MISMATCH = -700 /* the installed software differs from its metadata */
 } keel_err;
 
 /* A static, human-readable description of err; never NULL. */

@@ -6,5 +6,7 @@
 #include "keel/catalog.h"
 #include "keel/auth.h"
 #include "keel/tls.h"
+#include "keel/update.h"
+#include "keel/integrity.h"
 
 #endif /* KEEL_KEEL_H */

@@ -33,6 +33,18 @@ static const struct err_text texts[] = {
     {KEEL_ERR_AUTH_WEAK, "the password breaks the password policy"},
     {KEEL_ERR_AUTH_THROTTLED, "too many failed attempts"},
     {KEEL_ERR_TLS_POLICY, "TLS context does not meet keel's policy"},
+    {KEEL_ERR_UPDATE_UNSIGNED, "update metadata has no valid signature by a trusted key"},
+    {KEEL_ERR_UPDATE_THRESHOLD, "update metadata has fewer valid signatures than its threshold"},
+    {KEEL_ERR_UPDATE_ROLLBACK, "update metadata is older than the trusted copy"},
+    {KEEL_ERR_UPDATE_EXPIRED, "update metadata has expired"},
+    {KEEL_ERR_UPDATE_MISMATCH, "update metadata disagrees with the role that names it"},
+    {KEEL_ERR_UPDATE_TOO_LONG, "the repository sent more bytes than the signed length"},
+    {KEEL_ERR_UPDATE_HASH, "update bytes differ from the signed hash"},
+    {KEEL_ERR_UPDATE_HARDWARE, "update target is for another hardware id"},
+    {KEEL_ERR_UPDATE_DOWNGRADE, "update target's security version is below the device's floor"},
+    {KEEL_ERR_UPDATE_FETCH, "the update repository cannot be reached or refused the request"},
+    {KEEL_ERR_UPDATE_BOOT, "the boot-control environment is missing or malformed"},
+    {KEEL_ERR_INTEGRITY_MISMATCH, "the installed software differs from its signed metadata"},
 };
 
 const char *keel_strerror(keel_err err)

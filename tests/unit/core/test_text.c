@@ -154,6 +154,18 @@ static void test_strerror(void **state)
         KEEL_ERR_AUTH_EXPIRED,
         KEEL_ERR_AUTH_FULL,
         KEEL_ERR_TLS_POLICY,
+        KEEL_ERR_UPDATE_UNSIGNED,
+        KEEL_ERR_UPDATE_THRESHOLD,
+        KEEL_ERR_UPDATE_ROLLBACK,
+        KEEL_ERR_UPDATE_EXPIRED,
+        KEEL_ERR_UPDATE_MISMATCH,
+        KEEL_ERR_UPDATE_TOO_LONG,
+        KEEL_ERR_UPDATE_HASH,
+        KEEL_ERR_UPDATE_HARDWARE,
+        KEEL_ERR_UPDATE_DOWNGRADE,
+        KEEL_ERR_UPDATE_FETCH,
+        KEEL_ERR_UPDATE_BOOT,
+        KEEL_ERR_INTEGRITY_MISMATCH,
     };
     (void)state;
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

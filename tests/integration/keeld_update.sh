@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# The reference device updated end to end (5.3-2, 5.3-9, 5.3-10, 5.7-1, 5.7-2): a repository
+# kept with `keel release` and served by nginx over HTTPS, a device provisioned and flashed
+# with `keel flash`, keeld checking on its own. A good build is installed into the other
+# slot, tried, confirmed; a build that cannot start is given up by the bootloader and the
+# device runs the previous slot; a build whose trial cannot reach the repository is rejected
+# by keeld's health check; a slot changed on flash puts keeld into restricted mode.
+#
+# The bootloader is the file backend's model of it (agent_sim reboot), and "booting" a slot
+# means unpacking its image (a tar holding bin/keeld) and running that keeld.
+set -euo pipefail
+. "$KEEL_SOURCE_DIR/scripts/harness.sh"
+. "$(dirname "$0")/keeld_lib.sh"
+trap harness_cleanup EXIT
+harness_tempdir
+work=$harness_dir
+sim=$KEEL_BUILD_DIR/tests/integration/update_agent_sim
+command -v nginx >/dev/null || keeld_fail "nginx is not installed (scripts/bootstrap)"
+[ -x "$sim" ] || keeld_fail "no $sim (build first)"
+dev=$work/dev
+model=keel-lock
+
+# --- the repository: keys, nginx over HTTPS with its own CA ---------------------------------
+keeld_ca "$work/repo-ca"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/srv.key" \
+  -subj "/CN=127.0.0.1" 2>/dev/null |
+  openssl x509 -req -CA "$work/repo-ca/ca.pem" -CAkey "$work/repo-ca/ca.key" -days 30 \
+    -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') \
+    -out "$work/srv.pem" 2>/dev/null || keeld_fail "openssl cannot make the repository's certificate"
+"$KEEL_BIN" release init --repo "$work/repo" --keys "$work/keys" >/dev/null ||
+  keeld_fail "keel release init"
+for rport in $(shuf -i 20000-60000 -n 20); do port_free "$rport" && break; done
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi;
+    uwsgi_temp_path $work/nginx/uwsgi;
+    scgi_temp_path $work/nginx/scgi;
+    server {
+        listen 127.0.0.1:$rport ssl;
+        ssl_certificate $work/srv.pem;
+        ssl_certificate_key $work/srv.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root $work/repo;
+    }
+}
+CONF
+nginx_up() {
+  harness_start "$work/nginx/run.log" nginx -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log"
+  nginx_pid=$harness_last_pid
+  harness_wait_port "$rport" 10 || keeld_fail "nginx did not start: $(cat "$work/nginx/error.log")"
+}
+nginx_up
+
+# release VERSION SV GOOD|BAD: an image (a tar with bin/keeld) published as a new target.
+release() {
+  local version=$1 sv=$2 kind=$3 img=$work/img-$1
+  mkdir -p "$img/bin"
+  if [ "$kind" = GOOD ]; then
+    cp "$KEELD_BIN" "$img/bin/keeld"
+  else
+    printf '#!/bin/sh\necho "keeld: this build cannot start" >&2\nexit 70\n' >"$img/bin/keeld"
+    chmod 755 "$img/bin/keeld"
+  fi
+  tar -C "$img" -cf "$work/$model-$version.tar" bin
+  "$KEEL_BIN" release add --repo "$work/repo" --keys "$work/keys" --file "$work/$model-$version.tar" \
+    --name "$model-$version.tar" --hardware-id "$model" --version "$version" \
+    --security-version "$sv" --fixes "fixes of $version" --risks "risks closed by $version" \
+    --interrupts 30 >/dev/null || keeld_fail "keel release add $version"
+  "$KEEL_BIN" release publish --repo "$work/repo" --keys "$work/keys" >/dev/null ||
+    keeld_fail "keel release publish $version"
+}
+
+env_of() { sed -n "s/^keel_$1=//p" "$dev/bootenv"; }
+
+# boot: the bootloader picks a slot; the slot's keeld is unpacked and started. Sets booted.
+boot() {
+  "$sim" reboot "$dev" >/dev/null || keeld_fail "the simulated bootloader refused the environment"
+  booted=$(env_of booted)
+  rm -rf "$work/root" && mkdir "$work/root"
+  tar -xf "$dev/slot-$booted" -C "$work/root" || keeld_fail "slot $booted does not unpack"
+}
+run_slot() { # start the booted slot's keeld and wait until it serves
+  KEELD_BIN=$work/root/bin/keeld keeld_start "$dev" --update "https://127.0.0.1:$rport" \
+    --update-ca "$work/repo-ca/ca.pem" --update-interval 2
+}
+# wait_exit SECONDS: keeld's exit status once it stops by itself.
+wait_exit() {
+  local tries=$(($1 * 10))
+  while kill -0 "$keeld_pid" 2>/dev/null && [ "$tries" -gt 0 ]; do sleep 0.1; tries=$((tries - 1)); done
+  kill -0 "$keeld_pid" 2>/dev/null && keeld_fail "keeld did not stop by itself"
+  local rc=0
+  wait "$keeld_pid" || rc=$?
+  cat "$work/keeld.run" >>"$work/keeld.log"
+  echo "$rc"
+}
+wait_log() { harness_wait_for "$work/keeld.run" "$1" "${2:-30}" "$keeld_pid" >/dev/null 2>&1 ||
+  keeld_fail "no '$1' in keeld's log"; }
+
+# --- the factory: provision, flash 1.0.0 into slot a ----------------------------------------
+release 1.0.0 1 GOOD
+keeld_provision "$dev" "$work/label" --model "$model"
+pw=$(field password "$work/label")
+"$KEEL_BIN" flash --data "$dev" --repo "$work/repo" --target "$model-1.0.0.tar" >/dev/null ||
+  keeld_fail "keel flash"
+harness_keeld_owns "$dev"
+booted=a
+rm -rf "$work/root" && mkdir "$work/root" && tar -xf "$dev/slot-a" -C "$work/root"
+run_slot
+wait_log "integrity: slot a holds $model-1.0.0.tar"
+wait_log "event: update nothing"
+echo "ok: the flashed device verifies slot a at start and finds nothing newer"
+
+# --- a good update: installed into b, tried, confirmed ----------------------------------------
+release 2.0.0 2 GOOD
+expect "keeld's exit after installing 2.0.0" "$(wait_exit 60)" 75
+grep -q "update installed: slot b holds $model-2.0.0.tar" "$work/keeld.log" ||
+  keeld_fail "no install of 2.0.0 into slot b"
+expect "trial requested" "$(env_of trial)" b
+boot
+expect "the bootloader tries slot b" "$booted" b
+run_slot
+wait_log "update confirmed: slot b holds $model-2.0.0.tar"
+expect "slot b is primary" "$(env_of primary)" b
+expect "no trial left" "$(env_of trial)" ""
+token=$(login "$pw")
+r=$(call GET /api/v1/update -H "Authorization: Bearer $token")
+[[ $r =~ ^200\  ]] || keeld_fail "GET /api/v1/update: $r"
+expect "the owner's notice: state" "$(jq -r .state "$work/body")" confirmed
+expect "the owner's notice: fixes (5.3-11)" "$(jq -r .target.fixes "$work/body")" "fixes of 2.0.0"
+expect "the owner's notice: interruption (5.3-12)" \
+  "$(jq -r .target.interruption_seconds "$work/body")" 30
+keeld_stop
+echo "ok: 2.0.0 installed into slot b, tried and confirmed; the owner sees its notice"
+
+# --- a build that cannot start: the bootloader gives up, the device runs slot b -------------
+booted=b
+rm -rf "$work/root" && mkdir "$work/root" && tar -xf "$dev/slot-b" -C "$work/root"
+run_slot
+release 3.0.0 3 BAD
+expect "keeld's exit after installing 3.0.0" "$(wait_exit 60)" 75
+expect "trial requested" "$(env_of trial)" a
+for attempt in 1 2 3; do
+  boot
+  expect "attempt $attempt boots the trial" "$booted" a
+  rc=0
+  "$work/root/bin/keeld" --data "$dev" >/dev/null 2>&1 || rc=$?
+  expect "the broken build exits" "$rc" 70
+done
+boot
+expect "after three failed attempts the bootloader falls back" "$booted" b
+run_slot
+wait_log "event: update rolled-back target $model-3.0.0.tar"
+wait_log "integrity: slot b holds $model-2.0.0.tar"
+# the rejected build is not installed again
+sleep 6
+grep -q "update installed" "$work/keeld.run" && keeld_fail "the rejected 3.0.0 was installed again"
+expect "slot b stays primary" "$(env_of primary)" b
+echo "ok: 3.0.0 never started; the bootloader fell back to slot b and keeld did not retry it"
+
+# --- a trial that cannot reach the repository: rejected by the health check -----------------
+release 4.0.0 4 GOOD
+expect "keeld's exit after installing 4.0.0" "$(wait_exit 60)" 75
+harness_stop "$nginx_pid" >/dev/null 2>&1 || true
+boot
+expect "the bootloader tries slot a" "$booted" a
+run_slot
+expect "keeld's exit after the failed health check" "$(wait_exit 60)" 75
+grep -q "the trial boot failed its health check" "$work/keeld.log" ||
+  keeld_fail "no failed health check in the log"
+boot
+expect "the rejected trial falls back at once" "$booted" b
+nginx_up
+run_slot
+wait_log "event: update rolled-back target $model-4.0.0.tar"
+expect "slot b stays primary" "$(env_of primary)" b
+keeld_stop
+echo "ok: 4.0.0's trial could not reach the repository, was rejected, and slot b runs again"
+
+# --- software changed on flash: restricted mode (5.7-1, 5.7-2) ------------------------------
+printf 'X' | dd of="$dev/slot-b" bs=1 seek=100 conv=notrunc status=none
+run_slot
+wait_log "integrity check failed on slot b"
+r=$(call GET /api/v1/status)
+expect "status in restricted mode" "${r%% *}" 503
+expect "the alert" "$(jq -r .alert "$work/body")" integrity
+r=$(call POST /api/v1/login -d "$(login_body "$pw")")
+expect "login in restricted mode" "${r%% *}" 503
+keeld_stop
+echo "ok: a changed slot b is detected at start; keeld serves only the alert"
