@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "keeld.h"
 
@@ -13,10 +14,33 @@ static keel_err set_address(struct keeld_interface *it, const char *address)
     return keel_str_copy(it->address, sizeof(it->address), address);
 }
 
+/* The update repository's host and port from its URL, by libcurl's own URL parser (the one
+ * that will fetch from it). */
+static keel_err update_endpoint(const char *url, struct keeld_interface *it)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL;
+    uint64_t p = 0;
+    keel_err ret = KEEL_ERR_PARSE;
+
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+        keel_str_to_u64(port, 1, 65535, &p) == KEEL_OK) {
+        it->port = (unsigned)p;
+        ret = set_address(it, host);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return ret;
+}
+
 keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface *out, size_t max,
                           size_t *n)
 {
-    size_t count = cfg->mqtt_host != NULL ? 2 : 1;
+    size_t count = 1 + (cfg->mqtt_host != NULL) + (cfg->update_url != NULL);
+    size_t i = 1;
 
     *n = 0;
     if (max < count)
@@ -28,14 +52,14 @@ keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface
         .transport = "tcp",
         .port = cfg->port,
         .protocol = "HTTPS (TLS 1.2 or 1.3, HTTP/1.1)",
-        .purpose = "the owner's local API: setup, lock state, password change",
+        .purpose = "the owner's local API: setup, lock state, password change, updates",
         .authentication = "owner session (bearer token from the password) on every route but "
                           "the public ones",
     };
     if (set_address(&out[0], cfg->listen) != KEEL_OK)
         return KEEL_ERR_RANGE;
     if (cfg->mqtt_host != NULL) {
-        out[1] = (struct keeld_interface){
+        out[i] = (struct keeld_interface){
             .id = "cloud",
             .direction = "outbound",
             .transport = "tcp",
@@ -45,8 +69,21 @@ keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface
             .authentication = "device certificate from provisioning, key in the root of trust; "
                               "the broker's certificate checked against its CA and name",
         };
-        if (set_address(&out[1], cfg->mqtt_host) != KEEL_OK)
+        if (set_address(&out[i++], cfg->mqtt_host) != KEEL_OK)
             return KEEL_ERR_RANGE;
+    }
+    if (cfg->update_url != NULL) {
+        out[i] = (struct keeld_interface){
+            .id = "update",
+            .direction = "outbound",
+            .transport = "tcp",
+            .protocol = "HTTPS (TLS 1.2 or 1.3): signed update metadata and images",
+            .purpose = "software updates: checks after start and periodically (5.3)",
+            .authentication = "the repository's certificate checked against its CA and name; "
+                              "every file verified against signed metadata",
+        };
+        if (update_endpoint(cfg->update_url, &out[i++]) != KEEL_OK)
+            return KEEL_ERR_PARSE;
     }
     *n = count;
     return KEEL_OK;

@@ -41,30 +41,31 @@ static const char verbose_help[] =
 
 static void usage(FILE *to)
 {
-    fprintf(to,
-            "usage: keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N] [--user NAME]\n"
-            "             [--mqtt HOST[:PORT] --mqtt-ca FILE [--mqtt-name NAME]]\n"
-            "             [--update URL --update-ca FILE [--update-interval S]]\n"
-            "             [--boot SPEC] [--slot-a PATH] [--slot-b PATH]%s\n"
-            "       keeld --describe [--listen ADDR] [--port N] [--mqtt HOST[:PORT]]\n\n"
-            "  --data DIR       the device directory made by 'keel provision'\n"
-            "  --rot SPEC       root of trust: tpm2:TCTI%s (default " KEELD_ROT_DEFAULT ")\n"
-            "  --listen ADDR    IPv4 address to listen on (default 127.0.0.1)\n"
-            "  --port N         TCP port, 1-65535 (default 8443)\n"
-            "  --user NAME      account to run as when started as root (default " KEELD_USER_DEFAULT
-            ")\n"
-            "  --mqtt HOST      the cloud's MQTT broker, over mutual TLS (default port 8883)\n"
-            "  --mqtt-ca FILE   the CA certificate(s) that issued the broker's certificate\n"
-            "  --mqtt-name NAME the name the broker's certificate must carry (default HOST)\n"
-            "  --update URL     the HTTPS update repository (checked after start, then daily)\n"
-            "  --update-ca FILE the CA certificate(s) that issued the repository's certificate\n"
-            "  --update-interval S  seconds between update checks, jittered (default 86400)\n"
-            "  --boot SPEC      boot control: file:PATH, uboot[:CONFIG] or grub:PATH\n"
-            "                   (default file:DATA/bootenv when DATA/update exists)\n"
-            "  --slot-a PATH, --slot-b PATH  the A/B slots (default DATA/slot-a, DATA/slot-b)\n"
-            "  --describe       print the declared interfaces and routes as JSON and exit\n"
-            "%s",
-            verbose_usage, rot_choices, verbose_help);
+    fprintf(
+        to,
+        "usage: keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N] [--user NAME]\n"
+        "             [--mqtt HOST[:PORT] --mqtt-ca FILE [--mqtt-name NAME]]\n"
+        "             [--update URL --update-ca FILE [--update-interval S]]\n"
+        "             [--boot SPEC] [--slot-a PATH] [--slot-b PATH]%s\n"
+        "       keeld --describe [--listen ADDR] [--port N] [--mqtt HOST[:PORT]] [--update URL]\n\n"
+        "  --data DIR       the device directory made by 'keel provision'\n"
+        "  --rot SPEC       root of trust: tpm2:TCTI%s (default " KEELD_ROT_DEFAULT ")\n"
+        "  --listen ADDR    IPv4 address to listen on (default 127.0.0.1)\n"
+        "  --port N         TCP port, 1-65535 (default 8443)\n"
+        "  --user NAME      account to run as when started as root (default " KEELD_USER_DEFAULT
+        ")\n"
+        "  --mqtt HOST      the cloud's MQTT broker, over mutual TLS (default port 8883)\n"
+        "  --mqtt-ca FILE   the CA certificate(s) that issued the broker's certificate\n"
+        "  --mqtt-name NAME the name the broker's certificate must carry (default HOST)\n"
+        "  --update URL     the HTTPS update repository (checked after start, then daily)\n"
+        "  --update-ca FILE the CA certificate(s) that issued the repository's certificate\n"
+        "  --update-interval S  seconds between update checks, jittered (default 86400)\n"
+        "  --boot SPEC      boot control: file:PATH, uboot[:CONFIG] or grub:PATH\n"
+        "                   (default file:DATA/bootenv when DATA/update exists)\n"
+        "  --slot-a PATH, --slot-b PATH  the A/B slots (default DATA/slot-a, DATA/slot-b)\n"
+        "  --describe       print the declared interfaces and routes as JSON and exit\n"
+        "%s",
+        verbose_usage, rot_choices, verbose_help);
 }
 
 /* "HOST" or "HOST:PORT" into cfg (host kept as a pointer into a static copy). */

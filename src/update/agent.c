@@ -95,7 +95,8 @@ static keel_err mark_read(const char *trust_dir, const char *file, char *slot,
         return KEEL_OK;
     if (ret != KEEL_OK)
         return ret;
-    doc = cJSON_ParseWithLengthOpts(text, len, NULL, 1);
+    /* keel_file_read ends the text with a NUL: counting it makes cJSON refuse trailing bytes */
+    doc = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1);
     s = cJSON_GetObjectItemCaseSensitive(doc, "slot");
     n = cJSON_GetObjectItemCaseSensitive(doc, "name");
     ret = KEEL_ERR_PARSE;

@@ -79,7 +79,8 @@ out:
 static keel_err record_parse(const char *text, size_t len, char target[KEEL_UPDATE_NAME_MAX],
                              char **envelope)
 {
-    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, NULL, 1);
+    /* keel_file_read ends the text with a NUL: counting it makes cJSON refuse trailing bytes */
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1);
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(doc, "name");
     const cJSON *env = cJSON_GetObjectItemCaseSensitive(doc, "targets");
     keel_err ret = KEEL_ERR_PARSE;

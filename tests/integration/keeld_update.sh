@@ -14,7 +14,7 @@ set -euo pipefail
 trap harness_cleanup EXIT
 harness_tempdir
 work=$harness_dir
-sim=$KEEL_BUILD_DIR/tests/integration/update_agent_sim
+sim=${KEEL_AGENT_SIM:?KEEL_AGENT_SIM must name agent_sim}
 command -v nginx >/dev/null || keeld_fail "nginx is not installed (scripts/bootstrap)"
 [ -x "$sim" ] || keeld_fail "no $sim (build first)"
 dev=$work/dev
@@ -84,6 +84,7 @@ env_of() { sed -n "s/^keel_$1=//p" "$dev/bootenv"; }
 # boot: the bootloader picks a slot; the slot's keeld is unpacked and started. Sets booted.
 boot() {
   "$sim" reboot "$dev" >/dev/null || keeld_fail "the simulated bootloader refused the environment"
+  harness_keeld_owns "$dev" # the bootloader ran as root; keeld writes the environment as keel
   booted=$(env_of booted)
   rm -rf "$work/root" && mkdir "$work/root"
   tar -xf "$dev/slot-$booted" -C "$work/root" || keeld_fail "slot $booted does not unpack"
@@ -92,15 +93,15 @@ run_slot() { # start the booted slot's keeld and wait until it serves
   KEELD_BIN=$work/root/bin/keeld keeld_start "$dev" --update "https://127.0.0.1:$rport" \
     --update-ca "$work/repo-ca/ca.pem" --update-interval 2
 }
-# wait_exit SECONDS: keeld's exit status once it stops by itself.
+# wait_exit SECONDS: wait until keeld stops by itself; its exit status in exit_rc. (Not in a
+# command substitution: only this shell can wait for its child.)
 wait_exit() {
   local tries=$(($1 * 10))
   while kill -0 "$keeld_pid" 2>/dev/null && [ "$tries" -gt 0 ]; do sleep 0.1; tries=$((tries - 1)); done
   kill -0 "$keeld_pid" 2>/dev/null && keeld_fail "keeld did not stop by itself"
-  local rc=0
-  wait "$keeld_pid" || rc=$?
+  exit_rc=0
+  wait "$keeld_pid" || exit_rc=$?
   cat "$work/keeld.run" >>"$work/keeld.log"
-  echo "$rc"
 }
 wait_log() { harness_wait_for "$work/keeld.run" "$1" "${2:-30}" "$keeld_pid" >/dev/null 2>&1 ||
   keeld_fail "no '$1' in keeld's log"; }
@@ -121,7 +122,8 @@ echo "ok: the flashed device verifies slot a at start and finds nothing newer"
 
 # --- a good update: installed into b, tried, confirmed ----------------------------------------
 release 2.0.0 2 GOOD
-expect "keeld's exit after installing 2.0.0" "$(wait_exit 60)" 75
+wait_exit 60
+expect "keeld's exit after installing 2.0.0" "$exit_rc" 75
 grep -q "update installed: slot b holds $model-2.0.0.tar" "$work/keeld.log" ||
   keeld_fail "no install of 2.0.0 into slot b"
 expect "trial requested" "$(env_of trial)" b
@@ -146,7 +148,8 @@ booted=b
 rm -rf "$work/root" && mkdir "$work/root" && tar -xf "$dev/slot-b" -C "$work/root"
 run_slot
 release 3.0.0 3 BAD
-expect "keeld's exit after installing 3.0.0" "$(wait_exit 60)" 75
+wait_exit 60
+expect "keeld's exit after installing 3.0.0" "$exit_rc" 75
 expect "trial requested" "$(env_of trial)" a
 for attempt in 1 2 3; do
   boot
@@ -168,12 +171,14 @@ echo "ok: 3.0.0 never started; the bootloader fell back to slot b and keeld did 
 
 # --- a trial that cannot reach the repository: rejected by the health check -----------------
 release 4.0.0 4 GOOD
-expect "keeld's exit after installing 4.0.0" "$(wait_exit 60)" 75
+wait_exit 60
+expect "keeld's exit after installing 4.0.0" "$exit_rc" 75
 harness_stop "$nginx_pid" >/dev/null 2>&1 || true
 boot
 expect "the bootloader tries slot a" "$booted" a
 run_slot
-expect "keeld's exit after the failed health check" "$(wait_exit 60)" 75
+wait_exit 60
+expect "keeld's exit after the failed health check" "$exit_rc" 75
 grep -q "the trial boot failed its health check" "$work/keeld.log" ||
   keeld_fail "no failed health check in the log"
 boot
