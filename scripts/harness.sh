@@ -58,16 +58,16 @@ harness_wait_for() {
   return 1
 }
 
-# harness_wait_port PORT SECONDS: wait until 127.0.0.1:PORT accepts a connection in the
-# namespace (for peers that print no ready line).
+# harness_wait_port PORT SECONDS [ADDRESS]: wait until ADDRESS:PORT (default 127.0.0.1)
+# accepts a connection in the namespace (for peers that print no ready line).
 harness_wait_port() {
-  local port=$1 tries=$(($2 * 10))
+  local port=$1 tries=$(($2 * 10)) address=${3:-127.0.0.1}
   while [ "$tries" -gt 0 ]; do
-    harness_in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && return 0
+    harness_in_ns bash -c "exec 3<>/dev/tcp/$address/$port" 2>/dev/null && return 0
     sleep 0.1
     tries=$((tries - 1))
   done
-  echo "harness: nothing accepts on port $port after $2 s" >&2
+  echo "harness: nothing accepts on $address:$port after $2 s" >&2
   return 1
 }
 

@@ -138,11 +138,8 @@ static keel_err verify_software(struct keeld_update *u, struct keeld_state *st)
     keel_integrity_result res;
     keel_err ret = keel_integrity_verify(u->trust_dir, u->agent.boot, u->slot_a, u->slot_b, &res);
 
-    if (ret == KEEL_OK) {
-        fprintf(stderr, "keeld: integrity: slot %c holds %s %s as signed\n", res.slot,
-                res.target.name, res.target.version);
-        return KEEL_OK;
-    }
+    if (ret == KEEL_OK)
+        return KEEL_OK; /* keel_integrity_verify logged what the slot holds */
     fprintf(stderr, "keeld: integrity check failed on slot %c: %s; restricted mode (5.7-2)\n",
             res.slot != 0 ? res.slot : '?', keel_strerror(ret));
     keel_log(KEEL_LOG_ERROR, "event: integrity failed slot %c: %s", res.slot != 0 ? res.slot : '?',
