@@ -1,5 +1,5 @@
 /* What a device fetches from an update repository, which a mirror or a man in the middle
- * may have written (5.3-2): an envelope opened against a fixed root for each of the four
+ * may have written (5.3-10, 5.13-1): an envelope opened against a fixed root for each of the four
  * roles, and read without checks as the release tool and trust_init do. Opening must never
  * succeed where reading the envelope fails, and must hand out the same payload. When a
  * role's signatures verify, the payload goes on to that role's parser. The root trusts only

@@ -1,5 +1,5 @@
 /* The payloads of the four role documents, as an attacker would write them once a
- * signature check is passed or before it is made (5.3-2, 5.3-10). Each parser must refuse
+ * signature check is passed or before it is made (5.13-1). Each parser must refuse
  * anything malformed without crashing; what one accepts must emit, parse again to the same
  * document, and emit again to the same bytes. */
 #include <stdint.h>

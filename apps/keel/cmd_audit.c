@@ -27,6 +27,7 @@ typedef struct options {
     const char *ixit_path;
     keel_audit_ixit ixit; /* loaded when ixit_path is given */
     int has_ixit;
+    keel_audit_ixit_update update; /* its "update" object, when it has one */
     int json, html;
     char password[KEEL_SECRET_MAX + 1]; /* the device's password, wiped at exit */
     char new_password_file[PATH_MAX_LEN];
@@ -69,6 +70,24 @@ static void usage(FILE *to)
                 "  5.4-3-2  with --firmware DIR (a firmware tree): no private key, no default\n"
                 "           password hard-coded\n"
                 "  5.6-4A-2 (5.6-4-2 in 2.1.1) with --firmware DIR: no keel development build\n"
+                "  5.7-1-2  with --firmware DIR as flashed (DIR/update, DIR/slot-a, DIR/slot-b,\n"
+                "           DIR/bootenv): the booted slot verifies against its signed record as\n"
+                "           the device checks it at start (and, with the IXIT's \"update\", is in\n"
+                "           the repository's signed targets); the device shows no integrity alert\n"
+                "  with the IXIT's \"update\" object (repository URL, CA, trust anchor, mirror,\n"
+                "  lab certificate; docs/audit-report.md):\n"
+                "  5.3-7-2  the mirror verifies from the trust anchor with keel's client: key\n"
+                "           types, thresholds, expiries, SHA-256; the repository's server: TLS\n"
+                "           as 5.5-1-2, its CA and host, no plain HTTP\n"
+                "  5.3-9-2  with --password: the audit serves the device, on the repository's\n"
+                "           address, metadata signed by its own key, a substituted targets.json,\n"
+                "           a changed target and an endless one: each must be refused\n"
+                "  5.3-10-2 with --password: an untrusted server certificate and TLS 1.0/1.1\n"
+                "           must be refused, and metadata signed by an unknown key\n"
+                "  5.3-2-2  all of the above: the mechanism verifies and refuses, the device runs\n"
+                "           on. Stop the repository's server (or redirect the device) first: the\n"
+                "           audit takes its address (the IXIT's repository_server names where the\n"
+                "           genuine server is probed meanwhile)\n"
                 "and writes report.json and report.html into DIR (default: current directory;\n"
                 "made if missing).\n"
                 "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
@@ -224,6 +243,12 @@ static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *
             return CLI_EXIT_ERROR;
         }
         o->has_ixit = 1;
+        err = keel_audit_ixit_update_load(o->ixit_path, &o->update, why, sizeof(why));
+        if (err != KEEL_OK) {
+            fprintf(stderr, "keel audit: %s: %s\n", o->ixit_path,
+                    why[0] != '\0' ? why : keel_strerror(err));
+            return CLI_EXIT_ERROR;
+        }
     }
     if ((ret = check_paths(o)) != CLI_EXIT_OK ||
         (ret = check_dir("--labels", o->labels_dir)) != CLI_EXIT_OK ||
@@ -269,6 +294,41 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
     return ret;
 }
 
+static void update_progress(const char *line, void *user)
+{
+    (void)user;
+    fprintf(stderr, "keel audit: 5.3-2-2 5.3-7-2 5.3-9-2 5.3-10-2 %s\n", line);
+}
+
+/* The update test cases (the IXIT's "update" object): with a password they log in and ask the
+ * device to install, so they run before 5.1-4-2 replaces the password. */
+static keel_err run_update(keel_audit_report *r, const keel_audit_target *t, const options *o)
+{
+    keel_audit_update_opts u = {.ixit = &o->update,
+                                .login_path = o->login_path,
+                                .status_path = o->status_path,
+                                .password = o->password_arg != NULL ? o->password : NULL,
+                                .progress = update_progress,
+                                .user = NULL};
+
+    return keel_audit_check_update(r, t, &u);
+}
+
+/* 5.7-1-2 runs on a firmware tree as `keel flash` makes it (a trust directory beside the
+ * slots), or on any --firmware tree when the IXIT describes the update mechanism. */
+static int integrity_applies(const options *o)
+{
+    char trust[PATH_MAX_LEN];
+    struct stat st;
+
+    if (o->firmware_dir == NULL)
+        return 0;
+    if (o->update.present)
+        return 1;
+    return keel_str_format(trust, sizeof(trust), "%s/update", o->firmware_dir) == KEEL_OK &&
+           stat(trust, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Logins, in the order that leaves the device usable: the tests that need the owner's
  * login (5.4-1-2 with the given password, then the password change, which replaces it)
  * before the tests that make the device's guard throttle this client. */
@@ -285,6 +345,8 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
         fprintf(stderr, "keel audit: 5.4-1-2 asking the device for its root of trust\n");
         ret = keel_audit_check_rot(r, t, o->login_path, o->status_path, change.password);
     }
+    if (ret == KEEL_OK && o->update.present)
+        ret = run_update(r, t, o);
     if (ret != KEEL_OK)
         return ret;
     fprintf(stderr, "keel audit: 5.1-4-2 changing the password%s\n",
@@ -327,6 +389,11 @@ static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, con
     if (ret == KEEL_OK) {
         fprintf(stderr, "keel audit: 5.6-2-2 looking at what the device reveals before login\n");
         ret = keel_audit_check_disclosure(r, t, ixit, o->login_path, o->status_path, &cert);
+    }
+    if (ret == KEEL_OK && integrity_applies(o)) {
+        fprintf(stderr, "keel audit: 5.7-1-2 verifying the booted slot of %s\n", o->firmware_dir);
+        ret = keel_audit_check_integrity(r, t, o->firmware_dir, o->has_ixit ? &o->update : NULL,
+                                         o->status_path);
     }
     if (ret == KEEL_OK)
         ret = run_logins(r, t, o, &batch);

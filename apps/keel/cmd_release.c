@@ -5,7 +5,8 @@
  * The repository is a directory of The Update Framework's four roles, each a JSON document in
  * a DSSE envelope, and the target images; any static HTTPS server serves it as it is. The
  * tool makes it (init), stages images with their owner-facing notices (add), publishes them
- * (publish), replaces signing keys (rotate-key) and checks it as a device would (status).
+ * (publish), replaces signing keys (rotate-key) and checks it as a device would (status), so
+ * that devices can check each update's authenticity and integrity themselves (5.3-9, 5.3-10).
  */
 #include <stdio.h>
 #include <string.h>

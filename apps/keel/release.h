@@ -23,8 +23,10 @@
 
 #define RELEASE_PATH_MAX 4096u
 #define RELEASE_DAY 86400
-#define RELEASE_DAYS_MAX 3650u   /* ten years: the longest expiry period a role may have */
-#define RELEASE_WARN_DAYS 7      /* status warns about a role expiring within a week */
+#define RELEASE_DAYS_MAX 3650u /* ten years: the longest expiry period a role may have */
+/* status warns about a role expiring within a week, or within half its period when that is
+ * shorter (a timestamp valid for one day: within 12 hours) */
+#define RELEASE_WARN_DAYS 7
 #define RELEASE_CHAIN_MAX 100000 /* root versions status and the commands walk */
 /* Each security version the device confirms is one step of its root of trust's monotonic
  * counter (a TPM NV counter, incremented one by one): keep them small, one more per
@@ -48,6 +50,10 @@ struct release_err {
 /* Format the message into e (cut if it does not fit) and return code. */
 __attribute__((format(printf, 3, 4))) keel_err release_fail(struct release_err *e, keel_err code,
                                                             const char *fmt, ...);
+
+/* Silence keel's log (quiet nonzero) around an attempt whose failure is expected and
+ * handled, or restore it. */
+void release_log_quiet(int quiet);
 
 /* dir + "/" + name into out (RELEASE_PATH_MAX bytes); KEEL_ERR_RANGE when too long. */
 keel_err release_path(char *out, const char *dir, const char *name);
@@ -315,7 +321,8 @@ keel_err release_image_place(const char *dir, const char *name, const char *src,
 enum release_file_state { RELEASE_FILE_OK = 0, RELEASE_FILE_MISSING, RELEASE_FILE_DIFFERS };
 
 struct release_report {
-    int64_t at; /* the time expiries are judged at */
+    int64_t at;                             /* the time expiries are judged at */
+    int64_t warn_window[KEEL_UPDATE_ROLES]; /* a warning this long before an expiry */
     keel_update_root root;
     int has_root;
     keel_update_header headers[KEEL_UPDATE_ROLES];
@@ -334,8 +341,9 @@ struct release_report {
 /* Check the repository at dir as a device would at time at: the root chain from 1.root.json,
  * root.json, each role's signatures and threshold under the newest root, the versions,
  * lengths and hashes timestamp, snapshot and targets give each other, expiries (a problem
- * when past, a warning within RELEASE_WARN_DAYS), every target's file, and the staged
- * targets. Every problem found is named in the report; KEEL_ERR_NOMEM is the only error. */
+ * when past, a warning within RELEASE_WARN_DAYS or half the policy's period for the role),
+ * every target's file, and the staged targets. Every problem found is named in the report;
+ * KEEL_ERR_NOMEM is the only error. */
 keel_err release_verify(const char *dir, int64_t at, struct release_report *r);
 void release_report_free(struct release_report *r);
 

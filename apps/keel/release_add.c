@@ -1,10 +1,12 @@
 /* keel release add: stage an image. The image is copied into targets/ while it is hashed,
  * and its entry (length, SHA-256, hardware id, version, security version and the owner's
  * notice) goes into a new targets document signed with the targets keys and kept staged
- * until `publish` (5.3-2). The notice says what the update fixes and which risks it
+ * until `publish` (5.3-2); a device checks every image against these signed facts before it
+ * installs it (5.3-9, 5.3-10). The notice says what the update fixes and which risks it
  * mitigates (5.3-11) and whether installing it interrupts the device's basic function, for
  * how long (5.3-12). The security version is the anti-rollback number a device's floor is
- * raised to once it has confirmed the update (5.3-9, 5.3-10). */
+ * raised to once it has confirmed the update, so that an older signed image cannot be
+ * installed again (5.3-2). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +49,7 @@ static void usage(FILE *to)
             "                          not starting with '.'\n"
             "  --hardware-id HW        the device model it is for: 1-%u of A-Z a-z 0-9 . _ -\n"
             "  --version X.Y.Z         1 to 4 dot-separated numbers (devices install the newest)\n"
-            "  --security-version N    anti-rollback number (0-%u, 5.3-9): once a device has\n"
+            "  --security-version N    anti-rollback number (0-%u, 5.3-2): once a device has\n"
             "                          confirmed this image it refuses every image below N.\n"
             "                          Raise it by one for a release that fixes a vulnerability\n"
             "  --fixes TEXT            for the owner: what the update fixes (5.3-11)\n"
@@ -127,23 +129,24 @@ static int check(struct options *o)
     return check_notice(o);
 }
 
+static const struct option longopts[] = {{"repo", required_argument, NULL, 'r'},
+                                         {"keys", required_argument, NULL, 'k'},
+                                         {"file", required_argument, NULL, 'f'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"hardware-id", required_argument, NULL, 'H'},
+                                         {"version", required_argument, NULL, 'v'},
+                                         {"security-version", required_argument, NULL, 's'},
+                                         {"fixes", required_argument, NULL, 'x'},
+                                         {"risks", required_argument, NULL, 'R'},
+                                         {"interrupts", required_argument, NULL, 'i'},
+                                         {"no-interruption", no_argument, NULL, 'I'},
+                                         {"replace", no_argument, NULL, 'P'},
+                                         {"provider", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+
 static int parse(int argc, char **argv, struct options *o)
 {
-    static const struct option longopts[] = {{"repo", required_argument, NULL, 'r'},
-                                             {"keys", required_argument, NULL, 'k'},
-                                             {"file", required_argument, NULL, 'f'},
-                                             {"name", required_argument, NULL, 'n'},
-                                             {"hardware-id", required_argument, NULL, 'H'},
-                                             {"version", required_argument, NULL, 'v'},
-                                             {"security-version", required_argument, NULL, 's'},
-                                             {"fixes", required_argument, NULL, 'x'},
-                                             {"risks", required_argument, NULL, 'R'},
-                                             {"interrupts", required_argument, NULL, 'i'},
-                                             {"no-interruption", no_argument, NULL, 'I'},
-                                             {"replace", no_argument, NULL, 'P'},
-                                             {"provider", required_argument, NULL, 'p'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
     int c;
 
     optind = 1;
@@ -297,7 +300,7 @@ int release_add(int argc, char **argv)
         ret = stage(&o, &repo, &kr, &e);
     if (ret == KEEL_OK) {
         for (size_t i = 0; i < repo.staged.ntargets; i++) {
-            if (strcmp(repo.staged.targets[i].name, o.name) == 0)
+            if (strcmp(repo.staged.targets[i].name, o.entry.name) == 0)
                 report(&repo, &repo.staged.targets[i]);
         }
     } else {

@@ -1,4 +1,4 @@
-/* The values keel release accepts on its command line, checked where they enter (5.13-1):
+/* The values keel release accepts on its command line, checked where they enter:
  * role names, "role=value" lists, and what goes into a target (names, hardware ids, version
  * strings and the owner-facing notice texts of 5.3-11 and 5.3-12), held to the rules of
  * keel/update.h so that a device never meets a document it would refuse. */

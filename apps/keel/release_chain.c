@@ -49,7 +49,7 @@ static keel_err load(const char *dir, uint64_t version, const keel_update_root *
     keel_err ret;
 
     (void)keel_str_format(name, sizeof(name), "%llu.root.json", (unsigned long long)version);
-    ret = release_read(dir, name, KEEL_UPDATE_ROOT_MAX, &env, &len, e);
+    ret = release_read(dir, name, (size_t)KEEL_UPDATE_ROOT_MAX, &env, &len, e);
     if (ret == KEEL_OK)
         ret = parse_root(name, env, len, out, e);
     if (ret != KEEL_OK)

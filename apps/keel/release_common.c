@@ -28,3 +28,16 @@ int64_t release_expiry(int64_t now, uint32_t days)
 {
     return now + (int64_t)days * RELEASE_DAY;
 }
+
+static void discard(keel_log_level level, const char *line, void *user)
+{
+    (void)level;
+    (void)line;
+    (void)user;
+}
+
+void release_log_quiet(int quiet)
+{
+    /* keel's defaults (information and above, to stderr) are what the command runs with */
+    keel_log_configure(KEEL_LOG_INFO, quiet ? discard : NULL, NULL);
+}

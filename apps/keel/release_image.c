@@ -16,7 +16,7 @@
 
 #include "release.h"
 
-#define CHUNK (64u * 1024u)
+#define CHUNK ((size_t)64 * 1024)
 
 /* SHA-256 from the default provider: hashing gigabytes through a token's provider would be
  * needlessly slow. */

@@ -23,7 +23,7 @@
 
 #include "release.h"
 
-#define KEY_FILE_MAX (64u * 1024u)
+#define KEY_FILE_MAX ((size_t)64 * 1024)
 
 static const char *ossl_reason(void)
 {
@@ -475,7 +475,8 @@ keel_err release_keyring_locate(struct release_keyring *kr, keel_update_role rol
     if ((d = opendir(kr->dir)) == NULL)
         return KEEL_ERR_IO;
     while (ret == KEEL_ERR_NOT_FOUND && (ent = readdir(d)) != NULL) {
-        if (!entry_of(ent->d_name, role))
+        /* a loaded key is not the one sought (checked above): load none twice */
+        if (!entry_of(ent->d_name, role) || loaded_file(kr, ent->d_name))
             continue;
         entry_id(kr, ent->d_name, have);
         if (strcmp(have, id) == 0)

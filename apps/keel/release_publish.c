@@ -91,6 +91,25 @@ static keel_err write_all(struct release_repo *repo, const char *targets_env, si
     return ret;
 }
 
+/* The targets about to be served must open under the newest root: after a rotation of the
+ * targets key that stopped halfway they may still carry the old key's signature only. */
+static keel_err served_targets_check(const struct release_repo *repo, const char *source,
+                                     const char *env, size_t len, struct release_err *e)
+{
+    uint8_t *payload = NULL;
+    size_t plen = 0;
+    keel_err ret =
+        keel_update_envelope_open(env, len, &repo->root, KEEL_UPDATE_ROLE_TARGETS, &payload, &plen);
+
+    free(payload);
+    if (ret != KEEL_OK)
+        return release_fail(e, ret,
+                            "%s: not signed by the targets keys of root v%llu (a rotation that "
+                            "stopped halfway?): run 'keel release publish --renew targets'",
+                            source, (unsigned long long)repo->root.header.version);
+    return KEEL_OK;
+}
+
 keel_err release_publish_run(struct release_repo *repo, struct release_keyring *kr, int64_t now,
                              struct release_err *e)
 {
@@ -105,11 +124,13 @@ keel_err release_publish_run(struct release_repo *repo, struct release_keyring *
     if ((ret = release_keyring_require(kr, &repo->root, KEEL_UPDATE_ROLE_SNAPSHOT, e)) != KEEL_OK ||
         (ret = release_keyring_require(kr, &repo->root, KEEL_UPDATE_ROLE_TIMESTAMP, e)) !=
             KEEL_OK ||
-        (ret = release_read(repo->dir, source, KEEL_UPDATE_META_MAX, &targets_env, &targets_len,
-                            e)) != KEEL_OK)
+        (ret = release_read(repo->dir, source, (size_t)KEEL_UPDATE_META_MAX, &targets_env,
+                            &targets_len, e)) != KEEL_OK)
         return ret;
-    ret = sign_pair(repo, kr, now, targets_env, targets_len, version, &snap_env, &snap_len, &ts_env,
-                    &ts_len, e);
+    ret = served_targets_check(repo, source, targets_env, targets_len, e);
+    if (ret == KEEL_OK)
+        ret = sign_pair(repo, kr, now, targets_env, targets_len, version, &snap_env, &snap_len,
+                        &ts_env, &ts_len, e);
     if (ret == KEEL_OK)
         ret = write_all(repo, targets_env, targets_len, snap_env, snap_len, ts_env, ts_len, e);
     if (ret == KEEL_OK) {
@@ -264,7 +285,7 @@ int release_publish(int argc, char **argv)
             usage(stdout);
         return rc;
     }
-    if ((ret = release_repo_open(&repo, o.repo, &e)) != KEEL_OK) {
+    if (release_repo_open(&repo, o.repo, &e) != KEEL_OK) {
         fprintf(stderr, "keel %s: %s: %s\n", CMD, o.repo, e.text);
         return CLI_EXIT_ERROR;
     }

@@ -33,9 +33,9 @@ keel_err release_read(const char *dir, const char *name, size_t max, char **out,
 size_t release_role_max(keel_update_role role)
 {
     switch (role) {
-    case KEEL_UPDATE_ROLE_ROOT: return KEEL_UPDATE_ROOT_MAX;
-    case KEEL_UPDATE_ROLE_TIMESTAMP: return KEEL_UPDATE_TIMESTAMP_MAX;
-    default: return KEEL_UPDATE_META_MAX;
+    case KEEL_UPDATE_ROLE_ROOT: return (size_t)KEEL_UPDATE_ROOT_MAX;
+    case KEEL_UPDATE_ROLE_TIMESTAMP: return (size_t)KEEL_UPDATE_TIMESTAMP_MAX;
+    default: return (size_t)KEEL_UPDATE_META_MAX;
     }
 }
 
@@ -50,7 +50,10 @@ keel_err release_role_open(const char *dir, const char *name, const keel_update_
     *payload = NULL;
     if (ret != KEEL_OK)
         return ret;
+    /* With a fallback below, a refusal here is no news: keep the log for the last word. */
+    release_log_quiet(prev != NULL);
     ret = keel_update_envelope_open(env, len, root, role, payload, payload_len);
+    release_log_quiet(0);
     /* A rotation that stopped after writing the new root leaves this role signed under the
      * old one: the commands may still read it (and re-sign it); status reports it. */
     if ((ret == KEEL_ERR_UPDATE_UNSIGNED || ret == KEEL_ERR_UPDATE_THRESHOLD) && prev != NULL)
@@ -73,10 +76,10 @@ keel_err release_current_root_check(const char *dir, uint64_t version, struct re
     keel_err ret;
 
     (void)keel_str_format(name, sizeof(name), "%llu.root.json", (unsigned long long)version);
-    ret = release_read(dir, "root.json", KEEL_UPDATE_ROOT_MAX, &a, &alen, e);
+    ret = release_read(dir, "root.json", (size_t)KEEL_UPDATE_ROOT_MAX, &a, &alen, e);
     if (ret == KEEL_OK)
-        ret = release_read(dir, name, KEEL_UPDATE_ROOT_MAX, &b, &blen, e);
-    if (ret == KEEL_OK && (alen != blen || memcmp(a, b, alen) != 0))
+        ret = release_read(dir, name, (size_t)KEEL_UPDATE_ROOT_MAX, &b, &blen, e);
+    if (ret == KEEL_OK && (a == NULL || b == NULL || alen != blen || memcmp(a, b, alen) != 0))
         ret = release_fail(e, KEEL_ERR_UPDATE_MISMATCH,
                            "root.json: differs from %s, the newest "
                            "root",

@@ -265,6 +265,23 @@ static void retire(struct release_keyring *kr, keel_update_role role, const char
         printf("retired %s/%s as %s.retired\n", kr->dir, file, file);
 }
 
+/* A rotation stopped after its root was written: say how to finish it. */
+static void unfinished(const struct options *o, const struct release_repo *repo,
+                       struct release_keyring *kr, const char *old_id)
+{
+    char file[256];
+
+    fprintf(stderr,
+            "keel %s: root v%llu is written; once the problem below is fixed, finish the "
+            "rotation with 'keel release publish%s'",
+            CMD, (unsigned long long)repo->root.header.version,
+            o->role == KEEL_UPDATE_ROLE_TARGETS ? " --renew targets" : "");
+    if (release_keyring_locate(kr, o->role, old_id, file, sizeof(file)) == KEEL_OK)
+        fprintf(stderr, " and retire the old key: mv %s/%s %s/%s.retired", kr->dir, file, kr->dir,
+                file);
+    fprintf(stderr, "\n");
+}
+
 static keel_err run(const struct options *o, struct release_repo *repo, struct release_keyring *kr,
                     struct release_err *e)
 {
@@ -283,15 +300,11 @@ static keel_err run(const struct options *o, struct release_repo *repo, struct r
     if (ret == KEEL_OK)
         ret = new_key(o, repo, kr, &k, e);
     if (ret == KEEL_OK)
-        ret = rotate(o, repo, kr, old_id, k, (int64_t)time(NULL), e);
+        ret = k != NULL ? rotate(o, repo, kr, old_id, k, (int64_t)time(NULL), e) : KEEL_ERR_ARG;
     if (ret == KEEL_OK)
         retire(kr, o->role, old_id);
     else if (repo->root.header.version != root_version)
-        fprintf(stderr,
-                "keel %s: root v%llu is written; finish the rotation with 'keel release "
-                "publish%s' once the problem below is fixed\n",
-                CMD, (unsigned long long)repo->root.header.version,
-                o->role == KEEL_UPDATE_ROLE_TARGETS ? " --renew targets" : "");
+        unfinished(o, repo, kr, old_id);
     return ret;
 }
 

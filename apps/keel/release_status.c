@@ -33,7 +33,8 @@ static void usage(FILE *to)
             "other, every target's bytes in targets/, and the staged targets. Prints each\n"
             "role's version, expiry and key ids, and each target with its hardware id,\n"
             "version, security version and the owner's notice. A role expiring within %d\n"
-            "days is a warning; an expired one a problem. Needs no keys.\n\n"
+            "days (or half its period, when shorter: 12 hours for a daily timestamp) is a\n"
+            "warning; an expired one a problem. Needs no keys.\n\n"
             "  --repo DIR   the repository directory\n"
             "  --json       print the report as JSON\n"
             "  --at TIME    judge expiries at TIME (YYYY-MM-DDTHH:MM:SSZ) instead of now\n"
@@ -146,17 +147,16 @@ static void print_text(const char *dir, const struct release_report *r)
 static cJSON *role_json(const struct release_report *r, keel_update_role role)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON *ids = cJSON_AddArrayToObject(o, "keyids");
+    cJSON *ids = cJSON_CreateArray();
     char when[21];
 
-    if (ids == NULL)
-        return o;
     time_text(r->headers[role].expires, when);
     cJSON_AddNumberToObject(o, "version", (double)r->headers[role].version);
     cJSON_AddStringToObject(o, "expires", when);
     cJSON_AddNumberToObject(o, "threshold", r->root.roles[role].threshold);
     for (size_t i = 0; i < r->root.roles[role].nkeyids; i++)
         cJSON_AddItemToArray(ids, cJSON_CreateString(r->root.roles[role].keyids[i]));
+    cJSON_AddItemToObject(o, "keyids", ids);
     return o;
 }
 
@@ -190,34 +190,40 @@ static cJSON *messages_json(const char (*msgs)[RELEASE_MSG_MAX], size_t n)
     return a;
 }
 
+static cJSON *staged_json(const struct release_report *r)
+{
+    cJSON *staged;
+
+    if (!r->has_staged)
+        return cJSON_CreateNull();
+    staged = cJSON_CreateObject();
+    cJSON_AddNumberToObject(staged, "version", (double)r->staged.header.version);
+    cJSON_AddNumberToObject(staged, "targets", (double)r->staged.ntargets);
+    return staged;
+}
+
 static cJSON *report_json(const char *dir, const struct release_report *r)
 {
     cJSON *doc = cJSON_CreateObject();
-    cJSON *roles = cJSON_AddObjectToObject(doc, "roles");
-    cJSON *targets = cJSON_AddArrayToObject(doc, "targets");
-    cJSON *staged = cJSON_CreateObject();
+    cJSON *roles = cJSON_CreateObject();
+    cJSON *targets = cJSON_CreateArray();
     char at[21];
 
     time_text(r->at, at);
     cJSON_AddStringToObject(doc, "repository", dir);
     cJSON_AddStringToObject(doc, "checked_at", at);
     cJSON_AddBoolToObject(doc, "consistent", r->nproblems == 0);
-    for (int role = 0; roles != NULL && role < KEEL_UPDATE_ROLES; role++) {
+    for (int role = 0; role < KEEL_UPDATE_ROLES; role++) {
         if (r->has_header[role])
             cJSON_AddItemToObject(roles, keel_update_role_name((keel_update_role)role),
                                   role_json(r, (keel_update_role)role));
     }
-    for (size_t i = 0; targets != NULL && r->has_targets && i < r->targets.ntargets; i++)
+    cJSON_AddItemToObject(doc, "roles", roles);
+    for (size_t i = 0; r->has_targets && i < r->targets.ntargets; i++)
         cJSON_AddItemToArray(targets,
                              target_json(&r->targets.targets[i], file_states[r->files[i]]));
-    if (r->has_staged) {
-        cJSON_AddNumberToObject(staged, "version", (double)r->staged.header.version);
-        cJSON_AddNumberToObject(staged, "targets", (double)r->staged.ntargets);
-        cJSON_AddItemToObject(doc, "staged", staged);
-    } else {
-        cJSON_Delete(staged);
-        cJSON_AddNullToObject(doc, "staged");
-    }
+    cJSON_AddItemToObject(doc, "targets", targets);
+    cJSON_AddItemToObject(doc, "staged", staged_json(r));
     cJSON_AddItemToObject(doc, "warnings", messages_json(r->warnings, r->nwarnings));
     cJSON_AddItemToObject(doc, "problems", messages_json(r->problems, r->nproblems));
     return doc;
@@ -254,7 +260,7 @@ int release_status(int argc, char **argv)
     }
     if (o.at != NULL && release_time_arg(o.at, &at) != KEEL_OK)
         return cli_usage_error(CMD, "--at '%s': YYYY-MM-DDTHH:MM:SSZ", o.at);
-    if (stat(o.repo, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (o.repo == NULL || stat(o.repo, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "keel %s: %s: no such repository directory\n", CMD, o.repo);
         return CLI_EXIT_ERROR;
     }

@@ -51,9 +51,25 @@ static void expiry(struct release_report *r, const char *what, keel_update_role 
         (void)keel_str_copy(when, sizeof(when), "?");
     if (expires <= r->at)
         problem(r, "%s: expired at %s; devices refuse it (run '%s')", what, when, renew_hint[role]);
-    else if (expires - r->at < (int64_t)RELEASE_WARN_DAYS * RELEASE_DAY)
-        warning(r, "%s: expires at %s, within %d days (run '%s')", what, when, RELEASE_WARN_DAYS,
-                renew_hint[role]);
+    else if (expires - r->at < r->warn_window[role])
+        warning(r, "%s: expires at %s, within %lld hours (run '%s')", what, when,
+                (long long)((expires - r->at + 3599) / 3600), renew_hint[role]);
+}
+
+/* A week's warning, or half the role's period when that is shorter: a timestamp valid for
+ * a day is renewed daily, and warning about it all the time would hide a real lapse. */
+static void warn_windows(const char *dir, struct release_report *r)
+{
+    struct release_policy p;
+
+    if (release_policy_read(dir, &p, NULL) != KEEL_OK)
+        release_policy_default(&p);
+    for (int role = 0; role < KEEL_UPDATE_ROLES; role++) {
+        int64_t half = (int64_t)p.expires_days[role] * RELEASE_DAY / 2;
+        int64_t week = (int64_t)RELEASE_WARN_DAYS * RELEASE_DAY;
+
+        r->warn_window[role] = half < week ? half : week;
+    }
 }
 
 /* Read name and open it for role under the newest root; its bytes stay in *env. */
@@ -302,6 +318,7 @@ keel_err release_verify(const char *dir, int64_t at, struct release_report *r)
 
     memset(r, 0, sizeof(*r));
     r->at = at;
+    warn_windows(dir, r);
     check_root(dir, r);
     if (!r->has_root)
         return KEEL_OK;

@@ -37,18 +37,17 @@ extern "C" {
 #endif
 
 /* ---- Limits: anything larger is refused with KEEL_ERR_TOO_LARGE ---- */
-#define KEEL_UPDATE_META_MAX (256u * 1024u) /* one envelope, as fetched */
-#define KEEL_UPDATE_ROOT_MAX                                                                       \
-    (64u * 1024u) /* a root envelope (fetched before its length is known) */
-#define KEEL_UPDATE_TIMESTAMP_MAX (16u * 1024u) /* a timestamp envelope (same reason) */
-#define KEEL_UPDATE_MAX_KEYS 16u                /* keys in a root, key ids per role, signatures */
-#define KEEL_UPDATE_MAX_TARGETS 256u            /* targets in one targets document */
-#define KEEL_UPDATE_MAX_ROOT_STEPS 32u          /* root versions walked in one refresh */
-#define KEEL_UPDATE_KEYID_SIZE 65u              /* hex SHA-256 and NUL */
-#define KEEL_UPDATE_NAME_MAX 128u               /* a target name, NUL included: [A-Za-z0-9._-] */
-#define KEEL_UPDATE_HWID_MAX 64u                /* a hardware id, NUL included: [A-Za-z0-9._-] */
-#define KEEL_UPDATE_VERSION_MAX 32u             /* "1.4.2": 1 to 4 dot-separated decimals, NUL */
-#define KEEL_UPDATE_TEXT_MAX 1024u              /* a notice text, NUL included, UTF-8 */
+#define KEEL_UPDATE_META_MAX ((size_t)256 * 1024) /* one envelope, as fetched */
+#define KEEL_UPDATE_ROOT_MAX ((size_t)64 * 1024)  /* a root (fetched before its length is known) */
+#define KEEL_UPDATE_TIMESTAMP_MAX ((size_t)16 * 1024) /* a timestamp envelope (same reason) */
+#define KEEL_UPDATE_MAX_KEYS 16u       /* keys in a root, key ids per role, signatures */
+#define KEEL_UPDATE_MAX_TARGETS 256u   /* targets in one targets document */
+#define KEEL_UPDATE_MAX_ROOT_STEPS 32u /* root versions walked in one refresh */
+#define KEEL_UPDATE_KEYID_SIZE 65u     /* hex SHA-256 and NUL */
+#define KEEL_UPDATE_NAME_MAX 128u      /* a target name, NUL included: [A-Za-z0-9._-] */
+#define KEEL_UPDATE_HWID_MAX 64u       /* a hardware id, NUL included: [A-Za-z0-9._-] */
+#define KEEL_UPDATE_VERSION_MAX 32u    /* "1.4.2": 1 to 4 dot-separated decimals, NUL */
+#define KEEL_UPDATE_TEXT_MAX 1024u     /* a notice text, NUL included, UTF-8 */
 #define KEEL_UPDATE_PAYLOAD_TYPE "application/vnd.keel.tuf+json"
 
 typedef enum keel_update_role {
@@ -81,8 +80,10 @@ KEEL_MUST_CHECK keel_err keel_update_dsse_pae(const char *type, const void *payl
 /* Seal payload (the JSON document, len bytes) in an envelope of type
  * KEEL_UPDATE_PAYLOAD_TYPE signed by each of the nkeys private keys (at most
  * KEEL_UPDATE_MAX_KEYS). The envelope is a NUL-terminated JSON text in a new buffer (*out,
- * *out_len without the NUL; free with free()). Errors: KEEL_ERR_CRYPTO (a key cannot sign),
- * KEEL_ERR_NOMEM. */
+ * *out_len without the NUL; free with free()). nkeys 0 makes an unsigned envelope (which
+ * every device refuses; the tests use it). Errors: KEEL_ERR_CRYPTO (a key cannot sign),
+ * KEEL_ERR_TOO_LARGE (payload or envelope over KEEL_UPDATE_META_MAX), KEEL_ERR_ARG (more than
+ * KEEL_UPDATE_MAX_KEYS keys), KEEL_ERR_NOMEM. */
 KEEL_MUST_CHECK keel_err keel_update_envelope_seal(const void *payload, size_t len,
                                                    EVP_PKEY *const *keys, size_t nkeys, char **out,
                                                    size_t *out_len);
@@ -339,7 +340,7 @@ typedef struct keel_update_boot_state {
 /* Open the boot-control backend named by spec:
  *   "file:PATH"  a text environment ("name=value" lines) that models a bootloader's
  *                environment; keel_update_boot_file_reboot plays the bootloader.
- *   "uboot"      U-Boot's environment through fw_printenv / fw_setenv (u-boot-tools).
+ *   "uboot"      U-Boot's environment through fw_printenv / fw_setenv (libubootenv-tool).
  *   "grub:PATH"  GRUB's environment block through grub-editenv.
  * For uboot and grub the booted slot is read from the kernel command line (keel.slot=a|b).
  * KEEL_ERR_ARG for an unknown spec. */

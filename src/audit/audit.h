@@ -733,6 +733,210 @@ keel_audit_verdict keel_audit_build_kind_judge(size_t dev, size_t prod, int comp
  * (V2.1.1) or "5.6-4A-2" (V3.1.3). */
 keel_err keel_audit_check_build_kind(keel_audit_report *r, const char *dir);
 
+/* ---- Secure updates and software integrity (5.3-2, 5.3-7, 5.3-9, 5.3-10, 5.7-1) --------- */
+
+/* Bounds of the IXIT's "update" object. */
+#define KEEL_AUDIT_UPDATE_URL_MAX 1024
+#define KEEL_AUDIT_UPDATE_FILE_MAX 1024
+
+/* The IXIT's optional "update" object (data/schemas/ixit.schema.json): what a test laboratory
+ * is given to assess the update mechanism (TS 103 701): the repository the device uses, the
+ * trust anchors it was made with, a copy of the repository, and the means to stand in for the
+ * repository's server (a certificate and key for its host issued by the repository's CA). */
+typedef struct keel_audit_ixit_update {
+    int present;                                     /* 0: the IXIT has no "update" object */
+    char repository[KEEL_AUDIT_UPDATE_URL_MAX];      /* "https://HOST[:PORT][/path]" */
+    keel_audit_target repository_at;                 /* its host and port (443 when none) */
+    char repository_path[KEEL_AUDIT_LOGIN_PATH_MAX]; /* its path, "" for none; no final '/' */
+    char repository_ca[KEEL_AUDIT_UPDATE_FILE_MAX];  /* the CA the device pins */
+    char trust_root[KEEL_AUDIT_UPDATE_FILE_MAX];     /* the device's trust anchor (1.root.json) */
+    char mirror[KEEL_AUDIT_UPDATE_FILE_MAX];         /* a copy of the repository directory */
+    char lab_cert[KEEL_AUDIT_UPDATE_FILE_MAX];       /* "" when not given (both or neither) */
+    char lab_key[KEEL_AUDIT_UPDATE_FILE_MAX];
+    keel_audit_target lab_listen; /* "lab_listen", else repository_at: where the lab serves */
+    keel_audit_target server;     /* "repository_server", else repository_at: where the lab
+                                     reaches the genuine server while it holds its address */
+} keel_audit_ixit_update;
+
+/* Parse the "update" member of the IXIT text (len bytes, untrusted, as for
+ * keel_audit_ixit_parse; the rest of the document is not looked at). No member: KEEL_OK with
+ * out->present 0. Otherwise every rule of the schema: "repository", "repository_ca",
+ * "trust_root" and "mirror" required, "lab_cert" and "lab_key" together or not at all,
+ * "lab_listen" and "repository_server" HOST:PORT texts (keel_audit_target_parse); the URL
+ * https with a host and no user, query, fragment or final '/', as the device's fetcher wants
+ * it. Paths are kept as written. KEEL_ERR_PARSE / KEEL_ERR_TOO_LARGE with why naming the
+ * field ("update.repository: must be an https URL ..."); on failure *out is zeroed. */
+keel_err keel_audit_ixit_update_parse(const void *text, size_t len, keel_audit_ixit_update *out,
+                                      char *why, size_t whysz);
+
+/* keel_audit_ixit_update_parse of the file at path, with relative paths in it taken from the
+ * file's directory. KEEL_ERR_IO (why: the system's reason) when it cannot be read. */
+keel_err keel_audit_ixit_update_load(const char *path, keel_audit_ixit_update *out, char *why,
+                                     size_t whysz);
+
+/* The manipulated repositories the laboratory serves to the device, one per round, in the
+ * order they run. None needs a key of the repository: the laboratory has none. */
+typedef enum keel_audit_update_round_id {
+    KEEL_AUDIT_ROUND_UNSIGNED = 0, /* timestamp, snapshot and targets re-signed by a key of the
+                                      laboratory, offering a forged newest target */
+    KEEL_AUDIT_ROUND_SUBSTITUTED,  /* targets.json alone replaced by one the laboratory signed */
+    KEEL_AUDIT_ROUND_UNTRUSTED_SERVER, /* the genuine repository behind a certificate not issued
+                                          by the repository's CA */
+    KEEL_AUDIT_ROUND_LEGACY_TLS,       /* the genuine repository over TLS 1.0 and 1.1 only */
+    KEEL_AUDIT_ROUND_TAMPERED,         /* the newest target's bytes changed, its length kept */
+    KEEL_AUDIT_ROUND_ENDLESS,          /* the newest target longer than its signed length */
+    KEEL_AUDIT_ROUNDS
+} keel_audit_update_round_id;
+
+#define KEEL_AUDIT_ROUND_BIT(id) (1u << (unsigned)(id))
+/* The rounds each test case judges. */
+#define KEEL_AUDIT_ROUNDS_5_3_9                                                                    \
+    (KEEL_AUDIT_ROUND_BIT(KEEL_AUDIT_ROUND_UNSIGNED) |                                             \
+     KEEL_AUDIT_ROUND_BIT(KEEL_AUDIT_ROUND_SUBSTITUTED) |                                          \
+     KEEL_AUDIT_ROUND_BIT(KEEL_AUDIT_ROUND_TAMPERED) |                                             \
+     KEEL_AUDIT_ROUND_BIT(KEEL_AUDIT_ROUND_ENDLESS))
+#define KEEL_AUDIT_ROUNDS_5_3_10                                                                   \
+    (KEEL_AUDIT_ROUND_BIT(KEEL_AUDIT_ROUND_UNSIGNED) |                                             \
+     KEEL_AUDIT_ROUND_BIT(KEEL_AUDIT_ROUND_UNTRUSTED_SERVER) |                                     \
+     KEEL_AUDIT_ROUND_BIT(KEEL_AUDIT_ROUND_LEGACY_TLS))
+#define KEEL_AUDIT_ROUNDS_ALL ((1u << KEEL_AUDIT_ROUNDS) - 1u)
+
+/* "unsigned-metadata", "substituted-targets", "untrusted-server", "legacy-tls",
+ * "tampered-target", "endless-target"; NULL for an unknown id. */
+const char *keel_audit_update_round_name(keel_audit_update_round_id id);
+
+/* What one round did and saw. Device texts are untrusted (sanitised when recorded). */
+typedef struct keel_audit_update_round {
+    int run;             /* 0: not run, note says why */
+    char note[256];      /* what was served, or why the round did not run */
+    long install_status; /* the answer to POST /api/v1/update/install; 0: none */
+    size_t connections;  /* TCP connections the laboratory's server accepted */
+    size_t requests;     /* HTTP requests it answered (a TLS handshake completed) */
+    char fetched[256];   /* the files the device asked for, comma-separated, cut to fit */
+    int decided;         /* the device reported a new decision within the time budget */
+    char state[32];      /* its "state": "refused", "installed", ... */
+    char error[160];     /* its "error", "" when none */
+    long status_after;   /* its status route afterwards, with the session; 0: no answer */
+    int same_firmware;   /* that answer names the firmware version it named before */
+} keel_audit_update_round;
+
+/* The verdict of one round, with one evidence line naming the round, what the device did and
+ * the verdict. FAIL when the device installed (state installed, trial or confirmed), stopped
+ * answering or changed its firmware version afterwards (it exits to reboot after an install),
+ * or, in the two channel rounds, sent an HTTP request to a server its trust relationship
+ * does not vouch for; PASS when it refused with the round's expected error
+ * (keel_strerror text: unsigned-metadata: no valid signature or below threshold;
+ * substituted-targets: metadata mismatch, more bytes than the snapshot's length, or no valid
+ * signature; untrusted-server and
+ * legacy-tls: the repository cannot be reached, after a TCP connection and no request;
+ * tampered-target: hash; endless-target: more bytes than the signed length); else
+ * INCONCLUSIVE with the reason (not run, no decision, nothing to install, refused for
+ * another reason). */
+keel_audit_verdict keel_audit_update_round_judge(keel_audit_update_round_id id,
+                                                 const keel_audit_update_round *r,
+                                                 keel_audit_evidence *ev);
+
+/* The verdict of a test case over the rounds in mask (KEEL_AUDIT_ROUNDS_*), rounds indexed by
+ * keel_audit_update_round_id: any FAIL -> FAIL, else any INCONCLUSIVE -> INCONCLUSIVE, else
+ * PASS; INCONCLUSIVE when mask is empty. One evidence line per round. */
+keel_audit_verdict keel_audit_update_rounds_judge(const keel_audit_update_round *rounds,
+                                                  unsigned mask, keel_audit_evidence *ev);
+
+/* What the audit's own client found in the repository (the mirror walked from the trust
+ * anchor) and on the repository's server. */
+typedef struct keel_audit_update_repo {
+    int walked;            /* the walk ran (the inputs could be read) */
+    keel_err walk_error;   /* KEEL_OK: the metadata verified from the trust anchor */
+    size_t keys;           /* keys in the newest root */
+    size_t best_keys;      /* of them, Ed25519 or ECDSA P-256 */
+    int hashes;            /* timestamp and snapshot name their files by SHA-256 */
+    size_t targets;        /* targets in the signed targets */
+    size_t targets_intact; /* of them, files in the mirror with the signed length and hash */
+    keel_audit_verdict server_tls; /* the server judged by 5.5-1-2's rules; NOT_TESTED: not
+                                      probed */
+    int plain_http;                /* 1 served over plain HTTP, 0 not, -1 not probed */
+    int pinned;                    /* 1 the server's certificate chains to the repository's CA and
+                                      names the URL's host, 0 it does not, -1 not probed */
+} keel_audit_update_repo;
+
+/* 5.3-7-2: best-practice cryptography in the update mechanism. FAIL when the metadata does not
+ * verify from the trust anchor for a cryptographic reason, a key is of another type, the
+ * repository's server fails 5.5-1-2's rules, serves plain HTTP or presents a certificate the
+ * device's pinned CA does not vouch for, or the legacy-tls round failed (legacy may be NULL:
+ * not run); INCONCLUSIVE when the walk could not run or the metadata could not be read;
+ * else PASS. Parts not probed are named in the evidence. */
+keel_audit_verdict keel_audit_update_crypto_judge(const keel_audit_update_repo *repo,
+                                                  const keel_audit_update_round *legacy,
+                                                  keel_audit_evidence *ev);
+
+/* 5.3-2-2: a secure update mechanism, end to end. FAIL when the metadata does not verify from
+ * the trust anchor for a cryptographic reason or any round FAILs; INCONCLUSIVE when the walk
+ * could not run, a target file of the mirror differs from its signed length or hash (the
+ * mirror is not a faithful copy), no round ran (rounds NULL) or a round is inconclusive;
+ * else PASS. */
+keel_audit_verdict keel_audit_update_mechanism_judge(const keel_audit_update_repo *repo,
+                                                     const keel_audit_update_round *rounds,
+                                                     keel_audit_evidence *ev);
+
+/* Inputs of the update test cases besides the IXIT. */
+typedef struct keel_audit_update_opts {
+    const keel_audit_ixit_update *ixit;
+    const char *login_path;  /* NULL: KEEL_AUDIT_LOGIN_PATH_DEFAULT */
+    const char *status_path; /* NULL: KEEL_AUDIT_STATUS_PATH_DEFAULT */
+    const char *password;    /* the device's current one; NULL: the rounds do not run */
+    /* Called before each round and step with a line for the operator (may be NULL). */
+    void (*progress)(const char *line, void *user);
+    void *user;
+} keel_audit_update_opts;
+
+#define KEEL_AUDIT_UPDATE_PATH "/api/v1/update"
+#define KEEL_AUDIT_UPDATE_INSTALL_PATH "/api/v1/update/install"
+/* How long one round waits for the device's decision. */
+#define KEEL_AUDIT_UPDATE_ROUND_MS 45000LL
+
+/* 5.3-2-2, 5.3-7-2, 5.3-9-2 and 5.3-10-2: walk the mirror from the trust anchor with keel's
+ * own client (keel_update_refresh over a directory) and check every target file; probe the
+ * repository's server (5.5-1-2's rules, plain HTTP, the pinned CA and host); then, with a
+ * password and the repository's address free for the laboratory, run every round: serve the
+ * manipulated repository over HTTPS on the repository's address (libwebsockets), log in, ask
+ * the device to install now (POST KEEL_AUDIT_UPDATE_INSTALL_PATH), follow
+ * KEEL_AUDIT_UPDATE_PATH until a new decision, and check the device still runs as before.
+ * Judged by the judges above. KEEL_ERR_ARG for NULL arguments or an IXIT without "update";
+ * otherwise only a failure to record is returned. */
+keel_err keel_audit_check_update(keel_audit_report *r, const keel_audit_target *t,
+                                 const keel_audit_update_opts *o);
+
+/* What 5.7-1-2 saw. */
+typedef struct keel_audit_integrity_facts {
+    int ran;          /* the firmware tree has a trust directory and a boot environment */
+    keel_err verify;  /* keel_integrity_verify on the tree */
+    char slot;        /* the booted slot, 0 when unknown */
+    char target[128]; /* the target its record names, "" when none verified */
+    int listed;       /* 1 the target is in the repository's signed targets as recorded, 0 it
+                         is not, -1 not checked (no IXIT "update") */
+    long status;      /* the device's status route without a session; 0: no answer */
+    int alert;        /* that answer is the integrity alert ("alert": "integrity") */
+} keel_audit_integrity_facts;
+
+/* 5.7-1-2: PASS when the booted slot verifies and the device reports normal function (its
+ * status route answers without the integrity alert), or when it does not verify and the
+ * device is in restricted mode (it detected it); FAIL when it does not verify and the device
+ * serves normally; INCONCLUSIVE when the check could not run, the tree could not be read,
+ * the device does not answer, or the slot verifies but the target is not in the repository's
+ * signed targets or the device reports the alert (the tree is not what the device runs). */
+keel_audit_verdict keel_audit_integrity_judge(const keel_audit_integrity_facts *f,
+                                              keel_audit_evidence *ev);
+
+/* 5.7-1-2 (white-box and live): verify the booted slot of the firmware tree dir (as `keel
+ * flash` makes it: dir/update the trust directory, dir/slot-a and dir/slot-b, dir/bootenv
+ * the boot environment) with keel_integrity_verify, the function the device runs at start;
+ * with ixit (may be NULL) also check that the target is in the repository's signed targets
+ * (walked from the trust anchor); ask the device's status route without a session; judge
+ * with keel_audit_integrity_judge. Nothing is written to dir. */
+keel_err keel_audit_check_integrity(keel_audit_report *r, const keel_audit_target *t,
+                                    const char *dir, const keel_audit_ixit_update *ixit,
+                                    const char *status_path);
+
 #ifdef __cplusplus
 }
 #endif

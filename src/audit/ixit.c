@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #include "audit.h"
 
@@ -263,20 +264,17 @@ out:
     return ret;
 }
 
-keel_err keel_audit_ixit_load(const char *path, keel_audit_ixit *out, char *why, size_t whysz)
+/* The bytes of the IXIT file at path into a new buffer (*buf, *len; free()), at most
+ * KEEL_AUDIT_IXIT_FILE_MAX of them. */
+static keel_err read_ixit(const char *path, char **buf, size_t *len, char *why, size_t whysz)
 {
-    char *buf = NULL;
-    size_t len = 0;
     ssize_t n = 0;
     struct stat st;
     keel_err ret = KEEL_ERR_IO;
     int fd;
 
-    if (why != NULL && whysz > 0)
-        why[0] = '\0';
-    if (path == NULL || out == NULL)
-        return KEEL_ERR_ARG;
-    memset(out, 0, sizeof(*out));
+    *buf = NULL;
+    *len = 0;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (why != NULL)
@@ -291,23 +289,45 @@ keel_err keel_audit_ixit_load(const char *path, keel_audit_ixit *out, char *why,
         goto out;
     }
     /* One byte more than allowed, so that a file that grew since fstat is still refused. */
-    buf = malloc(KEEL_AUDIT_IXIT_FILE_MAX + 1);
-    if (buf == NULL) {
+    *buf = malloc(KEEL_AUDIT_IXIT_FILE_MAX + 1);
+    if (*buf == NULL) {
         ret = KEEL_ERR_NOMEM;
         goto out;
     }
-    while (len <= KEEL_AUDIT_IXIT_FILE_MAX &&
-           (n = read(fd, buf + len, KEEL_AUDIT_IXIT_FILE_MAX + 1 - len)) > 0)
-        len += (size_t)n;
+    while (*len <= KEEL_AUDIT_IXIT_FILE_MAX &&
+           (n = read(fd, *buf + *len, KEEL_AUDIT_IXIT_FILE_MAX + 1 - *len)) > 0)
+        *len += (size_t)n;
     if (n < 0) {
         if (why != NULL)
             (void)keel_str_format(why, whysz, "%s", strerror(errno));
         goto out;
     }
-    ret = keel_audit_ixit_parse(buf, len, out, why, whysz);
+    ret = KEEL_OK;
 out:
     if (fd >= 0)
         close(fd);
+    if (ret != KEEL_OK) {
+        free(*buf);
+        *buf = NULL;
+        *len = 0;
+    }
+    return ret;
+}
+
+keel_err keel_audit_ixit_load(const char *path, keel_audit_ixit *out, char *why, size_t whysz)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    keel_err ret;
+
+    if (why != NULL && whysz > 0)
+        why[0] = '\0';
+    if (path == NULL || out == NULL)
+        return KEEL_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    ret = read_ixit(path, &buf, &len, why, whysz);
+    if (ret == KEEL_OK)
+        ret = keel_audit_ixit_parse(buf, len, out, why, whysz);
     free(buf);
     return ret;
 }
@@ -331,4 +351,227 @@ const keel_audit_ixit_interface *keel_audit_ixit_inbound_tcp(const keel_audit_ix
             return &x->interfaces[i];
     }
     return NULL;
+}
+
+/* ---- The "update" object: what the laboratory is given to assess updates (5.3, 5.7) ---- */
+
+static keel_err get_optional_string(parse *p, const cJSON *obj, const char *name, char *out,
+                                    size_t outsz)
+{
+    out[0] = '\0';
+    if (cJSON_GetObjectItemCaseSensitive(obj, name) == NULL)
+        return KEEL_OK;
+    return get_string(p, obj, name, out, outsz);
+}
+
+/* An optional "HOST:PORT" member into *out; absent: *out = fallback. */
+static keel_err get_host_port(parse *p, const cJSON *obj, const char *name,
+                              const keel_audit_target *fallback, keel_audit_target *out)
+{
+    char text[KEEL_AUDIT_TARGET_MAX];
+    keel_err ret;
+
+    if (cJSON_GetObjectItemCaseSensitive(obj, name) == NULL) {
+        *out = *fallback;
+        return KEEL_OK;
+    }
+    ret = get_string(p, obj, name, text, sizeof(text));
+    if (ret == KEEL_ERR_TOO_LARGE ||
+        (ret == KEEL_OK && keel_audit_target_parse(text, out) != KEEL_OK))
+        return refuse(p, KEEL_ERR_PARSE, name,
+                      "must be HOST:PORT with a port 1-65535 (IPv6 in brackets)");
+    return ret;
+}
+
+/* The URL's parts, as the device's fetcher takes it (keel_update_fetcher_https): https, a
+ * host, no user, query or fragment, no final '/'. */
+typedef struct url_parts {
+    char *scheme, *host, *port, *path, *user, *query, *fragment;
+} url_parts;
+
+static keel_err url_split(CURLU *url, const char *text, url_parts *u)
+{
+    if (curl_url_set(url, CURLUPART_URL, text, 0) != CURLUE_OK ||
+        curl_url_get(url, CURLUPART_SCHEME, &u->scheme, 0) != CURLUE_OK ||
+        curl_url_get(url, CURLUPART_HOST, &u->host, 0) != CURLUE_OK ||
+        curl_url_get(url, CURLUPART_PORT, &u->port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+        curl_url_get(url, CURLUPART_PATH, &u->path, 0) != CURLUE_OK)
+        return KEEL_ERR_PARSE;
+    if (strcmp(u->scheme, "https") != 0 || u->host[0] == '\0' ||
+        curl_url_get(url, CURLUPART_USER, &u->user, 0) != CURLUE_NO_USER ||
+        curl_url_get(url, CURLUPART_QUERY, &u->query, 0) != CURLUE_NO_QUERY ||
+        curl_url_get(url, CURLUPART_FRAGMENT, &u->fragment, 0) != CURLUE_NO_FRAGMENT)
+        return KEEL_ERR_PARSE;
+    return KEEL_OK;
+}
+
+static void url_parts_free(url_parts *u)
+{
+    curl_free(u->scheme);
+    curl_free(u->host);
+    curl_free(u->port);
+    curl_free(u->path);
+    curl_free(u->user);
+    curl_free(u->query);
+    curl_free(u->fragment);
+}
+
+static keel_err parse_repository(parse *p, keel_audit_ixit_update *out)
+{
+    char hostport[KEEL_AUDIT_TARGET_MAX + 8];
+    url_parts u = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    CURLU *url = curl_url();
+    size_t n = strlen(out->repository);
+    keel_err ret = KEEL_ERR_PARSE;
+
+    if (url == NULL)
+        return KEEL_ERR_NOMEM;
+    if (n == 0 || out->repository[n - 1] == '/' || url_split(url, out->repository, &u) != KEEL_OK ||
+        keel_str_format(hostport, sizeof(hostport), "%s:%s", u.host, u.port) != KEEL_OK ||
+        keel_audit_target_parse(hostport, &out->repository_at) != KEEL_OK) {
+        ret = refuse(p, KEEL_ERR_PARSE, "repository",
+                     "must be an https URL https://HOST[:PORT][/path] without user, query, "
+                     "fragment or final '/'");
+        goto out;
+    }
+    if (strcmp(u.path, "/") != 0 &&
+        (keel_str_copy(out->repository_path, sizeof(out->repository_path), u.path) != KEEL_OK ||
+         !keel_audit_http_path_valid(out->repository_path))) {
+        ret = refuse(p, KEEL_ERR_PARSE, "repository",
+                     "its path must be printable ASCII without spaces, under %d bytes",
+                     KEEL_AUDIT_LOGIN_PATH_MAX);
+        goto out;
+    }
+    ret = KEEL_OK;
+out:
+    url_parts_free(&u);
+    curl_url_cleanup(url);
+    return ret;
+}
+
+static keel_err parse_update(parse *p, const cJSON *obj, keel_audit_ixit_update *out)
+{
+    keel_err ret;
+
+    if (!cJSON_IsObject(obj))
+        return refuse(p, KEEL_ERR_PARSE, "", "must be an object");
+    if ((ret = get_string(p, obj, "repository", out->repository, sizeof(out->repository))) !=
+            KEEL_OK ||
+        (ret = parse_repository(p, out)) != KEEL_OK ||
+        (ret = get_string(p, obj, "repository_ca", out->repository_ca,
+                          sizeof(out->repository_ca))) != KEEL_OK ||
+        (ret = get_string(p, obj, "trust_root", out->trust_root, sizeof(out->trust_root))) !=
+            KEEL_OK ||
+        (ret = get_string(p, obj, "mirror", out->mirror, sizeof(out->mirror))) != KEEL_OK ||
+        (ret = get_optional_string(p, obj, "lab_cert", out->lab_cert, sizeof(out->lab_cert))) !=
+            KEEL_OK ||
+        (ret = get_optional_string(p, obj, "lab_key", out->lab_key, sizeof(out->lab_key))) !=
+            KEEL_OK)
+        return ret;
+    if ((out->lab_cert[0] == '\0') != (out->lab_key[0] == '\0'))
+        return refuse(p, KEEL_ERR_PARSE, out->lab_cert[0] == '\0' ? "lab_cert" : "lab_key",
+                      "missing: lab_cert and lab_key go together");
+    if ((ret = get_host_port(p, obj, "lab_listen", &out->repository_at, &out->lab_listen)) !=
+        KEEL_OK)
+        return ret;
+    return get_host_port(p, obj, "repository_server", &out->repository_at, &out->server);
+}
+
+keel_err keel_audit_ixit_update_parse(const void *text, size_t len, keel_audit_ixit_update *out,
+                                      char *why, size_t whysz)
+{
+    parse p = {.why = why, .whysz = whysz};
+    const cJSON *obj;
+    cJSON *root = NULL;
+    keel_err ret = KEEL_ERR_ARG;
+
+    if (why != NULL && whysz > 0)
+        why[0] = '\0';
+    if (out == NULL)
+        return KEEL_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    if (text == NULL && len != 0)
+        return KEEL_ERR_ARG;
+    if (len > KEEL_AUDIT_IXIT_FILE_MAX)
+        return refuse(&p, KEEL_ERR_TOO_LARGE, "", "larger than %zu bytes",
+                      KEEL_AUDIT_IXIT_FILE_MAX);
+    root = cJSON_ParseWithLength(text, len);
+    if (root == NULL || !cJSON_IsObject(root)) {
+        ret = refuse(&p, KEEL_ERR_PARSE, "",
+                     root == NULL ? "not valid JSON" : "must be a JSON object");
+        goto out;
+    }
+    obj = cJSON_GetObjectItemCaseSensitive(root, "update");
+    ret = KEEL_OK;
+    if (obj != NULL) {
+        (void)keel_str_copy(p.where, sizeof(p.where), "update");
+        ret = parse_update(&p, obj, out);
+        out->present = ret == KEEL_OK;
+    }
+out:
+    cJSON_Delete(root);
+    if (ret != KEEL_OK)
+        memset(out, 0, sizeof(*out));
+    return ret;
+}
+
+/* A relative path of the IXIT is taken from the IXIT file's directory. */
+static keel_err rebase(parse *p, const char *dir, const char *field, char *path, size_t pathsz)
+{
+    char joined[KEEL_AUDIT_UPDATE_FILE_MAX];
+
+    if (path[0] == '\0' || path[0] == '/')
+        return KEEL_OK;
+    if (keel_str_format(joined, sizeof(joined), "%s/%s", dir, path) != KEEL_OK)
+        return refuse(p, KEEL_ERR_TOO_LARGE, field,
+                      "longer than %d bytes once joined to the IXIT's directory",
+                      KEEL_AUDIT_UPDATE_FILE_MAX - 1);
+    return keel_str_copy(path, pathsz, joined);
+}
+
+static keel_err rebase_all(parse *p, const char *ixit_path, keel_audit_ixit_update *u)
+{
+    char dir[KEEL_AUDIT_UPDATE_FILE_MAX];
+    const char *slash = strrchr(ixit_path, '/');
+    keel_err ret;
+
+    if (slash == NULL)
+        ret = keel_str_copy(dir, sizeof(dir), ".");
+    else if (slash == ixit_path)
+        ret = keel_str_copy(dir, sizeof(dir), "/");
+    else
+        ret = keel_str_format(dir, sizeof(dir), "%.*s", (int)(slash - ixit_path), ixit_path);
+    if (ret != KEEL_OK)
+        return refuse(p, KEEL_ERR_TOO_LARGE, "", "the IXIT's path is too long");
+    if ((ret = rebase(p, dir, "repository_ca", u->repository_ca, sizeof(u->repository_ca))) !=
+            KEEL_OK ||
+        (ret = rebase(p, dir, "trust_root", u->trust_root, sizeof(u->trust_root))) != KEEL_OK ||
+        (ret = rebase(p, dir, "mirror", u->mirror, sizeof(u->mirror))) != KEEL_OK ||
+        (ret = rebase(p, dir, "lab_cert", u->lab_cert, sizeof(u->lab_cert))) != KEEL_OK)
+        return ret;
+    return rebase(p, dir, "lab_key", u->lab_key, sizeof(u->lab_key));
+}
+
+keel_err keel_audit_ixit_update_load(const char *path, keel_audit_ixit_update *out, char *why,
+                                     size_t whysz)
+{
+    parse p = {.why = why, .whysz = whysz, .where = "update"};
+    char *buf = NULL;
+    size_t len = 0;
+    keel_err ret;
+
+    if (why != NULL && whysz > 0)
+        why[0] = '\0';
+    if (path == NULL || out == NULL)
+        return KEEL_ERR_ARG;
+    memset(out, 0, sizeof(*out));
+    ret = read_ixit(path, &buf, &len, why, whysz);
+    if (ret == KEEL_OK)
+        ret = keel_audit_ixit_update_parse(buf, len, out, why, whysz);
+    if (ret == KEEL_OK && out->present)
+        ret = rebase_all(&p, path, out);
+    free(buf);
+    if (ret != KEEL_OK)
+        memset(out, 0, sizeof(*out));
+    return ret;
 }

@@ -279,39 +279,58 @@ static keel_err cmdline_read(const char *path, char *buf, size_t bufsz)
     return KEEL_OK;
 }
 
+/* The value of the one keel.slot= token in text ('?' for a value that is not one
+ * character); 0 when there is none or more than one. */
+static char cmdline_scan(const char *text)
+{
+    const char *p = text;
+    char slot = '\0';
+    int found = 0;
+
+    while (*p != '\0') {
+        size_t n = strcspn(p, " \t\n");
+        if (n > 10 && strncmp(p, "keel.slot=", 10) == 0) {
+            found++;
+            slot = '?';
+            if (n == 11)
+                slot = p[10];
+        }
+        p += n;
+        p += strspn(p, " \t\n");
+    }
+    if (found != 1)
+        return '\0';
+    return slot;
+}
+
+/* /proc/cmdline; in development builds a test may name another file. */
+static const char *cmdline_path(void)
+{
+#if !KEEL_PRODUCTION
+    const char *test_path = getenv("KEEL_UPDATE_CMDLINE");
+    if (test_path != NULL && test_path[0] != '\0')
+        return test_path;
+#endif
+    return "/proc/cmdline";
+}
+
 keel_err keel_update_boot_cmdline_slot(char *slot)
 {
-    const char *path = "/proc/cmdline";
-    char *buf, *p;
-    int found = 0;
+    const char *path = cmdline_path();
+    char *buf;
     keel_err ret;
 
     if (slot == NULL)
         return KEEL_ERR_ARG;
     *slot = '\0';
-#if !KEEL_PRODUCTION
-    {
-        /* Development builds only: tests say which slot "the kernel" was started from. */
-        const char *test_path = getenv("KEEL_UPDATE_CMDLINE");
-        if (test_path != NULL && test_path[0] != '\0')
-            path = test_path;
-    }
-#endif
     buf = malloc(CMDLINE_MAX);
     if (buf == NULL)
         return KEEL_ERR_NOMEM;
     ret = cmdline_read(path, buf, CMDLINE_MAX);
-    for (p = buf; ret == KEEL_OK && *p != '\0';) {
-        size_t n = strcspn(p, " \t\n");
-        if (n > 10 && strncmp(p, "keel.slot=", 10) == 0) {
-            found++;
-            *slot = n == 11 ? p[10] : '?';
-        }
-        p += n;
-        p += strspn(p, " \t\n");
-    }
+    if (ret == KEEL_OK)
+        *slot = cmdline_scan(buf);
     free(buf);
-    if (ret == KEEL_OK && (found != 1 || !keel_update_boot_slot_valid(*slot))) {
+    if (ret == KEEL_OK && !keel_update_boot_slot_valid(*slot)) {
         keel_log(KEEL_LOG_ERROR,
                  "update: the kernel command line (%s) must say keel.slot=a or"
                  " keel.slot=b, once",

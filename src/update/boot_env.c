@@ -70,7 +70,9 @@ static keel_err line_check(env_read *r, const char *p, size_t len)
     if (len - nlen - 1 > 1)
         return bad(r, "a keel variable holds one character");
     r->seen |= 1u << var;
-    r->value[var] = len - nlen - 1 == 1 ? eq[1] : '\0';
+    r->value[var] = '\0';
+    if (len - nlen - 1 == 1)
+        r->value[var] = eq[1];
     return KEEL_OK;
 }
 
@@ -123,7 +125,9 @@ static keel_err values_check(env_read *r, keel_update_env_mode mode, keel_update
     out->primary = r->value[VAR_PRIMARY];
     out->trial = r->value[VAR_TRIAL];
     out->attempts = (uint32_t)(attempts - '0');
-    out->booted = mode == KEEL_UPDATE_ENV_FILE ? r->value[VAR_BOOTED] : '\0';
+    out->booted = '\0';
+    if (mode == KEEL_UPDATE_ENV_FILE)
+        out->booted = r->value[VAR_BOOTED];
     return KEEL_OK;
 }
 
@@ -140,7 +144,7 @@ keel_err keel_update_env_parse(const char *text, size_t len, keel_update_env_mod
     memset(&r, 0, sizeof(r));
     if (len > (mode == KEEL_UPDATE_ENV_FILE ? KEEL_UPDATE_ENV_TEXT_MAX : KEEL_UPDATE_ENV_TOOL_MAX))
         return bad(&r, "the environment is too large");
-    ret = lines_read(&r, text, len, mode);
+    ret = len > 0 ? lines_read(&r, text, len, mode) : KEEL_OK;
     if (ret == KEEL_OK)
         ret = values_check(&r, mode, out);
     if (ret != KEEL_OK)
@@ -183,11 +187,11 @@ static int state_valid(const keel_update_boot_state *st)
 static keel_err lines_write(keel_buf *b, const char *old, size_t oldlen,
                             const keel_update_boot_state *st)
 {
-    const char *p = old, *end = old + oldlen;
+    const char *p = old, *end = old != NULL ? old + oldlen : NULL;
     unsigned done = 0;
     keel_err ret = KEEL_OK;
 
-    while (p < end && ret == KEEL_OK) {
+    while (p != NULL && p < end && ret == KEEL_OK) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *eq = memchr(p, '=', (size_t)(end - p));
         size_t n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p);

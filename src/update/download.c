@@ -24,7 +24,7 @@
 #include "meta_private.h"
 
 /* What the slot receives at a time: a whole number of these makes one progress step. */
-#define DOWNLOAD_BUF (256u * 1024u)
+#define DOWNLOAD_BUF ((size_t)256 * 1024)
 
 typedef struct download {
     int fd;
@@ -355,7 +355,7 @@ static keel_err fetch_rest(keel_update_fetcher *f, download *d)
     }
     if (ret == KEEL_OK && d->written + d->buffered < t->length) {
         keel_log(KEEL_LOG_ERROR, "update: '%s' ended after %llu of %llu bytes", t->name,
-                 (unsigned long long)(d->written + d->buffered), (unsigned long long)t->length);
+                 (unsigned long long)d->written + d->buffered, (unsigned long long)t->length);
         ret = KEEL_ERR_UPDATE_FETCH;
     }
     if (ret == KEEL_ERR_UPDATE_FETCH && checkpoint(d) != KEEL_OK)

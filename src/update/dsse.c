@@ -1,6 +1,7 @@
 /* DSSE envelopes (v1): the signature covers the pre-authentication encoding of the payload
  * type and the exact payload bytes, so a device verifies what it will parse without any
- * canonical form of JSON, and a payload of one type can never pass for another (5.3-2). */
+ * canonical form of JSON, and a payload of one type can never pass for another (5.3-7,
+ * 5.3-9). The envelope arrives from the network, so it is read strictly (5.13-1). */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,7 +354,7 @@ keel_err keel_update_envelope_seal(const void *payload, size_t len, EVP_PKEY *co
     ret = KEEL_OK;
 out:
     if (ret == KEEL_ERR_TOO_LARGE)
-        keel_log(KEEL_LOG_ERROR, "update: an envelope would be over the limit of %u bytes",
+        keel_log(KEEL_LOG_ERROR, "update: an envelope would be over the limit of %zu bytes",
                  KEEL_UPDATE_META_MAX);
     cJSON_free(text);
     cJSON_Delete(doc);

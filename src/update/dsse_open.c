@@ -1,8 +1,8 @@
 /* Opening an envelope: the payload is handed out only when enough of the keys the trusted
- * root gives the role have signed it (5.3-2: the device checks the authenticity and
- * integrity of an update before it uses it). TUF's rules: signatures by keys the role does
- * not trust are ignored, and each trusted key counts once however often it signs, so one
- * stolen key cannot make up a threshold of two. */
+ * root gives the role have signed it (5.3-9, 5.3-10: the device checks the authenticity and
+ * integrity of what it receives through its trust relationship, the root). TUF's rules: signatures
+ * by keys the role does not trust are ignored, and each trusted key counts once however often it
+ * signs, so one stolen key cannot make up a threshold of two. */
 #include <stdlib.h>
 #include <string.h>
 

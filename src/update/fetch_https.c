@@ -102,6 +102,10 @@ static keel_err transfer_result(https_state *h, transfer *t, CURLcode rc)
     if (t->err != KEEL_OK)
         return t->err;
     if (rc == CURLE_FILESIZE_EXCEEDED) {
+        /* Refused from the headers: a 404 page or a whole file for a range says more. */
+        keel_err status = t->status_checked ? KEEL_OK : status_check(t);
+        if (status != KEEL_OK)
+            return status;
         keel_log(KEEL_LOG_ERROR, "update: '%s' is longer than %llu bytes", t->name,
                  (unsigned long long)t->max);
         return KEEL_ERR_UPDATE_TOO_LONG;

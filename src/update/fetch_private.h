@@ -27,7 +27,7 @@
 #define KEEL_UPDATE_FETCH_NAME_MAX 256u
 
 /* The bytes a backend reads or receives at a time before handing them to the sink. */
-#define KEEL_UPDATE_FETCH_CHUNK (64u * 1024u)
+#define KEEL_UPDATE_FETCH_CHUNK ((size_t)64 * 1024)
 
 /* One backend: what keel_update_fetch_stream and keel_update_fetcher_free dispatch to. */
 typedef struct keel_update_fetch_ops {
@@ -70,7 +70,7 @@ typedef struct keel_update_progress {
 } keel_update_progress;
 
 /* The bytes synced to the slot between two progress records. */
-#define KEEL_UPDATE_PROGRESS_STEP (4u * 1024u * 1024u)
+#define KEEL_UPDATE_PROGRESS_STEP ((uint64_t)4 * 1024 * 1024)
 /* The largest progress file read back. */
 #define KEEL_UPDATE_PROGRESS_MAX 1024u
 
@@ -88,7 +88,7 @@ KEEL_MUST_CHECK keel_err keel_update_progress_format(const keel_update_progress 
 /* ---- Slots (slot_verify.c) ---- */
 
 /* The bytes read from a slot at a time while hashing it. */
-#define KEEL_UPDATE_SLOT_CHUNK (256u * 1024u)
+#define KEEL_UPDATE_SLOT_CHUNK ((size_t)256 * 1024)
 
 /* Feed the first len bytes of the open slot fd (read with pread from offset 0) into ctx,
  * an initialised SHA-256 digest. KEEL_ERR_UPDATE_HASH when the slot is shorter than len,
@@ -108,9 +108,9 @@ KEEL_MUST_CHECK keel_err keel_update_slot_hash(int fd, uint64_t len, EVP_MD_CTX 
  * KEEL_UPDATE_ENV_LINE_MAX bytes (the newline not counted), no name twice. */
 #define KEEL_UPDATE_ENV_LINES 64u
 #define KEEL_UPDATE_ENV_LINE_MAX 256u
-#define KEEL_UPDATE_ENV_TEXT_MAX (KEEL_UPDATE_ENV_LINES * (KEEL_UPDATE_ENV_LINE_MAX + 1u))
+#define KEEL_UPDATE_ENV_TEXT_MAX ((size_t)KEEL_UPDATE_ENV_LINES * (KEEL_UPDATE_ENV_LINE_MAX + 1u))
 /* The most output read from fw_printenv or grub-editenv. */
-#define KEEL_UPDATE_ENV_TOOL_MAX (64u * 1024u)
+#define KEEL_UPDATE_ENV_TOOL_MAX ((size_t)64 * 1024)
 
 typedef enum keel_update_env_mode {
     /* The whole text is keel's (the file backend): every line is held to the rules, and

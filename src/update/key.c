@@ -1,7 +1,7 @@
 /* Signing keys of the repository's roles: Ed25519 (key files) and ECDSA P-256 (which a TPM
- * or a PKCS#11 token can hold). A key is named by the SHA-256 of its DER
- * SubjectPublicKeyInfo, so a root lists exactly the keys it trusts and no key can be
- * swapped under a name (5.3-2). */
+ * or a PKCS#11 token can hold), both best-practice signatures through OpenSSL (5.3-7). A key
+ * is named by the SHA-256 of its DER SubjectPublicKeyInfo, so a root lists exactly the keys
+ * it trusts and no key can be swapped under a name (5.3-10: the trust relationship). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* The JSON every role's document and every envelope is read from and written to. The
- * documents come from a repository an attacker may control (5.3-2: the device authenticates
- * what it reads, and reads it carefully): each member has one type, one range and one
- * occurrence, numbers are integers a double holds exactly, and each refusal names the field
- * so that a release team can find it. */
+ * documents come from a repository an attacker may control (5.13-1: input from the network
+ * is validated, before and after its signature is checked): each member has one type, one range and
+ * one occurrence, numbers are integers a double holds exactly, and each refusal names the field so
+ * that a release team can find it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,7 +261,7 @@ keel_err keel_update_json_print(const cJSON *doc, char **out, size_t *out_len)
         return KEEL_ERR_NOMEM;
     n = strlen(text);
     if (n > KEEL_UPDATE_META_MAX) {
-        keel_log(KEEL_LOG_ERROR, "update: a document of %zu bytes is over the limit of %u", n,
+        keel_log(KEEL_LOG_ERROR, "update: a document of %zu bytes is over the limit of %zu", n,
                  KEEL_UPDATE_META_MAX);
         ret = KEEL_ERR_TOO_LARGE;
     } else if ((copy = malloc(n + 1)) != NULL) {

@@ -23,10 +23,10 @@
 
 /* The largest signature an envelope may carry (decoded): Ed25519 is 64 bytes, a DER ECDSA
  * P-256 signature at most 72. */
-#define KEEL_UPDATE_SIG_MAX 256u
+#define KEEL_UPDATE_SIG_MAX ((size_t)256)
 
 /* The largest PEM public key in a root ("keyval": {"public": ...}). */
-#define KEEL_UPDATE_PEM_MAX 1024u
+#define KEEL_UPDATE_PEM_MAX ((size_t)1024)
 
 /* ---- Names (role.c) ---- */
 

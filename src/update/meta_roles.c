@@ -1,7 +1,7 @@
 /* The timestamp and snapshot documents. The timestamp, re-signed often with a short expiry,
  * names the current snapshot; the snapshot names the current targets. Together they stop
  * a mirror from freezing a device on old metadata or mixing documents of different
- * releases (5.3-7, 5.3-10). */
+ * releases (5.3-2: a secure update mechanism; 5.3-10). */
 #include <string.h>
 
 #include "meta_private.h"

@@ -1,5 +1,6 @@
 /* The root document: which keys the repository's roles trust and how many of them must sign.
- * It is the device's anchor for every other check (5.3-2), so it is read strictly: each key
+ * It is the device's trust relationship for every other check (5.3-10), so it is read
+ * strictly: each key
  * must carry the id computed from it, every role must be there, and every role's key ids
  * must name keys of the root, once each, with a threshold they can meet. */
 #include <stdlib.h>

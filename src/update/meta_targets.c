@@ -1,8 +1,8 @@
 /* The targets document: the images a device may install, each with the length and hash it
- * must have (5.3-2, 5.3-10: no endless data, no altered bytes), the hardware it is built for,
- * its security version (the anti-rollback number, 5.3-9 context), its version for people, and
- * the owner's notice: what it fixes and which risks it mitigates (5.3-11), whether and for
- * how long installing interrupts the device's basic function (5.3-12). */
+ * must have (5.3-9, 5.3-10: no endless data, no altered bytes), the hardware it is built for,
+ * its security version (the anti-rollback number of the update mechanism, 5.3-2), its version
+ * for people, and the owner's notice: what it fixes and which risks it mitigates (5.3-11), whether
+ * and for how long installing interrupts the device's basic function (5.3-12). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* Expiry times in the metadata: "YYYY-MM-DDTHH:MM:SSZ" in UTC and nothing else, so that a
- * freeze attack (5.3-7: stale metadata replayed) cannot hide behind a time zone, a
- * fraction or a lenient reading of a date that does not exist. */
+ * freeze attack (stale metadata replayed against the update mechanism, 5.3-2) cannot hide
+ * behind a time zone, a fraction or a lenient reading of a date that does not exist. */
 #include <string.h>
 #include <time.h>
 

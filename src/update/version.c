@@ -1,6 +1,6 @@
 /* Target versions ("1.4.2"): what the owner sees and how the agent picks the newest target.
- * The anti-rollback decision rests on the signed security version, not on these strings
- * (5.3-9); they only order targets of the same hardware. */
+ * The anti-rollback decision (5.3-2) rests on the signed security version, not on these
+ * strings; they only order targets of the same hardware. */
 #include <string.h>
 
 #include "meta_private.h"

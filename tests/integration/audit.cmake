@@ -17,3 +17,7 @@ set_property(TEST audit_self_scan APPEND PROPERTY ENVIRONMENT
 # 5.5-1-2 against testssl.sh on nginx with TLS 1.0 switched on, and on keeld.
 keel_script_test(NAME audit_agreement MODULE audit KIND integration
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/agreement.sh TIMEOUT 300)
+# 5.3-2-2, 5.3-7-2, 5.3-9-2, 5.3-10-2 and 5.7-1-2 against keeld updating from nginx: the audit
+# stands in for the repository with manipulated copies (keel release, keel flash, libwebsockets).
+keel_script_test(NAME audit_update MODULE audit KIND integration
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/update.sh TIMEOUT 300)

@@ -23,7 +23,7 @@
  * slot-b and trust/ (the trusted metadata). The hardware id is AGENT_SIM_HWID.
  *
  * Exit status: 0 on success (one line on stdout saying what happened), 1 when a step fails
- * (the step and the error on stderr), 2 for bad usage.
+ * (keel's log of the run, the step and the error on stderr), 2 for bad usage.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -56,10 +56,35 @@ typedef struct sim_device {
     keel_update_agent_config cfg;
 } sim_device;
 
+/* keel's log lines of this run, printed only when the step fails: a step that succeeds
+ * writes nothing but its result line, so the power-loss test's kill points are the device's
+ * writes to flash, not writes to a terminal. */
+static char log_kept[32768];
+static size_t log_kept_len;
+
+static void log_keep(keel_log_level level, const char *line, void *user)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    char text[KEEL_LOG_LINE_MAX + 16];
+    size_t len;
+
+    (void)user;
+    if (keel_str_format(text, sizeof(text), "keel %s: %s\n",
+                        (unsigned)level < 4 ? names[level] : "?", line) != KEEL_OK)
+        return;
+    len = strlen(text);
+    if (len < sizeof(log_kept) - log_kept_len) {
+        memcpy(log_kept + log_kept_len, text, len);
+        log_kept_len += len;
+    }
+}
+
 KEEL_PRINTF(1, 2) static int fail(const char *fmt, ...)
 {
     va_list ap;
 
+    fwrite(log_kept, 1, log_kept_len, stderr);
+    log_kept_len = 0;
     fprintf(stderr, "agent_sim: ");
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -399,6 +424,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+    keel_log_configure(KEEL_LOG_INFO, log_keep, NULL);
     if (argc == 5 && strcmp(argv[1], "setup") == 0)
         return cmd_setup(argv[2], argv[3], argv[4]);
     if (argc == 3 && strcmp(argv[1], "boot") == 0)

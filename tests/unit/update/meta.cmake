@@ -1,4 +1,4 @@
-# The metadata layer (5.3-2, 5.3-7, 5.3-10): DSSE envelopes, keys, and the four role documents.
+# The metadata layer (5.3-7, 5.3-9, 5.3-10, 5.13-1): DSSE envelopes, keys, and the four role documents.
 # The tests reach the module's private helpers (meta_private.h) as well as update.h.
 keel_unit_test(NAME test_update_dsse MODULE update SOURCES test_update_dsse.c)
 keel_unit_test(NAME test_update_meta MODULE update SOURCES test_update_meta.c)

@@ -631,6 +631,45 @@ static void test_mix_and_match_snapshot_hash(void **state)
     expect_trusted(w, 1, 1, 1, 3);
 }
 
+/* Role re-signed at the same version with other content (a day less to live) and served in
+ * place of the one its parent names: same version, same length, only the hash differs. */
+static void resign_same_version(world *w, keel_update_role role)
+{
+    size_t before, after;
+    char *named = saved(w, role, &before), *other;
+
+    test_repo_set_version(&w->repo, role, w->repo.roles[role].version);
+    test_repo_set_expires(&w->repo, role, w->repo.roles[role].expires - TEST_REPO_DAY);
+    assert_int_equal(test_repo_publish_role(&w->repo, role), KEEL_OK);
+    other = saved(w, role, &after);
+    assert_int_equal(after, before);
+    assert_memory_not_equal(other, named, before);
+    free(named);
+    free(other);
+}
+
+static void test_mix_and_match_targets_same_version(void **state)
+{
+    world *w = *state;
+
+    world_up(w, NULL);
+    assert_int_equal(test_repo_publish(&w->repo), KEEL_OK);
+    resign_same_version(w, TARGETS);
+    expect_refused(w, KEEL_ERR_UPDATE_MISMATCH);
+    expect_trusted(w, 1, 1, 2, 2);
+}
+
+static void test_mix_and_match_snapshot_same_version(void **state)
+{
+    world *w = *state;
+
+    world_up(w, NULL);
+    assert_int_equal(test_repo_publish(&w->repo), KEEL_OK);
+    resign_same_version(w, SNAPSHOT);
+    expect_refused(w, KEEL_ERR_UPDATE_MISMATCH);
+    expect_trusted(w, 1, 1, 1, 2);
+}
+
 /* ---- 9. Endless data ---- */
 
 static void test_endless_target(void **state)
@@ -900,6 +939,8 @@ int main(void)
         T(test_mix_and_match_targets_hash),
         T(test_mix_and_match_targets_version),
         T(test_mix_and_match_snapshot_hash),
+        T(test_mix_and_match_targets_same_version),
+        T(test_mix_and_match_snapshot_same_version),
         T(test_endless_target),
         T(test_endless_timestamp),
         T(test_endless_snapshot),

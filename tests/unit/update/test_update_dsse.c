@@ -1,6 +1,6 @@
 /*
- * DSSE envelopes of the update metadata (5.3-2): the pre-authentication encoding against
- * vectors computed from the DSSE specification, sealing and opening with Ed25519 and ECDSA
+ * DSSE envelopes of the update metadata (5.3-7, 5.3-9, 5.3-10): the pre-authentication encoding
+ * against vectors computed from the DSSE specification, sealing and opening with Ed25519 and ECDSA
  * P-256 keys, thresholds, and the envelopes an attacker would try: unsigned, signed by a
  * key the role does not trust, tampered with, one key signing twice, another payload type,
  * malformed or oversized.

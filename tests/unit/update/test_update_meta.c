@@ -1,6 +1,6 @@
 /*
- * The four role documents of the update metadata (5.3-2, 5.3-7, 5.3-9, 5.3-10, 5.3-11,
- * 5.3-12): emitting then parsing gives the same document, and every parse refuses what a
+ * The four role documents of the update metadata (5.3-2, 5.3-10, 5.3-11, 5.3-12, 5.13-1):
+ * emitting then parsing gives the same document, and every parse refuses what a
  * hostile repository could send: another role's document, missing or mistyped fields,
  * numbers that are not whole or not exact, oversized texts, too many keys or targets, key
  * ids that do not name their keys, unreachable thresholds, invalid UTF-8 and trailing
