@@ -75,15 +75,6 @@ keel_err release_role_parse(const char *text, keel_update_role *out);
 keel_err release_role_values_parse(const char *spec, uint64_t min, uint64_t max,
                                    uint32_t values[KEEL_UPDATE_ROLES], struct release_err *e);
 
-/* The rules of update.h for what goes into a target: a name or hardware id of
- * [A-Za-z0-9._-] shorter than size (a target name may not start with '.': it would hide
- * among the repository's temporary files), a version of 1 to 4 dot-separated numbers of 1 to
- * 9 digits, a notice text of well-formed UTF-8 without control characters shorter than
- * KEEL_UPDATE_TEXT_MAX. KEEL_OK or KEEL_ERR_PARSE (KEEL_ERR_TOO_LARGE for a long one). */
-keel_err release_name_check(const char *name, size_t size);
-keel_err release_version_check(const char *version);
-keel_err release_text_check(const char *text);
-
 /* "YYYY-MM-DDTHH:MM:SSZ" or "now" into *out. */
 keel_err release_time_arg(const char *text, int64_t *out);
 

@@ -69,7 +69,7 @@ static int check_text(const char *option, const char *text, char *out)
 {
     if (text == NULL)
         return cli_usage_error(CMD, "%s TEXT is required (the owner's notice, 5.3-11)", option);
-    if (text[0] == '\0' || release_text_check(text) != KEEL_OK)
+    if (text[0] == '\0' || keel_update_text_check(text) != KEEL_OK)
         return cli_usage_error(CMD,
                                "%s: 1 to %u bytes of UTF-8 without control characters (no "
                                "newlines)",
@@ -108,13 +108,15 @@ static int check(struct options *o)
         o->hwid == NULL || o->version == NULL || o->security == NULL)
         return cli_usage_error(CMD, "--repo, --keys, --file, --name, --hardware-id, --version "
                                     "and --security-version are required");
-    if (release_name_check(o->name, KEEL_UPDATE_NAME_MAX) != KEEL_OK)
+    /* Not starting with '.': it would hide among the repository's own files (.keel-release)
+     * and servers that refuse dot files would not serve it. */
+    if (keel_update_name_check(o->name, KEEL_UPDATE_NAME_MAX) != KEEL_OK || o->name[0] == '.')
         return cli_usage_error(CMD, "--name '%s': 1-%u of A-Z a-z 0-9 . _ - not starting with '.'",
                                o->name, KEEL_UPDATE_NAME_MAX - 1);
-    if (release_name_check(o->hwid, KEEL_UPDATE_HWID_MAX) != KEEL_OK)
+    if (keel_update_name_check(o->hwid, KEEL_UPDATE_HWID_MAX) != KEEL_OK)
         return cli_usage_error(CMD, "--hardware-id '%s': 1-%u of A-Z a-z 0-9 . _ -", o->hwid,
                                KEEL_UPDATE_HWID_MAX - 1);
-    if (release_version_check(o->version) != KEEL_OK)
+    if (keel_update_version_check(o->version) != KEEL_OK)
         return cli_usage_error(CMD,
                                "--version '%s': 1 to 4 dot-separated numbers of 1 to 9 "
                                "digits, such as 1.4.2",

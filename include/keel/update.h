@@ -206,6 +206,29 @@ KEEL_MUST_CHECK keel_err keel_update_envelope_open(const void *envelope, size_t 
 KEEL_MUST_CHECK keel_err keel_update_envelope_payload(const void *envelope, size_t len,
                                                       uint8_t **payload, size_t *payload_len);
 
+/* The rules every name, text and version of a target follows, shared by the parser and the
+ * release tool, so that a release team cannot publish a document devices would refuse. */
+/* A target name or a hardware id: 1 to size - 1 characters of [A-Za-z0-9._-], neither "."
+ * nor "..", so that it is safe as a file name and as a path component (targets/<name>).
+ * size is the buffer the name must fit, NUL included (KEEL_UPDATE_NAME_MAX or
+ * KEEL_UPDATE_HWID_MAX). KEEL_OK; KEEL_ERR_TOO_LARGE when it is size characters or more;
+ * KEEL_ERR_PARSE for anything else (empty, another character, "." or ".."). Nothing is
+ * logged. */
+KEEL_MUST_CHECK keel_err keel_update_name_check(const char *name, size_t size);
+
+/* An owner-facing notice text (5.3-11, 5.3-12): well-formed UTF-8 (keel_utf8_next) with no
+ * control character at all (C0, DEL or C1; no newline either) and no bidirectional
+ * formatting character (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), shorter than
+ * KEEL_UPDATE_TEXT_MAX bytes. May be empty. KEEL_OK, KEEL_ERR_TOO_LARGE or KEEL_ERR_PARSE;
+ * nothing is logged. */
+KEEL_MUST_CHECK keel_err keel_update_text_check(const char *text);
+
+/* A target's version: 1 to 4 dot-separated decimal numbers of 1 to 9 digits each ("1",
+ * "1.4.2", "2024.01.15"), shorter than KEEL_UPDATE_VERSION_MAX. KEEL_OK, KEEL_ERR_PARSE;
+ * nothing is logged. keel_update_version_compare orders a string that fails this check
+ * below every one that passes, and two such strings as equal. */
+KEEL_MUST_CHECK keel_err keel_update_version_check(const char *version);
+
 /* Whole-document version order for the release tool and the selection: compares two
  * version strings ("1.10.0" > "1.9.3"); missing components count as 0. -1, 0 or 1. */
 int keel_update_version_compare(const char *a, const char *b);

@@ -144,8 +144,8 @@ updated() {
 
 # Retry as the device would, until the update is complete.
 complete() {
-  local round
-  for round in 1 2 3 4; do
+  local _
+  for _ in 1 2 3 4; do
     updated && return 0
     check
     reboot
@@ -210,15 +210,15 @@ pick() { # NAME OF ARRAY
 # A device that loses power at a random point of each step, check and start alike, until the
 # update is through; then it must complete.
 chain() {
-  local cycle boot_kills=0
+  local cycle call ord boot_kills=0
   use "$fresh"
   for cycle in 1 2 3 4 5 6 7 8; do
     updated && break
     pick check_points
     where="chain $1, cycle $cycle: a kill in check at ${picked:-none}"
     if [ -n "$picked" ]; then
-      set -- "$1" $picked
-      killed "$2" "$3" "$sim" check "$dev" "$repo" "$now" || true
+      read -r call ord <<<"$picked"
+      killed "$call" "$ord" "$sim" check "$dev" "$repo" "$now" || true
     else
       check
     fi
@@ -227,9 +227,9 @@ chain() {
     # KEEL_UPDATE_BOOT_ATTEMPTS (3), and the third must get through.
     pick boot_points
     if [ -n "$picked" ] && [ "$boot_kills" -lt 2 ]; then
-      set -- "$1" $picked
-      where="chain $1, cycle $cycle: a kill in the start at $2 #$3"
-      if killed "$2" "$3" "$sim" boot "$dev"; then
+      read -r call ord <<<"$picked"
+      where="chain $1, cycle $cycle: a kill in the start at $call #$ord"
+      if killed "$call" "$ord" "$sim" boot "$dev"; then
         boot_kills=$((boot_kills + 1))
         reboot
       fi
@@ -243,18 +243,25 @@ chain() {
 # Worker ID of JOBS: its share of the single points, then chains until it has made its
 # share of the kills. Each works on its own device copy.
 worker() {
-  local id=$1 i chains=0 single
+  local id=$1 i chains=0 single step call ord
   dev=$work/dev-$id
   log=$work/log-$id
   RANDOM=$((seed + id))
   for ((i = id; i < ${#singles[@]}; i += jobs)); do
-    kill_once ${singles[i]}
+    read -r step call ord <<<"${singles[i]}"
+    kill_once "$step" "$call" "$ord"
   done
   single=$kills
   while [ "$kills" -lt $(((kills_wanted + jobs - 1) / jobs)) ]; do
     chains=$((chains + 1))
     chain "$id.$chains"
   done
+  # Once complete, the device stays so: nothing more to install.
+  where="the last chain"
+  case $("$sim" check "$dev" "$repo" "$now" 2>>"$log") in
+    "check: nothing"*) ;;
+    *) fail "a check after the completed update did not find the device up to date" ;;
+  esac
   echo "$kills $single $chains" >"$work/result-$id"
 }
 
