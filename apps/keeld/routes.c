@@ -81,7 +81,7 @@ void keeld_response_error(struct keeld_response *rs, int status)
         {400, "{\"error\":\"bad request\"}"},       {401, "{\"error\":\"unauthorized\"}"},
         {404, "{\"error\":\"not found\"}"},         {405, "{\"error\":\"method not allowed\"}"},
         {413, "{\"error\":\"payload too large\"}"}, {503, "{\"error\":\"busy\"}"},
-        {429, "{\"error\":\"too many attempts\"}"},
+        {429, "{\"error\":\"too many attempts\"}"}, {409, "{\"error\":\"not configured\"}"},
     };
 
     for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {

@@ -7,11 +7,12 @@
 
 #include "keeld.h"
 
+/* A device without update configuration: nothing to change (409). */
 static int no_update(const struct keeld_state *st, struct keeld_response *rs)
 {
     if (st->update != NULL)
         return 0;
-    keeld_response_error(rs, 404); /* a device without update configuration */
+    keeld_response_error(rs, 409);
     return 1;
 }
 
@@ -19,8 +20,15 @@ void keeld_handle_update(struct keeld_state *st, const struct keeld_request *rq,
                          struct keeld_response *rs)
 {
     (void)rq;
-    if (no_update(st, rs))
+    if (st->update == NULL) { /* the owner learns that this device takes no updates */
+        if (keel_str_copy(rs->body, sizeof(rs->body), "{\"state\":\"unconfigured\"}") != KEEL_OK) {
+            keeld_response_error(rs, 500);
+            return;
+        }
+        rs->status = 200;
+        rs->body_len = strlen(rs->body);
         return;
+    }
     if (keeld_update_notice_json(st->update, rs->body, sizeof(rs->body)) != KEEL_OK) {
         keeld_response_error(rs, 500);
         return;

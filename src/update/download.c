@@ -226,16 +226,18 @@ static keel_err download_sink(void *ctx, const uint8_t *data, size_t len)
 
 /* ---- resuming ---- */
 
-static keel_err start_over(download *d, const char *why)
+/* A fresh download is the normal case and logged as such; dropping a record is a warning. */
+static keel_err start_over(download *d, const char *why, keel_log_level level)
 {
-    keel_log(KEEL_LOG_WARN, "update: download of '%s' starts from byte 0: %s", d->target->name,
-             why);
+    keel_log(level, "update: download of '%s' starts from byte 0: %s", d->target->name, why);
     d->written = 0;
     d->synced = 0;
     if (EVP_DigestInit_ex(d->md, EVP_sha256(), NULL) != 1)
         return KEEL_ERR_CRYPTO;
     return progress_remove(d->progress_path);
 }
+
+#define NO_PROGRESS "no progress recorded"
 
 /* The progress record, if it describes this very target. */
 static const char *progress_load(const download *d, keel_update_progress *p)
@@ -246,7 +248,7 @@ static const char *progress_load(const download *d, keel_update_progress *p)
     const keel_update_target *t = d->target;
 
     if (ret == KEEL_ERR_NOT_FOUND)
-        return "no progress recorded";
+        return NO_PROGRESS;
     if (ret == KEEL_OK)
         ret = keel_update_progress_parse(text, len, p);
     keel_file_free(text, len);
@@ -265,10 +267,10 @@ static keel_err resume(download *d)
     keel_err ret;
 
     if (why != NULL)
-        return start_over(d, why);
+        return start_over(d, why, strcmp(why, NO_PROGRESS) == 0 ? KEEL_LOG_INFO : KEEL_LOG_WARN);
     ret = keel_update_slot_hash(d->fd, p.written, d->md);
     if (ret == KEEL_ERR_UPDATE_HASH)
-        return start_over(d, "the slot is shorter than the progress file says");
+        return start_over(d, "the slot is shorter than the progress file says", KEEL_LOG_WARN);
     if (ret != KEEL_OK)
         return ret;
     d->written = p.written;
