@@ -41,8 +41,8 @@ static int write_file(const char *dir, const char *name, const char *data, size_
 
 /* Seal payload (freed here) with keys and write the envelope as name, and as also when not
  * NULL; ref (when not NULL) receives its length and hash. */
-static int publish(const char *dir, const char *name, const char *also, char *payload,
-                   size_t len, EVP_PKEY *const *keys, size_t nkeys, keel_update_meta_ref *ref)
+static int publish(const char *dir, const char *name, const char *also, char *payload, size_t len,
+                   EVP_PKEY *const *keys, size_t nkeys, keel_update_meta_ref *ref)
 {
     char *env = NULL;
     size_t env_len = 0;
@@ -82,8 +82,7 @@ static keel_err root_key(keel_update_root *root, keel_update_role role, EVP_PKEY
 
 /* Root version v of roots: its own root key and the other roles' keys, signed by the
  * previous root key (a rotation) and its own. */
-static int write_root(const char *dir, const repo_keys *k, unsigned v, unsigned roots,
-                      int64_t now)
+static int write_root(const char *dir, const repo_keys *k, unsigned v, unsigned roots, int64_t now)
 {
     keel_update_root root;
     EVP_PKEY *signers[2];
@@ -146,8 +145,8 @@ static int write_roles(const char *dir, const repo_keys *k, int64_t now,
     ts.snapshot.version = 1;
     if ((ret = keel_update_timestamp_emit(&ts, &payload, &len)) != KEEL_OK)
         return fail("keel_update_timestamp_emit", ret);
-    return publish(dir, "timestamp.json", NULL, payload, len,
-                   &k->role[KEEL_UPDATE_ROLE_TIMESTAMP], 1, NULL);
+    return publish(dir, "timestamp.json", NULL, payload, len, &k->role[KEEL_UPDATE_ROLE_TIMESTAMP],
+                   1, NULL);
 }
 
 static void keys_free(repo_keys *k)

@@ -807,17 +807,17 @@ const char *keel_audit_update_round_name(keel_audit_update_round_id id);
 
 /* What one round did and saw. Device texts are untrusted (sanitised when recorded). */
 typedef struct keel_audit_update_round {
-    int run;             /* 0: not run, note says why */
-    char note[256];      /* what was served, or why the round did not run */
     long install_status; /* the answer to POST /api/v1/update/install; 0: none */
     size_t connections;  /* TCP connections the laboratory's server accepted */
     size_t requests;     /* HTTP requests it answered (a TLS handshake completed) */
-    char fetched[256];   /* the files the device asked for, comma-separated, cut to fit */
+    long status_after;   /* its status route afterwards, with the session; 0: no answer */
+    int run;             /* 0: not run, note says why */
     int decided;         /* the device reported a new decision within the time budget */
+    int same_firmware;   /* that answer names the firmware version it named before */
+    char note[256];      /* what was served, or why the round did not run */
+    char fetched[256];   /* the files the device asked for, comma-separated, cut to fit */
     char state[32];      /* its "state": "refused", "installed", ... */
     char error[160];     /* its "error", "" when none */
-    long status_after;   /* its status route afterwards, with the session; 0: no answer */
-    int same_firmware;   /* that answer names the firmware version it named before */
 } keel_audit_update_round;
 
 /* The verdict of one round, with one evidence line naming the round, what the device did and

@@ -269,11 +269,17 @@ static keel_err open_session(session *s, const keel_audit_target *t, char *why, 
         return KEEL_ERR_IO;
     }
     got = read_decision(s, &at, state, sizeof(state), error, sizeof(error));
-    if (got != 1) {
-        (void)keel_str_format(why, whysz, "GET %s did not answer the update state", s->update_path);
-        return KEEL_ERR_NOT_FOUND;
-    }
-    return KEEL_OK;
+    if (got == 1)
+        return KEEL_OK;
+    if (got == 0 && keel_audit_http_body_string(&s->h, "state", state, sizeof(state)) == KEEL_OK &&
+        strcmp(state, "unconfigured") == 0)
+        (void)keel_str_format(why, whysz,
+                              "the device says it takes no updates (GET %s: state unconfigured)",
+                              s->update_path);
+    else
+        (void)keel_str_format(why, whysz, "GET %s did not answer the update state and its time",
+                              s->update_path);
+    return KEEL_ERR_NOT_FOUND;
 }
 
 static void close_session(session *s)
@@ -339,9 +345,11 @@ static void run_round(session *s, const keel_audit_update_opts *o, const lab_rou
     wait = s->last_ms + SPACING_MS - keel_audit_net_now_ms();
     if (wait > 0)
         keel_audit_sleep_ms(wait);
-    if (read_decision(s, &at0, state, sizeof(state), error, sizeof(error)) != 1)
-        at0 = -1;
-    follow(s, at0, r);
+    /* Without the latest decision to compare with, a new one could not be told apart. */
+    if (read_decision(s, &at0, state, sizeof(state), error, sizeof(error)) == 1)
+        follow(s, at0, r);
+    else
+        not_run(r, "the device's update state could not be read before the round");
     s->last_ms = keel_audit_net_now_ms();
     keel_audit_lab_seen(lab, &r->connections, &r->requests, r->fetched, sizeof(r->fetched));
     keel_audit_lab_stop(lab);
@@ -355,7 +363,7 @@ keel_err keel_audit_update_run_rounds(const keel_audit_target *t, const keel_aud
 {
     lab_round *lr;
     session s;
-    char why[sizeof(rounds[0].note)] = "";
+    char why[sizeof(rounds[0].note)] = "", line[64];
 
     if (t == NULL || o == NULL || o->ixit == NULL || m == NULL || !m->verified || work == NULL ||
         o->password == NULL)
@@ -381,8 +389,10 @@ keel_err keel_audit_update_run_rounds(const keel_audit_target *t, const keel_aud
             not_run(&rounds[i], "the device stopped answering in an earlier round");
             continue;
         }
-        if (o->progress != NULL)
-            o->progress(keel_audit_update_round_name((keel_audit_update_round_id)i), o->user);
+        if (o->progress != NULL &&
+            keel_str_format(line, sizeof(line), "round %s",
+                            keel_audit_update_round_name((keel_audit_update_round_id)i)) == KEEL_OK)
+            o->progress(line, o->user);
         run_round(&s, o, &lr[i], &rounds[i]);
     }
     close_session(&s);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "check_update.h"
@@ -201,6 +202,24 @@ static int bindable(const keel_audit_target *t, char *why, size_t whysz)
     return ok;
 }
 
+/* The certificate and key load and belong together: checked here, before libwebsockets,
+ * whose failing context set-up is not as tidy, and with a clearer reason. */
+static int usable_identity(const keel_audit_lab_config *cfg, char *why, size_t whysz)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    int ok = ctx != NULL && SSL_CTX_use_certificate_chain_file(ctx, cfg->cert) == 1 &&
+             SSL_CTX_use_PrivateKey_file(ctx, cfg->key, SSL_FILETYPE_PEM) == 1 &&
+             SSL_CTX_check_private_key(ctx) == 1;
+
+    SSL_CTX_free(ctx);
+    ERR_clear_error();
+    if (!ok)
+        (void)keel_str_format(why, whysz,
+                              "the certificate %s and key %s do not load as a pair for HTTPS",
+                              cfg->cert, cfg->key);
+    return ok;
+}
+
 static struct lws_context *create(keel_audit_lab *lab)
 {
     struct lws_context_creation_info info;
@@ -232,7 +251,7 @@ keel_err keel_audit_lab_start(const keel_audit_lab_config *cfg, keel_audit_lab *
         return KEEL_ERR_ARG;
     *out = NULL;
     why[0] = '\0';
-    if (!bindable(cfg->listen, why, whysz))
+    if (!bindable(cfg->listen, why, whysz) || !usable_identity(cfg, why, whysz))
         return KEEL_ERR_IO;
     lab = calloc(1, sizeof(*lab));
     if (lab == NULL)

@@ -10,9 +10,9 @@
 /* The refusals each round expects, in keel's words (keel_strerror). */
 typedef struct round_rule {
     const char *name;
-    const char *what;   /* what the laboratory served */
-    keel_err expect[3]; /* the errors that mean the device refused for the right reason */
+    const char *what; /* what the laboratory served */
     size_t nexpect;
+    keel_err expect[3]; /* the errors that mean the device refused for the right reason */
     int handshake_only; /* a channel round: no HTTP request may reach the laboratory */
 } round_rule;
 
@@ -20,37 +20,37 @@ static const round_rule rules[KEEL_AUDIT_ROUNDS] = {
     {"unsigned-metadata",
      "timestamp, snapshot and targets signed by a key the device's root does not list, "
      "offering a forged target",
-     {KEEL_ERR_UPDATE_UNSIGNED, KEEL_ERR_UPDATE_THRESHOLD},
      2,
+     {KEEL_ERR_UPDATE_UNSIGNED, KEEL_ERR_UPDATE_THRESHOLD},
      0},
     {"substituted-targets",
      "the genuine timestamp and snapshot with a targets.json the laboratory signed, offering a "
      "forged target",
      /* the snapshot names targets.json's length: a longer one is cut off at it */
-     {KEEL_ERR_UPDATE_MISMATCH, KEEL_ERR_UPDATE_TOO_LONG, KEEL_ERR_UPDATE_UNSIGNED},
      3,
+     {KEEL_ERR_UPDATE_MISMATCH, KEEL_ERR_UPDATE_TOO_LONG, KEEL_ERR_UPDATE_UNSIGNED},
      0},
     {"untrusted-server",
      "the genuine repository behind a certificate for its host that the repository's CA did "
      "not issue",
-     {KEEL_ERR_UPDATE_FETCH},
      1,
+     {KEEL_ERR_UPDATE_FETCH},
      1},
     {"legacy-tls",
      "the genuine repository over TLS 1.0 and 1.1 only, with a certificate from the "
      "repository's CA",
-     {KEEL_ERR_UPDATE_FETCH},
      1,
+     {KEEL_ERR_UPDATE_FETCH},
      1},
     {"tampered-target",
-     "the genuine metadata with the newest target's bytes changed (its length kept)",
-     {KEEL_ERR_UPDATE_HASH},
+     "the genuine metadata, the newest target's bytes changed and its length kept",
      1,
+     {KEEL_ERR_UPDATE_HASH},
      0},
     {"endless-target",
-     "the genuine metadata with the newest target longer than its signed length",
-     {KEEL_ERR_UPDATE_TOO_LONG},
+     "the genuine metadata, the newest target longer than its signed length",
      1,
+     {KEEL_ERR_UPDATE_TOO_LONG},
      0},
 };
 

@@ -209,8 +209,7 @@ static int setup_slot_a(const sim_device *d, const char *repo, const keel_update
 
     if ((ret = keel_update_select(targets, AGENT_SIM_HWID, 0, factory)) != KEEL_OK)
         return fail_err("keel_update_select (factory target)", ret);
-    if (keel_str_format(progress, sizeof(progress), "%s/factory-progress.json", d->dir) !=
-        KEEL_OK)
+    if (keel_str_format(progress, sizeof(progress), "%s/factory-progress.json", d->dir) != KEEL_OK)
         return fail("path too long: %s", d->dir);
     if ((ret = keel_update_fetcher_dir(repo, &f)) != KEEL_OK)
         return fail_err("keel_update_fetcher_dir", ret);
@@ -254,8 +253,10 @@ static int cmd_setup(const char *dir, const char *repo, const char *now_text)
     int rc;
 
     memset(&d, 0, sizeof(d));
-    if (parse_now(now_text, &now) != 0 || paths(&d, dir) != KEEL_OK)
+    if (parse_now(now_text, &now) != 0)
         return 1;
+    if (paths(&d, dir) != KEEL_OK)
+        return fail("device directory path too long: %s", dir);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return fail("cannot make %s: %s", dir, strerror(errno));
     rc = setup_trust(&d, repo, now, &targets);
@@ -309,8 +310,8 @@ static int cmd_boot(const char *dir)
         }
         outcome = "trial-confirmed";
     }
-    printf("boot: %s, booted slot %c holds %s %s (verified)\n", outcome, res.slot,
-           res.target.name, res.target.version);
+    printf("boot: %s, booted slot %c holds %s %s (verified)\n", outcome, res.slot, res.target.name,
+           res.target.version);
     rc = 0;
 out:
     device_close(&d);
@@ -403,9 +404,10 @@ static int cmd_state(const char *dir)
            "\"floor\":%llu,",
            st.primary, trial, st.attempts, st.booted, (unsigned long long)floor);
     rc = print_slot(&d, 'a');
-    printf(",");
-    if (rc == 0)
+    if (rc == 0) {
+        printf(",");
         rc = print_slot(&d, 'b');
+    }
     printf("}\n");
 out:
     device_close(&d);
