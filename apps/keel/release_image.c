@@ -56,21 +56,6 @@ keel_err release_sha256(const void *data, size_t len, uint8_t out[32], struct re
     return KEEL_OK;
 }
 
-static keel_err write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return KEEL_ERR_IO;
-        p += n;
-        len -= (size_t)n;
-    }
-    return KEEL_OK;
-}
-
 /* Read all of fd into the hash (and into out_fd, unless it is -1). */
 static keel_err pump(int fd, int out_fd, EVP_MD_CTX *ctx, uint64_t *length, const char *what,
                      struct release_err *e)
@@ -89,7 +74,7 @@ static keel_err pump(int fd, int out_fd, EVP_MD_CTX *ctx, uint64_t *length, cons
             ret = release_fail(e, KEEL_ERR_IO, "%s: cannot read: %s", what, strerror(errno));
         else if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
             ret = release_fail(e, KEEL_ERR_CRYPTO, "%s: cannot hash", what);
-        else if (out_fd >= 0 && write_all(out_fd, buf, (size_t)n) != KEEL_OK)
+        else if (out_fd >= 0 && keel_file_write_all(out_fd, buf, (size_t)n) != KEEL_OK)
             ret = release_fail(e, KEEL_ERR_IO, "%s: cannot copy: %s", what, strerror(errno));
         else
             *length += (uint64_t)n;

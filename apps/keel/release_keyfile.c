@@ -75,21 +75,6 @@ static keel_err next_number(const struct release_keyring *kr, keel_update_role r
     return KEEL_OK;
 }
 
-static keel_err write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return KEEL_ERR_IO;
-        p += n;
-        len -= (size_t)n;
-    }
-    return KEEL_OK;
-}
-
 /* Write len bytes as dir/file (mode 0600): a synced temporary linked to its name, so the
  * name appears complete and an existing file is never replaced. */
 static keel_err write_new(const char *dir, const char *file, const char *data, size_t len,
@@ -104,7 +89,7 @@ static keel_err write_new(const char *dir, const char *file, const char *data, s
         return release_fail(e, KEEL_ERR_RANGE, "%s: path too long", dir);
     if ((fd = mkstemp(tmp)) < 0)
         return release_fail(e, KEEL_ERR_IO, "%s: cannot write: %s", dir, strerror(errno));
-    ret = fchmod(fd, 0600) == 0 ? write_all(fd, data, len) : KEEL_ERR_IO;
+    ret = fchmod(fd, 0600) == 0 ? keel_file_write_all(fd, data, len) : KEEL_ERR_IO;
     if (ret == KEEL_OK && fsync(fd) != 0)
         ret = KEEL_ERR_IO;
     if (close(fd) != 0 && ret == KEEL_OK)

@@ -31,42 +31,42 @@ extern "C" {
  * -700..-799. New modules take the next free hundred. */
 typedef enum keel_err {
     KEEL_OK = 0,
-    KEEL_ERR_ARG = -1,               /* a bad argument: NULL, zero size, out of range */
-    KEEL_ERR_NOMEM = -2,             /* an allocation failed */
-    KEEL_ERR_IO = -3,                /* a file or socket operation failed (errno says which) */
-    KEEL_ERR_RANDOM = -4,            /* the system CSPRNG failed; nothing random was produced */
-    KEEL_ERR_RANGE = -5,             /* the result does not fit the caller's buffer */
-    KEEL_ERR_PARSE = -6,             /* input is malformed */
-    KEEL_ERR_NOT_FOUND = -7,         /* no such file, entry or provision */
-    KEEL_ERR_TOO_LARGE = -8,         /* input exceeds its declared maximum size */
-    KEEL_ERR_CRYPTO = -9,            /* a cryptographic library call failed */
-    KEEL_ERR_PERM = -10,             /* a file has unsafe permissions or access was refused */
-    KEEL_ERR_EXISTS = -11,           /* refusing to overwrite something that exists */
-    KEEL_ERR_CATALOG_VERSION = -100, /* unknown EN 303 645 version */
-    KEEL_ERR_ROT_REFUSED = -200,     /* backend not allowed in this build (file in production) */
-    KEEL_ERR_ROT_UNAVAILABLE = -201, /* the root of trust cannot be reached */
-    KEEL_ERR_ROT_SEALED = -202,      /* a sealed blob is damaged or from another device */
-    KEEL_ERR_STORE_TRUNCATED = -300, /* the store file is shorter than its header says */
-    KEEL_ERR_STORE_FOREIGN = -301,   /* not this device's store (or not a keel store) */
-    KEEL_ERR_STORE_TAMPERED = -302,  /* the store failed authentication */
-    KEEL_ERR_STORE_ROLLBACK = -303,  /* the store is older than the root of trust's counter */
-    KEEL_ERR_AUTH_DENIED = -400,     /* wrong credentials */
-    KEEL_ERR_AUTH_EXPIRED = -401,    /* the session has expired or was ended */
-    KEEL_ERR_AUTH_FULL = -402,       /* no free session slot */
-    KEEL_ERR_AUTH_WEAK = -403,       /* a new password breaks the password policy (5.1-4) */
-    KEEL_ERR_AUTH_THROTTLED = -404,  /* too many failed attempts: wait, then retry (5.1-5) */
-    KEEL_ERR_TLS_POLICY = -500,      /* a TLS context could not be held to keel's policy */
-    KEEL_ERR_UPDATE_UNSIGNED = -600, /* no valid signature by a key trusted for the role */
-    KEEL_ERR_UPDATE_THRESHOLD = -601, /* valid signatures, fewer than the role's threshold */
-    KEEL_ERR_UPDATE_ROLLBACK = -602, /* metadata older than the trusted copy */
-    KEEL_ERR_UPDATE_EXPIRED = -603,  /* metadata past its expiry (a freeze attack) */
-    KEEL_ERR_UPDATE_MISMATCH = -604, /* metadata disagrees with the role that names it */
-    KEEL_ERR_UPDATE_TOO_LONG = -605, /* more bytes than the signed length (endless data) */
-    KEEL_ERR_UPDATE_HASH = -606,     /* the bytes differ from the signed SHA-256 */
-    KEEL_ERR_UPDATE_HARDWARE = -607, /* the target is for another hardware id */
-    KEEL_ERR_UPDATE_DOWNGRADE = -608, /* security version below the device's floor */
-    KEEL_ERR_UPDATE_FETCH = -609,    /* the repository cannot be reached or refused */
-    KEEL_ERR_UPDATE_BOOT = -610,     /* the boot-control environment is missing or bad */
+    KEEL_ERR_ARG = -1,                 /* a bad argument: NULL, zero size, out of range */
+    KEEL_ERR_NOMEM = -2,               /* an allocation failed */
+    KEEL_ERR_IO = -3,                  /* a file or socket operation failed (errno says which) */
+    KEEL_ERR_RANDOM = -4,              /* the system CSPRNG failed; nothing random was produced */
+    KEEL_ERR_RANGE = -5,               /* the result does not fit the caller's buffer */
+    KEEL_ERR_PARSE = -6,               /* input is malformed */
+    KEEL_ERR_NOT_FOUND = -7,           /* no such file, entry or provision */
+    KEEL_ERR_TOO_LARGE = -8,           /* input exceeds its declared maximum size */
+    KEEL_ERR_CRYPTO = -9,              /* a cryptographic library call failed */
+    KEEL_ERR_PERM = -10,               /* a file has unsafe permissions or access was refused */
+    KEEL_ERR_EXISTS = -11,             /* refusing to overwrite something that exists */
+    KEEL_ERR_CATALOG_VERSION = -100,   /* unknown EN 303 645 version */
+    KEEL_ERR_ROT_REFUSED = -200,       /* backend not allowed in this build (file in production) */
+    KEEL_ERR_ROT_UNAVAILABLE = -201,   /* the root of trust cannot be reached */
+    KEEL_ERR_ROT_SEALED = -202,        /* a sealed blob is damaged or from another device */
+    KEEL_ERR_STORE_TRUNCATED = -300,   /* the store file is shorter than its header says */
+    KEEL_ERR_STORE_FOREIGN = -301,     /* not this device's store (or not a keel store) */
+    KEEL_ERR_STORE_TAMPERED = -302,    /* the store failed authentication */
+    KEEL_ERR_STORE_ROLLBACK = -303,    /* the store is older than the root of trust's counter */
+    KEEL_ERR_AUTH_DENIED = -400,       /* wrong credentials */
+    KEEL_ERR_AUTH_EXPIRED = -401,      /* the session has expired or was ended */
+    KEEL_ERR_AUTH_FULL = -402,         /* no free session slot */
+    KEEL_ERR_AUTH_WEAK = -403,         /* a new password breaks the password policy (5.1-4) */
+    KEEL_ERR_AUTH_THROTTLED = -404,    /* too many failed attempts: wait, then retry (5.1-5) */
+    KEEL_ERR_TLS_POLICY = -500,        /* a TLS context could not be held to keel's policy */
+    KEEL_ERR_UPDATE_UNSIGNED = -600,   /* no valid signature by a key trusted for the role */
+    KEEL_ERR_UPDATE_THRESHOLD = -601,  /* valid signatures, fewer than the role's threshold */
+    KEEL_ERR_UPDATE_ROLLBACK = -602,   /* metadata older than the trusted copy */
+    KEEL_ERR_UPDATE_EXPIRED = -603,    /* metadata past its expiry (a freeze attack) */
+    KEEL_ERR_UPDATE_MISMATCH = -604,   /* metadata disagrees with the role that names it */
+    KEEL_ERR_UPDATE_TOO_LONG = -605,   /* more bytes than the signed length (endless data) */
+    KEEL_ERR_UPDATE_HASH = -606,       /* the bytes differ from the signed SHA-256 */
+    KEEL_ERR_UPDATE_HARDWARE = -607,   /* the target is for another hardware id */
+    KEEL_ERR_UPDATE_DOWNGRADE = -608,  /* security version below the device's floor */
+    KEEL_ERR_UPDATE_FETCH = -609,      /* the repository cannot be reached or refused */
+    KEEL_ERR_UPDATE_BOOT = -610,       /* the boot-control environment is missing or bad */
     KEEL_ERR_INTEGRITY_MISMATCH = -700 /* the installed software differs from its metadata */
 } keel_err;
 
@@ -98,6 +98,10 @@ KEEL_MUST_CHECK keel_err keel_random_uniform(uint32_t bound, uint32_t *out);
  * On any failure path keeps its old content (or stays absent) and the temporary is removed. */
 KEEL_MUST_CHECK keel_err keel_file_write_atomic(const char *path, const void *data, size_t len,
                                                 mode_t mode);
+
+/* Write all len bytes at p to fd, retrying short writes and EINTR. KEEL_ERR_IO on any other
+ * failure (errno says which); how much was written is then unknown. */
+KEEL_MUST_CHECK keel_err keel_file_write_all(int fd, const void *p, size_t len);
 
 /* fsync the directory that holds path, so that a rename or creation of path is durable.
  * KEEL_ERR_RANGE for an over-long path, KEEL_ERR_IO when the directory cannot be synced. */

@@ -17,8 +17,10 @@
 
 #define KEEL_PATH_MAX 4096
 
-static keel_err write_all(int fd, const uint8_t *p, size_t len)
+keel_err keel_file_write_all(int fd, const void *data, size_t len)
 {
+    const uint8_t *p = data;
+
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR)
@@ -85,7 +87,7 @@ keel_err keel_file_write_atomic(const char *path, const void *data, size_t len, 
     ret = open_temp(path, mode, tmp, sizeof(tmp), &fd);
     if (ret != KEEL_OK)
         return ret;
-    ret = write_all(fd, data, len);
+    ret = keel_file_write_all(fd, data, len);
     if (ret == KEEL_OK && fsync(fd) != 0)
         ret = KEEL_ERR_IO;
     if (close(fd) != 0 && ret == KEEL_OK)
