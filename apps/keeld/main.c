@@ -60,7 +60,7 @@ static void usage(FILE *to)
         "  --update URL     the HTTPS update repository (checked after start, then daily)\n"
         "  --update-ca FILE the CA certificate(s) that issued the repository's certificate\n"
         "  --update-interval S  seconds between update checks, jittered (default 86400)\n"
-        "  --boot SPEC      boot control: file:PATH, uboot[:CONFIG] or grub:PATH\n"
+        "  --boot file:PATH the boot environment the bootloader reads\n"
         "                   (default file:DATA/bootenv when DATA/update exists)\n"
         "  --slot-a PATH, --slot-b PATH  the A/B slots (default DATA/slot-a, DATA/slot-b)\n"
         "  --describe       print the declared interfaces and routes as JSON and exit\n"

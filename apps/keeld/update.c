@@ -73,11 +73,21 @@ static keel_err paths(struct keeld_update *u, const struct keeld_config *cfg)
     return ret;
 }
 
+/* Only the file backend: the uboot and grub backends run fw_setenv and grub-editenv, and
+ * keeld's system-call allow-list has no exec (5.6-7). A device with those bootloaders runs the
+ * agent outside keeld or has its bootloader read a file environment (docs/updates.md). */
 static keel_err open_boot(struct keeld_update *u, const struct keeld_config *cfg)
 {
     char spec[UPDATE_PATH_MAX + 8];
     keel_err ret = KEEL_OK;
 
+    if (cfg->boot_spec != NULL && strncmp(cfg->boot_spec, "file:", 5) != 0) {
+        keel_log(KEEL_LOG_ERROR,
+                 "update: --boot %s runs a tool, and keeld's sandbox allows no "
+                 "exec: use file:PATH (docs/updates.md)",
+                 cfg->boot_spec);
+        return KEEL_ERR_ARG;
+    }
     if (cfg->boot_spec != NULL)
         ret = keel_str_copy(spec, sizeof(spec), cfg->boot_spec);
     else
