@@ -46,7 +46,7 @@ static void usage(FILE *to)
         "usage: keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N] [--user NAME]\n"
         "             [--mqtt HOST[:PORT] --mqtt-ca FILE [--mqtt-name NAME]]\n"
         "             [--update URL --update-ca FILE [--update-interval S]]\n"
-        "             [--boot SPEC] [--slot-a PATH] [--slot-b PATH]%s\n"
+        "             [--boot file:PATH] [--slot-a PATH] [--slot-b PATH]%s\n"
         "       keeld --describe [--listen ADDR] [--port N] [--mqtt HOST[:PORT]] [--update URL]\n\n"
         "  --data DIR       the device directory made by 'keel provision'\n"
         "  --rot SPEC       root of trust: tpm2:TCTI%s (default " KEELD_ROT_DEFAULT ")\n"
