@@ -375,6 +375,8 @@ void keeld_update_close(struct keeld_update *u);
 keel_err keeld_update_notice_json(struct keeld_update *u, char *out, size_t outsz);
 void keeld_update_settings_get(struct keeld_update *u, struct keeld_update_settings *out);
 void keeld_update_settings_set(struct keeld_update *u, const struct keeld_update_settings *in);
+/* The owner has set the device up (their own password): automatic installs may start. */
+void keeld_update_consent(struct keeld_update *u);
 /* Ask for a check (and an install, if settings allow or install_now) as soon as possible. */
 void keeld_update_check_now(struct keeld_update *u, int install_now);
 

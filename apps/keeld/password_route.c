@@ -44,6 +44,8 @@ static void change(struct keeld_state *st, const struct keeld_request *rq, const
         return;
     }
     keel_auth_sessions_wipe(&st->sessions);
+    if (st->update != NULL)
+        keeld_update_consent(st->update); /* setup done: automatic updates may run (5.3-4A) */
     keel_log(KEEL_LOG_WARN, "event=auth.password_changed client=%s",
              rq->client != NULL ? rq->client : "-");
     memset(rs, 0, sizeof(*rs));

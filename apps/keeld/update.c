@@ -43,6 +43,7 @@ struct keeld_update {
     int check_now;
     int install_now;
     int reboot;
+    int consented; /* the owner has set the device up: automatic installs may run */
     struct keeld_update_settings settings;
     keel_update_report last; /* the latest decision, for the owner's notice */
     int64_t last_at;
@@ -121,9 +122,10 @@ static void remember(struct keeld_update *u, const keel_update_report *r)
     keel_log(r->outcome == KEEL_UPDATE_REFUSED || r->outcome == KEEL_UPDATE_ROLLED_BACK
                  ? KEEL_LOG_WARN
                  : KEEL_LOG_INFO,
-             "event: update %s%s%s%s%s", keel_update_outcome_name(r->outcome),
-             r->target.name[0] != '\0' ? " target " : "", r->target.name,
-             r->error != KEEL_OK ? ": " : "", r->error != KEEL_OK ? keel_strerror(r->error) : "");
+             "event=update.%s target=%s slot=%c%s%s%s", keel_update_outcome_name(r->outcome),
+             r->target.name[0] != '\0' ? r->target.name : "-", r->slot != 0 ? r->slot : '-',
+             r->error != KEEL_OK ? " error=\"" : "",
+             r->error != KEEL_OK ? keel_strerror(r->error) : "", r->error != KEEL_OK ? "\"" : "");
 }
 
 static keel_err make_alert(struct keeld_update *u, const keel_integrity_result *res, keel_err why)
@@ -152,8 +154,8 @@ static keel_err verify_software(struct keeld_update *u, struct keeld_state *st)
         return KEEL_OK; /* keel_integrity_verify logged what the slot holds */
     fprintf(stderr, "keeld: integrity check failed on slot %c: %s; restricted mode (5.7-2)\n",
             res.slot != 0 ? res.slot : '?', keel_strerror(ret));
-    keel_log(KEEL_LOG_ERROR, "event: integrity failed slot %c: %s", res.slot != 0 ? res.slot : '?',
-             keel_strerror(ret));
+    keel_log(KEEL_LOG_ERROR, "event=integrity.failed slot=%c error=\"%s\"",
+             res.slot != 0 ? res.slot : '-', keel_strerror(ret));
     st->restricted = 1;
     return make_alert(u, &res, ret);
 }
@@ -242,6 +244,7 @@ keel_err keeld_update_open(const struct keeld_config *cfg, struct keeld_device *
         return fail(err, errsz, "cannot make the update thread's lock", ret);
     }
     settings_load(u);
+    u->consented = keeld_initialised(st);
     *out = u;
     st->update = u;
     return open_parts(u, cfg, dev, st, err, errsz);
@@ -314,13 +317,16 @@ static void trial_health(struct keeld_update *u)
     ask_reboot(u, "the trial was rejected");
 }
 
-/* Install now? When the owner allows automatic installs and has not postponed, or asked. */
+/* Install now? When the owner asked; or once the owner has set the device up (and so learnt
+ * that automatic installs are on by default, 5.3-4A) while they stay on and are not
+ * postponed (5.3-4B). Before setup a newer target is only announced. */
 static int may_install(struct keeld_update *u, int64_t now)
 {
     int ok;
 
     pthread_mutex_lock(&u->lock);
-    ok = u->install_now || (u->settings.auto_install && (u->settings.postponed_until <= now));
+    ok = u->install_now ||
+         (u->consented && u->settings.auto_install && u->settings.postponed_until <= now);
     u->install_now = 0;
     u->check_now = 0;
     pthread_mutex_unlock(&u->lock);
@@ -427,6 +433,13 @@ void keeld_update_settings_set(struct keeld_update *u, const struct keeld_update
     pthread_mutex_unlock(&u->lock);
 }
 
+void keeld_update_consent(struct keeld_update *u)
+{
+    pthread_mutex_lock(&u->lock);
+    u->consented = 1;
+    pthread_mutex_unlock(&u->lock);
+}
+
 void keeld_update_check_now(struct keeld_update *u, int install_now)
 {
     pthread_mutex_lock(&u->lock);
@@ -458,15 +471,18 @@ keel_err keeld_update_notice_json(struct keeld_update *u, char *out, size_t outs
     keel_update_report last;
     struct keeld_update_settings s;
     int64_t at;
+    int consented;
     keel_err ret = KEEL_ERR_NOMEM;
 
     pthread_mutex_lock(&u->lock);
     last = u->last;
     s = u->settings;
     at = u->last_at;
+    consented = u->consented;
     pthread_mutex_unlock(&u->lock);
     if (o == NULL || cJSON_AddBoolToObject(o, "auto_install", s.auto_install) == NULL ||
         cJSON_AddBoolToObject(o, "notify", s.notify) == NULL ||
+        cJSON_AddBoolToObject(o, "waiting_for_setup", !consented) == NULL ||
         cJSON_AddNumberToObject(o, "postponed_until", (double)s.postponed_until) == NULL ||
         cJSON_AddStringToObject(o, "state", keel_update_outcome_name(last.outcome)) == NULL ||
         cJSON_AddNumberToObject(o, "at", (double)at) == NULL ||

@@ -59,8 +59,8 @@ void keeld_handle_update_settings(struct keeld_state *st, const struct keeld_req
         return;
     }
     keeld_update_settings_set(st->update, &s);
-    keel_log(KEEL_LOG_INFO, "event: update settings changed: auto_install %d notify %d",
-             s.auto_install, s.notify);
+    keel_log(KEEL_LOG_WARN, "event=update.settings auto_install=%d notify=%d", s.auto_install,
+             s.notify);
     keeld_handle_update(st, rq, rs);
 }
 

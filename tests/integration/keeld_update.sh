@@ -117,11 +117,40 @@ booted=a
 rm -rf "$work/root" && mkdir "$work/root" && tar -xf "$dev/slot-a" -C "$work/root"
 run_slot
 wait_log "integrity: slot a holds $model-1.0.0.tar"
-wait_log "event: update nothing"
+wait_log "event=update.nothing"
 echo "ok: the flashed device verifies slot a at start and finds nothing newer"
 
-# --- a good update: installed into b, tried, confirmed ----------------------------------------
+# --- before setup a newer release is only announced (5.3-4A) ---------------------------------
 release 2.0.0 2 GOOD
+wait_log "event=update.available target=$model-2.0.0.tar"
+kill -0 "$keeld_pid" 2>/dev/null || keeld_fail "keeld installed before the owner set it up"
+token=$(login "$pw")
+r=$(call GET /api/v1/update -H "Authorization: Bearer $token")
+expect "the notice before setup" "$(jq -c '[.state, .waiting_for_setup, .target.version]' \
+  "$work/body")" '["available",true,"2.0.0"]'
+newpw="the owner's own passphrase 42"
+r=$(call POST /api/v1/password -H "Authorization: Bearer $token" -d "$(password_body "$pw" "$newpw")")
+expect "setup: the owner's password" "${r%% *}" 204
+pw=$newpw
+echo "ok: before setup 2.0.0 is announced to the owner, not installed"
+
+# --- the owner's controls (5.3-4B): automatic installs off, then on again -------------------
+token=$(login "$pw")
+r=$(call POST /api/v1/update/settings -H "Authorization: Bearer $token" -d '{"auto_install":false}')
+expect "automatic installs off" "${r%% *} $(jq -c .auto_install "$work/body")" "200 false"
+seen=$(grep -c "event=update.available" "$work/keeld.run")
+tries=300
+while [ "$(grep -c "event=update.available" "$work/keeld.run")" -le "$seen" ] && [ $tries -gt 0 ]; do
+  sleep 0.1; tries=$((tries - 1))
+done
+kill -0 "$keeld_pid" 2>/dev/null || keeld_fail "keeld installed with automatic installs off"
+[ "$(grep -c "event=update.available" "$work/keeld.run")" -gt "$seen" ] ||
+  keeld_fail "no further check with automatic installs off"
+r=$(call POST /api/v1/update/settings -H "Authorization: Bearer $token" -d '{"auto_install":true}')
+expect "automatic installs on" "${r%% *} $(jq -c .auto_install "$work/body")" "200 true"
+echo "ok: with automatic installs off the owner is told, not updated; switched on again"
+
+# --- a good update: installed into b, tried, confirmed ----------------------------------------
 wait_exit 60
 expect "keeld's exit after installing 2.0.0" "$exit_rc" 75
 grep -q "update installed: slot b holds $model-2.0.0.tar" "$work/keeld.log" ||
@@ -161,7 +190,7 @@ done
 boot
 expect "after three failed attempts the bootloader falls back" "$booted" b
 run_slot
-wait_log "event: update rolled-back target $model-3.0.0.tar"
+wait_log "event=update.rolled-back target=$model-3.0.0.tar"
 wait_log "integrity: slot b holds $model-2.0.0.tar"
 # the rejected build is not installed again
 sleep 6
@@ -185,7 +214,7 @@ boot
 expect "the rejected trial falls back at once" "$booted" b
 nginx_up
 run_slot
-wait_log "event: update rolled-back target $model-4.0.0.tar"
+wait_log "event=update.rolled-back target=$model-4.0.0.tar"
 expect "slot b stays primary" "$(env_of primary)" b
 keeld_stop
 echo "ok: 4.0.0's trial could not reach the repository, was rejected, and slot b runs again"

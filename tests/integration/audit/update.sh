@@ -87,7 +87,7 @@ start_peer keeld "$KEELD_BIN" --data "$WORK/dev" --listen 127.0.0.1 --port "$dpo
     --update "https://127.0.0.1:$rport" --update-ca "$WORK/repo-ca/ca.pem" --update-interval 3600
 keeld_pid=$harness_last_pid
 wait_port "$dport"
-harness_wait_for "$WORK/keeld.log" "event: update nothing" 30 "$keeld_pid" >/dev/null ||
+harness_wait_for "$WORK/keeld.log" "event=update.nothing" 30 "$keeld_pid" >/dev/null ||
     fail "keeld did not find itself up to date: $(tail -5 "$WORK/keeld.log")"
 echo "ok: the flashed device runs 1.0.0 and finds nothing newer"
 
@@ -152,7 +152,7 @@ kill -0 "$keeld_pid" || fail "keeld stopped during the audit"
 grep -q "update installed" "$WORK/keeld.log" && fail "keeld installed a manipulated update"
 [ "$(sed -n 's/^keel_primary=//p' "$WORK/dev/bootenv")" = a ] || fail "the boot environment changed"
 # Each refusal is the device's own security event.
-grep -q "event: update refused.*no valid signature by a trusted key" "$WORK/keeld.log" ||
+grep -q "event=update.refused.*no valid signature by a trusted key" "$WORK/keeld.log" ||
     fail "keeld logged no refusal of the unsigned metadata"
 order=$(sed -n 's/^keel audit: \(5\.[0-9]*-[0-9]*-2\) .*/\1/p' "$WORK/good/stderr" | uniq | tr '\n' ' ')
 [ "$order" = "5.4-3-2 5.6-1-2 5.5-1-2 5.5-4-2 5.6-2-2 5.7-1-2 5.4-1-2 5.3-2-2 5.1-4-2 5.1-1-2 5.1-5-2 " ] ||
