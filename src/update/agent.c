@@ -271,6 +271,13 @@ keel_err keel_update_agent_check(const keel_update_agent_config *cfg, int64_t no
                     st.trial);
         return KEEL_OK;
     }
+    if (st.booted != st.primary) {
+        /* A rejected trial still running: the inactive slot is the good primary, which must
+         * not be written before the device has restarted on it. */
+        keel_log(KEEL_LOG_ERROR, "update: running slot %c, not the primary %c: restart first",
+                 st.booted, st.primary);
+        return refused(report, KEEL_ERR_UPDATE_BOOT);
+    }
     ret = keel_update_refresh(cfg->trust_dir, cfg->fetcher, now, &targets);
     if (ret == KEEL_OK)
         ret = keel_update_floor(cfg, &floor);

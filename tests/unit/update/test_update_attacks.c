@@ -493,6 +493,47 @@ static void test_security_version_downgrade(void **state)
     keel_update_targets_free(&trusted);
 }
 
+/* A trial rejected by its health check: while the rejected slot still runs, the agent must
+ * not write the other slot (the good primary); after the restart the rollback is reported,
+ * the floor is untouched and the rejected target is not tried again. */
+static void test_rejected_trial(void **state)
+{
+    world *w = *state;
+    keel_update_report report;
+    test_slots before, now;
+    uint64_t floor = 99;
+
+    world_up(w, NULL);
+    add_image(w, "lock-2.0.0.bin", 2, HWID, "2.0.0", 5);
+    assert_int_equal(test_repo_publish(&w->repo), KEEL_OK);
+    assert_int_equal(agent_check(w, &report), KEEL_UPDATE_INSTALLED);
+    assert_int_equal(keel_update_boot_file_reboot(w->dev.boot_path), KEEL_OK);
+    memset(&report, 0, sizeof(report));
+    assert_int_equal(keel_update_agent_boot(&w->dev.cfg, &report), KEEL_OK);
+    assert_int_equal(report.outcome, KEEL_UPDATE_TRIAL);
+    memset(&report, 0, sizeof(report));
+    assert_int_equal(keel_update_agent_reject(&w->dev.cfg, &report), KEEL_OK);
+    assert_int_equal(report.outcome, KEEL_UPDATE_ROLLED_BACK);
+    expect_boot(w, 'a', 0, 'b');
+    /* still on the rejected slot: slot a is the good one and is not written */
+    assert_int_equal(test_device_slots(&w->dev, &before), KEEL_OK);
+    expect_agent_refused(w, KEEL_ERR_UPDATE_BOOT);
+    assert_int_equal(test_device_slots(&w->dev, &now), KEEL_OK);
+    assert_memory_equal(&now, &before, sizeof(now));
+    /* the restart: back on slot a, the rollback reported, nothing installed again */
+    assert_int_equal(keel_update_boot_file_reboot(w->dev.boot_path), KEEL_OK);
+    expect_boot(w, 'a', 0, 'a');
+    memset(&report, 0, sizeof(report));
+    assert_int_equal(keel_update_agent_boot(&w->dev.cfg, &report), KEEL_OK);
+    assert_int_equal(report.outcome, KEEL_UPDATE_ROLLED_BACK);
+    assert_string_equal(report.target.name, "lock-2.0.0.bin");
+    /* the floor follows the confirmed primary (the factory image, 1), not the rejected 5 */
+    assert_int_equal(keel_update_floor(&w->dev.cfg, &floor), KEEL_OK);
+    assert_int_equal(floor, 1);
+    assert_int_equal(agent_check(w, &report), KEEL_UPDATE_NOTHING);
+    expect_boot(w, 'a', 0, 'a');
+}
+
 /* ---- 6. Indefinite freeze ---- */
 
 static void expired(world *w, keel_update_role role)
@@ -931,6 +972,7 @@ int main(void)
         T(test_rollback_snapshot_named_by_timestamp),
         T(test_rollback_targets_named_by_snapshot),
         T(test_security_version_downgrade),
+        T(test_rejected_trial),
         T(test_freeze_expired_timestamp),
         T(test_freeze_expired_snapshot),
         T(test_freeze_expired_targets),
