@@ -45,7 +45,9 @@ typedef enum keel_rot_backend {
     KEEL_ROT_BACKEND_TPM2 = 1
 } keel_rot_backend;
 
-typedef struct keel_rot keel_rot; /* opaque; made by keel_rot_open, freed by keel_rot_close */
+/* Opaque; made by keel_rot_open, freed by keel_rot_close. Its operations may be called from
+ * several threads: they run one at a time (a TPM's session context serves one caller). */
+typedef struct keel_rot keel_rot;
 
 /* Open the root of trust named by spec, keeping its on-flash state in state_dir (made with
  * mode 0700 if missing). KEEL_ERR_ARG for a malformed spec, KEEL_ERR_ROT_REFUSED for the

@@ -39,6 +39,30 @@ static keel_err open_backend(keel_rot *rot)
 #endif
 }
 
+static int lock_init(keel_rot *rot)
+{
+    pthread_mutexattr_t attr;
+    int rc = pthread_mutexattr_init(&attr);
+
+    if (rc == 0) {
+        rc = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        if (rc == 0)
+            rc = pthread_mutex_init(&rot->lock, &attr);
+        pthread_mutexattr_destroy(&attr);
+    }
+    return rc;
+}
+
+/* The operations below run one at a time (rot_private.h). */
+#define LOCKED(rot, call)                                                                          \
+    do {                                                                                           \
+        keel_err locked_ret_;                                                                      \
+        pthread_mutex_lock(&(rot)->lock);                                                          \
+        locked_ret_ = (call);                                                                      \
+        pthread_mutex_unlock(&(rot)->lock);                                                        \
+        return locked_ret_;                                                                        \
+    } while (0)
+
 keel_err keel_rot_open(const char *spec, const char *state_dir, keel_rot **out)
 {
     keel_rot *rot = NULL;
@@ -52,6 +76,10 @@ keel_err keel_rot_open(const char *spec, const char *state_dir, keel_rot **out)
     rot = calloc(1, sizeof(*rot));
     if (rot == NULL)
         return KEEL_ERR_NOMEM;
+    if (lock_init(rot) != 0) {
+        free(rot);
+        return KEEL_ERR_NOMEM;
+    }
     ret = keel_rot_spec_parse(spec, &rot->backend, rot->tcti, sizeof(rot->tcti));
     if (ret != KEEL_OK) {
         keel_log(KEEL_LOG_ERROR, "rot: malformed spec (want \"file\" or \"tpm2:TCTI\")");
@@ -76,6 +104,7 @@ keel_err keel_rot_open(const char *spec, const char *state_dir, keel_rot **out)
     rot = NULL;
 out:
     if (rot != NULL) {
+        pthread_mutex_destroy(&rot->lock);
         keel_wipe(rot, sizeof(*rot));
         free(rot);
     }
@@ -88,6 +117,7 @@ void keel_rot_close(keel_rot *rot)
         return;
     if (rot->ops != NULL)
         rot->ops->close(rot);
+    pthread_mutex_destroy(&rot->lock);
     keel_wipe(rot, sizeof(*rot));
     free(rot);
 }
@@ -96,7 +126,7 @@ keel_err keel_rot_storage_key_create(keel_rot *rot)
 {
     if (rot == NULL)
         return KEEL_ERR_ARG;
-    return rot->ops->key_create(rot);
+    LOCKED(rot, rot->ops->key_create(rot));
 }
 
 keel_err keel_rot_storage_key_unseal(keel_rot *rot, uint8_t key[KEEL_ROT_KEY_LEN])
@@ -108,7 +138,9 @@ keel_err keel_rot_storage_key_unseal(keel_rot *rot, uint8_t key[KEEL_ROT_KEY_LEN
             keel_wipe(key, KEEL_ROT_KEY_LEN);
         return KEEL_ERR_ARG;
     }
+    pthread_mutex_lock(&rot->lock);
     ret = rot->ops->key_unseal(rot, key);
+    pthread_mutex_unlock(&rot->lock);
     if (ret != KEEL_OK)
         keel_wipe(key, KEEL_ROT_KEY_LEN);
     return ret;
@@ -118,28 +150,28 @@ keel_err keel_rot_storage_key_destroy(keel_rot *rot)
 {
     if (rot == NULL)
         return KEEL_ERR_ARG;
-    return rot->ops->key_destroy(rot);
+    LOCKED(rot, rot->ops->key_destroy(rot));
 }
 
 keel_err keel_rot_counter_read(keel_rot *rot, uint32_t id, uint64_t *value)
 {
     if (rot == NULL || value == NULL || id >= KEEL_ROT_COUNTERS)
         return KEEL_ERR_ARG;
-    return rot->ops->counter_read(rot, id, value);
+    LOCKED(rot, rot->ops->counter_read(rot, id, value));
 }
 
 keel_err keel_rot_counter_increment(keel_rot *rot, uint32_t id, uint64_t *value)
 {
     if (rot == NULL || value == NULL || id >= KEEL_ROT_COUNTERS)
         return KEEL_ERR_ARG;
-    return rot->ops->counter_increment(rot, id, value);
+    LOCKED(rot, rot->ops->counter_increment(rot, id, value));
 }
 
 keel_err keel_rot_identity_create(keel_rot *rot)
 {
     if (rot == NULL)
         return KEEL_ERR_ARG;
-    return keel_rot_identity_generate(rot);
+    LOCKED(rot, keel_rot_identity_generate(rot));
 }
 
 keel_err keel_rot_identity_key(keel_rot *rot, EVP_PKEY **key)
@@ -148,5 +180,5 @@ keel_err keel_rot_identity_key(keel_rot *rot, EVP_PKEY **key)
         *key = NULL;
     if (rot == NULL || key == NULL)
         return KEEL_ERR_ARG;
-    return keel_rot_identity_load(rot, key);
+    LOCKED(rot, keel_rot_identity_load(rot, key));
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
 
 #include "keel/rot.h"
@@ -38,6 +40,10 @@ struct keel_rot {
     char tcti[KEEL_ROT_SPEC_MAX];
     OSSL_LIB_CTX *libctx; /* NULL: OpenSSL's default context */
     struct keel_rot_tpm2 *tpm2;
+    /* One operation at a time: a TPM's ESYS context serves one caller, and a device uses
+     * its root of trust from several threads (keeld: the server's store writes, the update
+     * agent's counter). Recursive, so that an operation may use another. */
+    pthread_mutex_t lock;
 };
 
 /* Split spec into its backend and, for tpm2, the TCTI (a NUL-terminated copy in tcti,
