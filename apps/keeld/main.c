@@ -142,7 +142,7 @@ static int parse(int argc, char **argv, struct keeld_config *cfg)
         } else if (strcmp(a, "--update-ca") == 0) {
             cfg->update_ca = v;
         } else if (strcmp(a, "--update-interval") == 0) {
-            if (keel_str_to_u64(v, 1, 30u * 86400u, &port) != KEEL_OK) {
+            if (keel_str_to_u64(v, 1, (uint64_t)30 * 86400, &port) != KEEL_OK) {
                 fprintf(stderr, "keeld: --update-interval '%s' is not 1 to 2592000 seconds\n", v);
                 return -1;
             }

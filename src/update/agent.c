@@ -283,13 +283,13 @@ keel_err keel_update_agent_check(const keel_update_agent_config *cfg, int64_t no
         ret = keel_update_floor(cfg, &floor);
     if (ret == KEEL_OK)
         ret = keel_update_select(&targets, cfg->hardware_id, floor, &t);
-    if (ret == KEEL_ERR_NOT_FOUND) {
+    if (ret == KEEL_ERR_NOT_FOUND || (ret == KEEL_OK && t == NULL)) {
         ret = KEEL_OK; /* nothing for this hardware */
         goto out;
     }
     if (t != NULL)
         report->target = *t;
-    if (ret != KEEL_OK) {
+    if (ret != KEEL_OK || t == NULL) {
         (void)refused(report, ret);
         goto out;
     }
