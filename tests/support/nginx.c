@@ -1,11 +1,11 @@
 /* Test support: a real nginx over HTTPS on loopback (see nginx.h). */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008 */
 #include "nginx.h"
+#include "service.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,28 +186,6 @@ static int write_conf(const keel_test_nginx *n)
 
 /* ---- the process ---- */
 
-static int answers(uint16_t port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int ok;
-
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0)
-        return 0;
-    ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-    close(fd);
-    return ok;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 static void exec_nginx(const keel_test_nginx *n)
 {
     char conf[400], log[400];
@@ -243,9 +221,10 @@ static int launch(keel_test_nginx *n)
             n->pid = 0;
             return -1;
         }
-        if (answers(n->port) && answers(n->port_other_ca) && answers(n->port_tls11))
+        if (keel_test_port_answers(n->port) && keel_test_port_answers(n->port_other_ca) &&
+            keel_test_port_answers(n->port_tls11))
             return 0;
-        sleep_ms(20);
+        keel_test_sleep_ms(20);
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -326,14 +305,6 @@ int keel_test_nginx_put(const keel_test_nginx *n, const char *name, const void *
     return ok ? 0 : -1;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 void keel_test_nginx_stop(keel_test_nginx *n)
 {
     if (n->pid > 0) {
@@ -343,6 +314,6 @@ void keel_test_nginx_stop(keel_test_nginx *n)
         n->pid = 0;
     }
     if (n->dir[0] != '\0')
-        nftw(n->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        keel_test_tree_remove(n->dir);
     n->dir[0] = '\0';
 }

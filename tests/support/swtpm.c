@@ -1,11 +1,11 @@
 /* Test support: start and stop real swtpm processes (see swtpm.h). */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008 */
 #include "swtpm.h"
+#include "service.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,28 +84,6 @@ static void exec_swtpm(const keel_test_swtpm *t)
     _exit(127);
 }
 
-static int answers(uint16_t port)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int ok;
-
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0)
-        return 0;
-    ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-    close(fd);
-    return ok;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* Start swtpm on t->port and wait for it; -1 if it exits first (port taken) or hangs. */
 static int launch(keel_test_swtpm *t)
 {
@@ -127,9 +105,9 @@ static int launch(keel_test_swtpm *t)
             t->pid = 0;
             return -1;
         }
-        if (answers(t->port) && answers((uint16_t)(t->port + 1)))
+        if (keel_test_port_answers(t->port) && keel_test_port_answers((uint16_t)(t->port + 1)))
             return 0;
-        sleep_ms(20);
+        keel_test_sleep_ms(20);
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -181,23 +159,15 @@ int keel_test_swtpm_restart(keel_test_swtpm *t)
     for (int i = 0; i < 50; i++) {
         if (launch(t) == 0)
             return 0;
-        sleep_ms(100);
+        keel_test_sleep_ms(100);
     }
     return launch_on_free_ports(t);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 void keel_test_swtpm_stop(keel_test_swtpm *t)
 {
     terminate(t);
     if (t->dir[0] != '\0')
-        nftw(t->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        keel_test_tree_remove(t->dir);
     t->dir[0] = '\0';
 }
