@@ -53,11 +53,12 @@ static const char *const allowed[] = {
     "accept", "accept4", "connect", "getsockname", "getpeername", "getsockopt", "setsockopt",
     "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown",
     /* files: the store's and the counters' write-sync-rename, /dev/tpmrm0, the resolver's
-     * configuration, the update agent's slot writes (pwrite, ftruncate) and trust files */
+     * configuration, the update agent's slot writes (pwrite, early writeback, ftruncate)
+     * and trust files */
     "openat", "open", "close", "read", "write", "readv", "writev", "pread64", "pwrite64", "lseek",
-    "fsync", "fdatasync", "fchmod", "ftruncate", "rename", "renameat", "renameat2", "unlink",
-    "unlinkat", "fstat", "newfstatat", "stat", "lstat", "statx", "getdents64", "access",
-    "faccessat", "faccessat2", "fcntl", "uname",
+    "fsync", "fdatasync", "sync_file_range", "fchmod", "ftruncate", "rename", "renameat",
+    "renameat2", "unlink", "unlinkat", "fstat", "newfstatat", "stat", "lstat", "statx",
+    "getdents64", "access", "faccessat", "faccessat2", "fcntl", "uname",
     /* memory */
     "mmap", "munmap", "mprotect", "madvise", "brk", "mremap",
     /* time and randomness */
