@@ -127,6 +127,9 @@ void release_keyring_close(struct release_keyring *kr);
  * keys themselves stays in software). Loading one twice is a no-op. */
 keel_err release_keyring_provider(struct release_keyring *kr, const char *name,
                                   struct release_err *e);
+/* release_keyring_provider for each of the n names (the --provider options of a command). */
+keel_err release_keyring_providers(struct release_keyring *kr, const char *const *names, size_t n,
+                                   struct release_err *e);
 
 /* 1 when spec starts with "scheme:" (two or more characters, RFC 3986): an OSSL_STORE URI.
  * A file whose name has a colon is written "./name". */

@@ -390,8 +390,8 @@ static keel_err run(const struct options *o, struct release_repo *repo, struct r
     if ((ret = release_keyring_open(kr, o->keys, o->repo, 1, e)) != KEEL_OK ||
         (ret = keydir_check(kr, e)) != KEEL_OK)
         return ret;
-    for (size_t i = 0; ret == KEEL_OK && i < o->nproviders; i++)
-        ret = release_keyring_provider(kr, o->providers[i], e);
+    if (ret == KEEL_OK)
+        ret = release_keyring_providers(kr, o->providers, o->nproviders, e);
     for (int r = 0; ret == KEEL_OK && r < KEEL_UPDATE_ROLES; r++)
         ret = role_keys(o, (keel_update_role)r, kr, m, e);
     if (ret == KEEL_OK)

@@ -125,6 +125,16 @@ keel_err release_keyring_provider(struct release_keyring *kr, const char *name,
     return ret == KEEL_OK ? provider_load(kr, name, e) : ret;
 }
 
+keel_err release_keyring_providers(struct release_keyring *kr, const char *const *names, size_t n,
+                                   struct release_err *e)
+{
+    keel_err ret = KEEL_OK;
+
+    for (size_t i = 0; ret == KEEL_OK && i < n; i++)
+        ret = release_keyring_provider(kr, names[i], e);
+    return ret;
+}
+
 int release_is_uri(const char *spec)
 {
     size_t i = 0;

@@ -290,8 +290,8 @@ int release_publish(int argc, char **argv)
         return CLI_EXIT_ERROR;
     }
     ret = release_keyring_open(&kr, o.keys, o.repo, 0, &e);
-    for (size_t i = 0; ret == KEEL_OK && i < o.nproviders; i++)
-        ret = release_keyring_provider(&kr, o.providers[i], &e);
+    if (ret == KEEL_OK)
+        ret = release_keyring_providers(&kr, o.providers, o.nproviders, &e);
     if (ret == KEEL_OK)
         ret = renew(&repo, &kr, &o, now, &e);
     if (ret == KEEL_OK)

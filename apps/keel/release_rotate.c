@@ -290,8 +290,8 @@ static keel_err run(const struct options *o, struct release_repo *repo, struct r
     uint64_t root_version = repo->root.header.version;
     keel_err ret = release_keyring_open(kr, o->keys, o->repo, 0, e);
 
-    for (size_t i = 0; ret == KEEL_OK && i < o->nproviders; i++)
-        ret = release_keyring_provider(kr, o->providers[i], e);
+    if (ret == KEEL_OK)
+        ret = release_keyring_providers(kr, o->providers, o->nproviders, e);
     if (ret == KEEL_OK)
         ret = old_key(o, &repo->root, old_id, e);
     /* the old root keys before anything is made: a rotation they cannot sign stops here */
