@@ -15,6 +15,7 @@
 #include "keel/rot.h"
 #include "keel/store.h"
 #include "keel/update.h"
+#include "lock.h"
 
 #define KEELD_NAME_MAX 32u
 #define KEELD_ROT_NAME_MAX 7u
@@ -135,6 +136,11 @@ struct keeld_state {
     keel_auth_guard guard;
     struct keeld_update *update; /* NULL when the device has no update configuration */
     int restricted;              /* the integrity check failed: only the alert is served */
+    struct keeld_lock *lock;     /* the lock's state (lock.h); NULL only in unit tests */
+    const struct keeld_web *web; /* the setup page's files; NULL only in unit tests */
+    int data_processing;         /* the owner's choice of optional processing (off: 0) */
+    int cloud_online;            /* 1 while the cloud link is up: written by its thread, read by the
+                                    server's, both with __atomic_load_n / __atomic_store_n */
 };
 
 struct keeld_request {
@@ -153,6 +159,11 @@ struct keeld_response {
     uint32_t retry_after; /* for 429: seconds, sent as Retry-After */
     char body[KEELD_RESPONSE_MAX];
     size_t body_len;
+    /* A static file (the setup page): when ext_body is set it is sent instead of body, with
+     * content_type (NULL: application/json). Borrowed from struct keeld_web. */
+    const uint8_t *ext_body;
+    size_t ext_len;
+    const char *content_type;
 };
 
 /* One entry of the route table, the single place that says which routes exist and which
@@ -166,6 +177,9 @@ struct keeld_route {
     keeld_method method;
     int needs_session;
     int security_relevant; /* changes security-relevant configuration (5.5-5) */
+    int factory; /* served in the factory state (5.12-1: only the setup page and the login);
+                    every other route answers 403 {"error":"setup required"} until the
+                    owner has set their password */
 };
 
 /* Set up st for identity (copied) over the open store: an empty session table, the
@@ -221,8 +235,10 @@ const struct keeld_route *keeld_route_at(size_t i);
 /* "GET" or "POST" (KEELD_OTHER: "OTHER"). */
 const char *keeld_method_name(keeld_method m);
 
-/* Answer rq into rs: 404, 405, 401, 413 in that order, else the route's handler. Error
- * bodies are uniform and carry no detail. The caller wipes rs (it may hold a token). */
+/* Answer rq into rs: a static file of st->web for GET (keeld_web_find), else the route
+ * table: 404, 405, 401, 403 (setup required: the factory state and a route not marked
+ * factory), 413 in that order, else the route's handler. Error bodies are uniform and carry
+ * no detail. The caller wipes rs (it may hold a token). */
 void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
                     struct keeld_response *rs);
 
@@ -240,6 +256,8 @@ void keeld_handle_password(struct keeld_state *st, const struct keeld_request *r
 
 #define KEELD_USER_DEFAULT "keel" /* the account keeld drops to when started as root */
 #define KEELD_MQTT_PORT_DEFAULT 8883u
+#define KEELD_CLOUD_BACKOFF_BASE_MS 1000u /* the first retry comes within a second */
+#define KEELD_CLOUD_BACKOFF_CAP_MS 60000u /* and no retry waits more than a minute */
 
 struct keeld_config {
     const char *data_dir;
@@ -259,6 +277,8 @@ struct keeld_config {
     const char *boot_spec;    /* --boot SPEC: boot control (default file:DATA/bootenv) */
     const char *slot_a;       /* --slot-a PATH (default DATA/slot-a) */
     const char *slot_b;       /* --slot-b PATH (default DATA/slot-b) */
+    const char *web_dir;      /* --web DIR: the setup page (default KEELD_WEB_DIR) */
+    const char *keypad;       /* --keypad PATH: the keypad's socket (default DATA/keypad.sock) */
 };
 
 /* ---- declared interfaces (5.6-1: every port and service in one place) ---- */
@@ -320,8 +340,13 @@ struct keeld_cloud; /* opaque */
 keel_err keeld_cloud_open(const struct keeld_config *cfg, struct keeld_device *dev,
                           const struct keeld_identity *id, const char *alert,
                           struct keeld_cloud **out, char *err, size_t errsz);
+/* The lock whose queued events the link delivers to keel/<serial>/events (QoS 1, in order,
+ * one in flight; removed on the broker's PUBACK) and whose commands it takes; online (may
+ * be NULL) is set to 1 while connected. Before keeld_cloud_start. */
+void keeld_cloud_attach(struct keeld_cloud *c, struct keeld_lock *lock, int *online);
 /* Connect in the background (after the sandbox is in place): reconnects by itself with
- * capped back-off; never blocks local function. */
+ * capped exponential back-off and full jitter (keel_backoff_ms, KEELD_CLOUD_BACKOFF_*,
+ * 5.9-3); never blocks local function. */
 keel_err keeld_cloud_start(struct keeld_cloud *c);
 /* Say goodbye to the broker, stop the background thread, free. NULL is a no-op. */
 void keeld_cloud_close(struct keeld_cloud *c);
@@ -398,6 +423,169 @@ void keeld_handle_update_settings(struct keeld_state *st, const struct keeld_req
                                   struct keeld_response *rs);
 void keeld_handle_update_install(struct keeld_state *st, const struct keeld_request *rq,
                                  struct keeld_response *rs);
+
+/* ---- the lock's routes (lock_route.c), 5.9-2: all local ----
+ * GET  /api/v1/lock          {"locked":bool,"door":"open"|"closed","battery":N,
+ *                             "changed_at":"RFC 3339","unclean_start":bool,"queued":N}
+ * POST /api/v1/lock          {"action":"lock"|"unlock"} -> 200 and the state as for GET
+ * GET  /api/v1/pins          keeld_lock_pins_json
+ * POST /api/v1/pins          {"name":"...","pin":"123456"} -> 201 {"id":N};
+ *                            400 {"error":"weak pin","reason":"..."}; 409 (PIN or name held)
+ * POST /api/v1/pins/remove   {"id":N} -> 204; 404 {"error":"not found"}
+ * GET  /api/v1/log           keeld_lock_log_json, the newest 50 entries
+ * Every one needs a session and is refused in the factory state. */
+#define KEELD_LOCK_BODY_MAX 64u
+#define KEELD_PIN_BODY_MAX 256u
+#define KEELD_LOG_SHOWN 20u
+
+/* Parse a POST /api/v1/lock body: exactly {"action":"lock"|"unlock"}. *locked: 1 to lock. */
+keel_err keeld_lock_action_parse(const uint8_t *body, size_t len, int *locked);
+/* Parse a POST /api/v1/pins body: exactly {"name":string,"pin":string}; name 1..
+ * KEELD_PIN_NAME_MAX bytes without control characters, pin 1..KEELD_PIN_MAX_DIGITS + 8
+ * bytes (so that the policy, not the parser, says why a PIN is refused). Copies into name
+ * (KEELD_PIN_NAME_MAX + 1) and pin (KEELD_PIN_MAX_DIGITS + 9), NUL-terminated; the PIN is
+ * wiped from cJSON's copy. */
+keel_err keeld_pin_add_parse(const uint8_t *body, size_t len, char *name, char *pin);
+/* Parse a POST /api/v1/pins/remove body: exactly {"id":N}, N an integer 1..2^31-1. */
+keel_err keeld_pin_remove_parse(const uint8_t *body, size_t len, uint32_t *id);
+
+void keeld_handle_lock_get(struct keeld_state *st, const struct keeld_request *rq,
+                           struct keeld_response *rs);
+void keeld_handle_lock_set(struct keeld_state *st, const struct keeld_request *rq,
+                           struct keeld_response *rs);
+void keeld_handle_pins_get(struct keeld_state *st, const struct keeld_request *rq,
+                           struct keeld_response *rs);
+void keeld_handle_pins_add(struct keeld_state *st, const struct keeld_request *rq,
+                           struct keeld_response *rs);
+void keeld_handle_pins_remove(struct keeld_state *st, const struct keeld_request *rq,
+                              struct keeld_response *rs);
+void keeld_handle_log(struct keeld_state *st, const struct keeld_request *rq,
+                      struct keeld_response *rs);
+
+/* ---- the product: model designation and support period (5.3-13, 5.3-16) ----
+ * KEEL_SUPPORT_UNTIL ("YYYY-MM-DD", the last day of security updates) and
+ * KEEL_SECURITY_CONTACT (a URI) are set by the build (cmake -DKEEL_SUPPORT_UNTIL=...). */
+
+/* GET /api/v1/device, public and served in the factory state: what anyone holding the
+ * device may read before logging in:
+ *   {"model":"...","serial":"...","firmware_version":"...","support_until":"YYYY-MM-DD",
+ *    "supported":bool,"state":"factory"|"initialised",
+ *    "security_contact":"...","security_txt":"/.well-known/security.txt"} */
+void keeld_handle_device(struct keeld_state *st, const struct keeld_request *rq,
+                         struct keeld_response *rs);
+
+/* GET /api/v1/security (session; factory too): the device's security state, for the owner
+ * to check it is still set up securely (5.12-3):
+ *   {"ok":bool,"checks":[{"id":"owner_password","ok":bool,"detail":"..."}, ...]}
+ * ids: owner_password, software_integrity, automatic_updates, update_check,
+ * root_of_trust, support_period, cloud_link, data_processing. "ok" is the and of them
+ * all except cloud_link and data_processing, which are information. */
+void keeld_handle_security(struct keeld_state *st, const struct keeld_request *rq,
+                           struct keeld_response *rs);
+
+/* ---- first-run setup (5.12-1, setup_route.c) ----
+ * POST /api/v1/setup (session; the owner's password must already be set, else 403):
+ * {"auto_install":bool,"data_processing":bool}, both required: automatic updates (on by
+ * default) and the optional processing (off by default, KEELD_REC_PROCESSING). 204. */
+#define KEELD_SETUP_BODY_MAX 128u
+#define KEELD_REC_PROCESSING "privacy.processing" /* "0" or "1" */
+
+keel_err keeld_setup_parse(const uint8_t *body, size_t len, int *auto_install,
+                           int *data_processing);
+void keeld_handle_setup(struct keeld_state *st, const struct keeld_request *rq,
+                        struct keeld_response *rs);
+
+/* ---- the setup page and security.txt (web.c) ----
+ * The files of web/setup/ are read once at start (before the sandbox) into memory and
+ * served from there: "/" (index.html), "/setup.css", "/setup.js", and
+ * "/.well-known/security.txt" (RFC 9116, 5.2-1) made at start: Contact
+ * (KEEL_SECURITY_CONTACT), Expires (the earlier of the support period's end and a year
+ * from now), Policy, Preferred-Languages: en, Canonical. Public, factory too, GET only,
+ * with Content-Security-Policy "default-src 'self'; frame-ancestors 'none'" and
+ * X-Content-Type-Options nosniff. */
+#define KEELD_WEB_FILE_MAX ((size_t)256 * 1024)
+
+struct keeld_web; /* opaque */
+
+/* Load dir's index.html, setup.css and setup.js (each a regular file of at most
+ * KEELD_WEB_FILE_MAX bytes; a missing one fails naming it) and make security.txt for
+ * now. */
+keel_err keeld_web_load(const char *dir, int64_t now, struct keeld_web **out, char *err,
+                        size_t errsz);
+void keeld_web_free(struct keeld_web *w);
+/* The file served at path, filling rs (200, ext_body, content_type, headers): 1; or 0 when
+ * path is not a static file. */
+int keeld_web_find(const struct keeld_web *w, const char *path, struct keeld_response *rs);
+/* The static paths, for --describe and the audit: count and path i. */
+size_t keeld_web_path_count(void);
+const char *keeld_web_path_at(size_t i);
+
+/* ---- the keypad and the inside button (keypad.c) ----
+ * A local stream socket (--keypad PATH, default DATA/keypad.sock, mode 0600) stands for the
+ * keypad's wires: a test or the hardware's driver writes one command per line:
+ *   "PIN <digits>"   a PIN typed outside          -> "OK unlocked" | "DENIED" | "WAIT <s>"
+ *   "LOCK"           the outside lock key         -> "OK locked"
+ *   "BUTTON"         the inside thumb-turn        -> "OK locked" | "OK unlocked" (toggles)
+ *   "DOOR OPEN" | "DOOR CLOSED"  the door sensor  -> "OK"
+ *   "BATTERY <0-100>"            the battery gauge -> "OK"
+ *   "STATE"                                       -> "STATE locked|unlocked open|closed N"
+ * Anything else (unknown words, lines over KEELD_KEYPAD_LINE_MAX bytes, control characters,
+ * NUL) is answered "ERROR malformed" and changes nothing; the connection stays usable. */
+#define KEELD_KEYPAD_SOCKET "keypad.sock"
+#define KEELD_KEYPAD_LINE_MAX 64u
+#define KEELD_KEYPAD_CLIENTS 4u
+
+typedef enum keeld_keypad_op {
+    KEELD_KEYPAD_PIN,
+    KEELD_KEYPAD_LOCK,
+    KEELD_KEYPAD_BUTTON,
+    KEELD_KEYPAD_DOOR,
+    KEELD_KEYPAD_BATTERY,
+    KEELD_KEYPAD_STATE
+} keeld_keypad_op;
+
+struct keeld_keypad_cmd {
+    keeld_keypad_op op;
+    char pin[KEELD_PIN_MAX_DIGITS + 1]; /* PIN: the digits */
+    int value;                          /* DOOR: 1 open; BATTERY: percent */
+};
+
+/* Parse one line (len bytes without its newline; untrusted). KEEL_ERR_PARSE for anything
+ * not in the grammar above; KEEL_ERR_TOO_LARGE past KEELD_KEYPAD_LINE_MAX. */
+keel_err keeld_keypad_parse(const char *line, size_t len, struct keeld_keypad_cmd *out);
+/* Carry out cmd on the lock, the answer line (without newline) into out. */
+void keeld_keypad_execute(struct keeld_lock *l, const struct keeld_keypad_cmd *cmd, char *out,
+                          size_t outsz);
+
+struct keeld_keypad; /* opaque */
+/* Bind the socket (before the sandbox; a stale socket file is replaced, anything else at
+ * path is refused). */
+keel_err keeld_keypad_open(const char *path, struct keeld_lock *lock, struct keeld_keypad **out,
+                           char *err, size_t errsz);
+/* Serve on a thread of its own (after the sandbox). */
+keel_err keeld_keypad_start(struct keeld_keypad *k);
+/* Stop, close, remove the socket file. NULL is a no-op. */
+void keeld_keypad_close(struct keeld_keypad *k);
+
+/* ---- cloud commands (cloud_command.c) ----
+ * keel/<serial>/command carries {"id":"...","action":"lock"|"unlock"|"state"}: id 1..36
+ * of [A-Za-z0-9-], no other members. The answer goes to keel/<serial>/reply:
+ * {"id":"...","result":"ok","locked":bool} or {"id":...,"result":"error","error":"..."}
+ * (id omitted when it could not be read). */
+#define KEELD_COMMAND_MAX 256u
+#define KEELD_COMMAND_ID_MAX 36u
+
+typedef enum keeld_command_action {
+    KEELD_CMD_LOCK,
+    KEELD_CMD_UNLOCK,
+    KEELD_CMD_STATE
+} keeld_command_action;
+
+keel_err keeld_command_parse(const uint8_t *payload, size_t len, char id[KEELD_COMMAND_ID_MAX + 1],
+                             keeld_command_action *action);
+/* Parse and carry out one command payload; the reply JSON (NUL-terminated) into out. */
+void keeld_command_execute(struct keeld_lock *l, const uint8_t *payload, size_t len, char *out,
+                           size_t outsz);
 
 /* ---- privileges and the system-call allow-list (5.6-7) (sandbox.c) ---- */
 

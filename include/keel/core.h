@@ -93,6 +93,13 @@ KEEL_MUST_CHECK keel_err keel_random(void *buf, size_t len);
 /* A uniform random integer in [0, bound), without modulo bias. bound must be > 0. */
 KEEL_MUST_CHECK keel_err keel_random_uniform(uint32_t bound, uint32_t *out);
 
+/* Capped exponential back-off with full jitter (5.9-3): the wait before retry number
+ * attempt (0 for the first retry) is uniform in [0, min(cap_ms, base_ms * 2^attempt)], so
+ * that devices that lost their link together do not come back together. base_ms >= 1,
+ * cap_ms >= base_ms (else KEEL_ERR_ARG); a large attempt saturates at cap_ms. */
+KEEL_MUST_CHECK keel_err keel_backoff_ms(uint32_t attempt, uint32_t base_ms, uint32_t cap_ms,
+                                         uint32_t *out);
+
 /* Replace path with len bytes of data, atomically: write a temporary file in the same
  * directory with the given mode, fsync it, rename it over path, fsync the directory.
  * On any failure path keeps its old content (or stays absent) and the temporary is removed. */
