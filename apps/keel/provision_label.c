@@ -6,6 +6,10 @@
 
 #include "provision.h"
 
+#ifndef KEEL_SUPPORT_UNTIL
+#error "KEEL_SUPPORT_UNTIL must be defined by the build"
+#endif
+
 /* "AB:CD:..." (upper case, as browsers and `openssl x509 -fingerprint` show it) from the
  * lower-case hex of a SHA-256. */
 static keel_err append_fingerprint(keel_buf *b, const char *hex)
@@ -46,6 +50,9 @@ keel_err provision_label_format(char *out, size_t outsz, const struct provision_
     ret = keel_buf_append_str(&b, "keel device label\nmodel:    ");
     if (ret == KEEL_OK)
         ret = keel_buf_append_str(&b, dev->model);
+    /* the defined support period next to the model it is for (5.3-13, 5.3-16) */
+    if (ret == KEEL_OK)
+        ret = keel_buf_append_str(&b, "\nsupport:  security updates until " KEEL_SUPPORT_UNTIL);
     if (ret == KEEL_OK)
         ret = keel_buf_append_str(&b, "\nserial:   ");
     if (ret == KEEL_OK)

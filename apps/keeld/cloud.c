@@ -7,15 +7,44 @@
  * (MOSQ_OPT_SSL_CTX_WITH_DEFAULTS off: it then neither loads other trust nor changes it).
  *
  * One thread, started after the sandbox is in place, owns the MQTT client: it connects,
- * runs the protocol and reconnects with capped exponential back-off. The thread is keel's
- * rather than mosquitto_loop_start's because mosquitto_loop_forever gives up for good on a
- * TLS or name-resolution failure, and the link must come back by itself once the broker or
- * the network is right again. Nothing local waits on the link: the HTTPS API runs whether
- * the broker is there or not.
+ * runs the protocol and reconnects. The thread is keel's rather than mosquitto_loop_start's
+ * because mosquitto_loop_forever gives up for good on a TLS or name-resolution failure, and
+ * the link must come back by itself once the broker or the network is right again. Nothing
+ * local waits on the link: the lock, the keypad and the HTTPS API work whether the broker is
+ * there or not (5.9-2).
+ *
+ * Reconnection (5.9-3): before retry number n (0 for the first) the thread waits
+ * keel_backoff_ms(n, KEELD_CLOUD_BACKOFF_BASE_MS, KEELD_CLOUD_BACKOFF_CAP_MS), a time drawn
+ * uniformly from [0, min(cap, base * 2^n)]; n starts again at 0 once the broker accepts a
+ * session. A broker restart drops every device at the same moment; with the whole wait drawn
+ * at random they come back spread over the window instead of in step, which is what keeps
+ * a fleet from knocking the broker over again (tests/integration/storm.sh measures it).
  *
  * Topics, all under keel/<serial>/ (the broker's ACL gives each device its own subtree):
- *   status  retained: {"state":"online","model":...,"firmware_version":...} on connect,
- *           {"state":"offline"} as the will (an unclean loss) and on a clean stop.
+ *   status   retained: {"state":"online","model":...,"firmware_version":...} on connect,
+ *            {"state":"offline"} as the will (an unclean loss) and on a clean stop.
+ *   events   the lock's queued events (lock.h), QoS 1, oldest first, one in flight.
+ *   command  subscribed (QoS 1): {"id":"...","action":"lock"|"unlock"|"state"} (keeld.h).
+ *   reply    QoS 1: the answer to each command.
+ *
+ * Delivery of events, in order and exactly once from the device's view: the events wait in
+ * lock.db (SQLite, so they survive a power cut and a restart). While the link is up and no
+ * event is in flight, the thread publishes the oldest one; the broker's PUBACK for it removes
+ * it from the queue (keeld_lock_outbox_done), and only then does the next one go. When the
+ * link is lost with an event in flight, the event stays queued and goes again after the
+ * reconnection (libmosquitto resends it, marked as a duplicate, as soon as the broker has
+ * accepted the new session; after a restart of keeld it is published afresh from the queue).
+ * So the broker can receive an event twice when its PUBACK was lost on the way: every event
+ * carries its seq, which counts up by one per event and is never reused, and the cloud drops
+ * an event whose seq it has already seen. It never receives one out of order, and never
+ * misses one unless the queue overflowed while offline, which the next event's "dropped"
+ * count and the jump in seq both show.
+ *
+ * Commands (5.13-1A): a payload over KEELD_COMMAND_MAX bytes, or anything not of the declared
+ * shape, is answered with an error and changes nothing (keeld_command_execute). A command
+ * arriving as a retained message is refused: it would be carried out again at every
+ * reconnection. QoS 1 may deliver a command twice; lock and unlock are idempotent, and the
+ * reply carries the command's id so that the cloud can match it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,12 +62,11 @@
 #include "keeld.h"
 
 #define CLOUD_KEEPALIVE_S 60
-#define CLOUD_BACKOFF_MIN_S 1u
-#define CLOUD_BACKOFF_MAX_S 60u
 #define CLOUD_LOOP_MS 500          /* how soon the thread sees a stop request */
 #define CLOUD_CONNECT_TIMEOUT_S 20 /* from TCP connect to the broker's CONNACK */
 #define CLOUD_GOODBYE_ROUNDS 10    /* of CLOUD_LOOP_MS: the offline status's time to go out */
-#define CLOUD_TOPIC_MAX (sizeof("keel//status") + KEELD_NAME_MAX)
+#define CLOUD_TOPIC_MAX (sizeof("keel//command") + KEELD_NAME_MAX)
+#define CLOUD_REPLY_MAX 256 /* the largest reply keeld_command_execute writes is ~90 bytes */
 #define CLOUD_PATH_MAX 4096
 #define CLOUD_QOS 1
 
@@ -48,19 +76,35 @@ struct keeld_cloud {
     struct mosquitto *mosq;
     char host[KEELD_ADDRESS_MAX];
     unsigned port;
-    char topic[CLOUD_TOPIC_MAX];
-    char *online_status; /* cJSON-made */
+    char topic[CLOUD_TOPIC_MAX]; /* status */
+    char events_topic[CLOUD_TOPIC_MAX];
+    char command_topic[CLOUD_TOPIC_MAX];
+    char reply_topic[CLOUD_TOPIC_MAX];
+    char *online_status;     /* cJSON-made */
+    struct keeld_lock *lock; /* borrowed (keeld_cloud_attach); NULL: status only */
+    int *online_flag;        /* borrowed; written with __atomic_store_n */
     pthread_t thread;
     int thread_started;
-    pthread_mutex_t lock; /* guards stop */
+    pthread_mutex_t mutex; /* guards stop */
     pthread_cond_t wake;
     int stop;
     /* Touched by the link thread only (mosquitto runs its callbacks there). */
     int online;
     int goodbye_mid;
     int goodbye_sent;
-    unsigned backoff_s;
+    uint32_t attempt; /* retries since the broker last accepted a session */
+    int inflight;     /* an event is published and its PUBACK not yet in */
+    int inflight_mid;
+    uint64_t inflight_seq;
+    int queue_failing; /* the queue could not be read: logged once until it can again */
 };
+
+static void set_online(struct keeld_cloud *c, int online)
+{
+    c->online = online;
+    if (c->online_flag != NULL)
+        __atomic_store_n(c->online_flag, online, __ATOMIC_SEQ_CST);
+}
 
 /* ---- callbacks: run on the link thread ---- */
 
@@ -74,13 +118,19 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
                  c->port, mosquitto_connack_string(rc));
         return;
     }
-    c->online = 1;
-    c->backoff_s = CLOUD_BACKOFF_MIN_S;
+    set_online(c, 1);
+    c->attempt = 0;
     keel_log(KEEL_LOG_INFO, "cloud: connected to %s:%u over mutual TLS", c->host, c->port);
     prc = mosquitto_publish(mosq, NULL, c->topic, (int)strlen(c->online_status), c->online_status,
                             CLOUD_QOS, true);
     if (prc != MOSQ_ERR_SUCCESS)
         keel_log(KEEL_LOG_WARN, "cloud: cannot publish the status: %s", mosquitto_strerror(prc));
+    if (c->lock == NULL)
+        return;
+    prc = mosquitto_subscribe(mosq, NULL, c->command_topic, CLOUD_QOS);
+    if (prc != MOSQ_ERR_SUCCESS)
+        keel_log(KEEL_LOG_WARN, "cloud: cannot subscribe to the commands: %s",
+                 mosquitto_strerror(prc));
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
@@ -90,16 +140,80 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
     (void)mosq;
     if (c->online && rc != 0)
         keel_log(KEEL_LOG_WARN, "cloud: lost the link to %s:%u", c->host, c->port);
-    c->online = 0;
+    set_online(c, 0);
 }
 
 static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
     struct keeld_cloud *c = obj;
+    keel_err ret;
 
     (void)mosq;
     if (c->goodbye_mid != 0 && mid == c->goodbye_mid)
         c->goodbye_sent = 1;
+    if (!c->inflight || mid != c->inflight_mid)
+        return;
+    /* The broker has the event: only now does it leave the queue. Should the removal fail,
+     * the event goes again later, a repeat the cloud recognises by its seq. */
+    c->inflight = 0;
+    ret = keeld_lock_outbox_done(c->lock, c->inflight_seq);
+    if (ret == KEEL_OK)
+        keel_log(KEEL_LOG_INFO, "cloud: delivered event %llu", (unsigned long long)c->inflight_seq);
+    else
+        keel_log(KEEL_LOG_WARN, "cloud: event %llu delivered but still queued: %s",
+                 (unsigned long long)c->inflight_seq, keel_strerror(ret));
+}
+
+static void publish_reply(struct keeld_cloud *c, const char *reply)
+{
+    int rc;
+
+    if (reply[0] == '\0') {
+        keel_log(KEEL_LOG_ERROR, "cloud: no reply could be made for a command");
+        return;
+    }
+    rc = mosquitto_publish(c->mosq, NULL, c->reply_topic, (int)strlen(reply), reply, CLOUD_QOS,
+                           false);
+    if (rc != MOSQ_ERR_SUCCESS)
+        keel_log(KEEL_LOG_WARN, "cloud: cannot publish a command's reply: %s",
+                 mosquitto_strerror(rc));
+}
+
+/* A retained command would be carried out again at every reconnection: refused. */
+static void refuse_retained(const struct mosquitto_message *msg, char *reply, size_t replysz)
+{
+    char id[KEELD_COMMAND_ID_MAX + 1];
+    keeld_command_action action;
+    keel_err ret = keeld_command_parse(msg->payload, (size_t)msg->payloadlen, id, &action);
+
+    if (ret == KEEL_OK)
+        ret = keel_str_format(reply, replysz,
+                              "{\"id\":\"%s\",\"result\":\"error\",\"error\":\"retained\"}", id);
+    else
+        ret = keel_str_copy(reply, replysz, "{\"result\":\"error\",\"error\":\"retained\"}");
+    if (ret != KEEL_OK)
+        reply[0] = '\0';
+}
+
+static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
+{
+    struct keeld_cloud *c = obj;
+    char reply[CLOUD_REPLY_MAX];
+
+    (void)mosq;
+    if (c->lock == NULL || msg->topic == NULL || strcmp(msg->topic, c->command_topic) != 0 ||
+        msg->payloadlen < 0 || (msg->payload == NULL && msg->payloadlen != 0))
+        return;
+    if (msg->retain) {
+        keel_log(KEEL_LOG_WARN, "cloud: refused a retained command");
+        refuse_retained(msg, reply, sizeof(reply));
+    } else {
+        /* Over KEELD_COMMAND_MAX bytes the answer is "too large", nothing of it parsed. */
+        keeld_command_execute(c->lock, msg->payload, (size_t)msg->payloadlen, reply, sizeof(reply));
+        keel_log(KEEL_LOG_INFO, "cloud: command %s",
+                 strstr(reply, "\"result\":\"ok\"") != NULL ? "carried out" : "refused");
+    }
+    publish_reply(c, reply);
 }
 
 /* ---- the link thread ---- */
@@ -108,26 +222,76 @@ static int stop_requested(struct keeld_cloud *c)
 {
     int stop;
 
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->mutex);
     stop = c->stop;
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->mutex);
     return stop;
 }
 
-/* Sleep s seconds unless a stop comes first; 1 when stopping. */
-static int backoff_wait(struct keeld_cloud *c, unsigned s)
+/* Sleep ms milliseconds unless a stop comes first; 1 when stopping. */
+static int backoff_wait(struct keeld_cloud *c, uint32_t ms)
 {
     struct timespec until;
     int stop;
 
     clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += (time_t)s;
-    pthread_mutex_lock(&c->lock);
-    while (!c->stop && pthread_cond_timedwait(&c->wake, &c->lock, &until) != ETIMEDOUT)
+    until.tv_sec += (time_t)(ms / 1000u);
+    until.tv_nsec += (long)(ms % 1000u) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&c->mutex);
+    while (!c->stop && pthread_cond_timedwait(&c->wake, &c->mutex, &until) != ETIMEDOUT)
         ;
     stop = c->stop;
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->mutex);
     return stop;
+}
+
+/* Errors of mosquitto_publish raised before the message is queued; after any other the
+ * message is in libmosquitto's queue and goes out (again) once the link is up. */
+static int publish_not_queued(int rc)
+{
+    return rc == MOSQ_ERR_NOMEM || rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE ||
+           rc == MOSQ_ERR_MALFORMED_UTF8 || rc == MOSQ_ERR_OVERSIZE_PACKET ||
+           rc == MOSQ_ERR_QOS_NOT_SUPPORTED || rc == MOSQ_ERR_NOT_SUPPORTED;
+}
+
+/* While online with nothing in flight: publish the oldest queued event. */
+static void deliver_next(struct keeld_cloud *c)
+{
+    char json[KEELD_EVENT_MAX];
+    uint64_t seq;
+    int mid = 0;
+    int rc;
+    keel_err ret;
+
+    if (!c->online || c->lock == NULL || c->inflight)
+        return;
+    ret = keeld_lock_outbox_peek(c->lock, &seq, json, sizeof(json));
+    if (ret == KEEL_ERR_NOT_FOUND) {
+        c->queue_failing = 0;
+        return;
+    }
+    if (ret != KEEL_OK) {
+        if (!c->queue_failing)
+            keel_log(KEEL_LOG_ERROR, "cloud: cannot read the queue of events: %s",
+                     keel_strerror(ret));
+        c->queue_failing = 1;
+        return;
+    }
+    c->queue_failing = 0;
+    rc = mosquitto_publish(c->mosq, &mid, c->events_topic, (int)strlen(json), json, CLOUD_QOS,
+                           false);
+    if (publish_not_queued(rc)) {
+        keel_log(KEEL_LOG_WARN, "cloud: cannot publish event %llu: %s", (unsigned long long)seq,
+                 mosquitto_strerror(rc));
+        return;
+    }
+    c->inflight = 1;
+    c->inflight_mid = mid;
+    c->inflight_seq = seq;
 }
 
 /* Leave the retained state right: the will is published only on an unclean loss, so a
@@ -148,7 +312,7 @@ static void goodbye(struct keeld_cloud *c)
             if (mosquitto_loop(c->mosq, CLOUD_LOOP_MS, 1) != MOSQ_ERR_SUCCESS)
                 break;
     keel_log(KEEL_LOG_INFO, "cloud: disconnected from %s:%u", c->host, c->port);
-    c->online = 0;
+    set_online(c, 0);
 }
 
 /* libmosquitto 2.0 takes every system error of a TLS handshake for "try again" (a refused
@@ -190,11 +354,30 @@ static const char *failure_reason(int rc)
     return errno == ENOTCONN ? "refused or closed by the broker" : strerror(errno);
 }
 
+/* The wait before the next attempt (5.9-3), in milliseconds; the attempt counted. Should
+ * the CSPRNG fail, the whole capped window is waited: never a shorter, predictable time. */
+static uint32_t next_wait_ms(struct keeld_cloud *c)
+{
+    uint32_t ms;
+    keel_err ret =
+        keel_backoff_ms(c->attempt, KEELD_CLOUD_BACKOFF_BASE_MS, KEELD_CLOUD_BACKOFF_CAP_MS, &ms);
+
+    if (ret != KEEL_OK) {
+        keel_log(KEEL_LOG_ERROR, "cloud: no random back-off (%s); waiting the cap",
+                 keel_strerror(ret));
+        ms = KEELD_CLOUD_BACKOFF_CAP_MS;
+    }
+    if (c->attempt < UINT32_MAX)
+        c->attempt++;
+    return ms;
+}
+
 static void *link_thread(void *arg)
 {
     struct keeld_cloud *c = arg;
     int first = 1;
     time_t started;
+    uint32_t wait_ms;
     int rc;
 
     while (!stop_requested(c)) {
@@ -207,18 +390,19 @@ static void *link_thread(void *arg)
             rc = mosquitto_loop(c->mosq, CLOUD_LOOP_MS, 1);
             if (rc == MOSQ_ERR_SUCCESS)
                 rc = attempt_check(c, started);
+            if (rc == MOSQ_ERR_SUCCESS)
+                deliver_next(c);
         }
         if (rc == MOSQ_ERR_SUCCESS)
             break; /* stopping */
         if (c->online)
             keel_log(KEEL_LOG_WARN, "cloud: lost the link to %s:%u", c->host, c->port);
-        c->online = 0;
-        keel_log(KEEL_LOG_WARN, "cloud: no link to %s:%u (%s); retrying in %u s", c->host, c->port,
-                 failure_reason(rc), c->backoff_s);
-        if (backoff_wait(c, c->backoff_s))
+        set_online(c, 0);
+        wait_ms = next_wait_ms(c);
+        keel_log(KEEL_LOG_WARN, "cloud: no link to %s:%u (%s); retrying in %u ms", c->host, c->port,
+                 failure_reason(rc), (unsigned)wait_ms);
+        if (backoff_wait(c, wait_ms))
             break;
-        c->backoff_s =
-            c->backoff_s * 2 > CLOUD_BACKOFF_MAX_S ? CLOUD_BACKOFF_MAX_S : c->backoff_s * 2;
     }
     goodbye(c);
     return NULL;
@@ -313,6 +497,7 @@ static keel_err mqtt_client(struct keeld_cloud *c, const struct keeld_identity *
     mosquitto_connect_callback_set(c->mosq, on_connect);
     mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
     mosquitto_publish_callback_set(c->mosq, on_publish);
+    mosquitto_message_callback_set(c->mosq, on_message);
     return KEEL_OK;
 }
 
@@ -321,12 +506,17 @@ static keel_err cloud_init(struct keeld_cloud *c, const struct keeld_config *cfg
                            size_t errsz)
 {
     if (keel_str_copy(c->host, sizeof(c->host), cfg->mqtt_host) != KEEL_OK ||
-        keel_str_format(c->topic, sizeof(c->topic), "keel/%s/status", id->serial) != KEEL_OK) {
+        keel_str_format(c->topic, sizeof(c->topic), "keel/%s/status", id->serial) != KEEL_OK ||
+        keel_str_format(c->events_topic, sizeof(c->events_topic), "keel/%s/events", id->serial) !=
+            KEEL_OK ||
+        keel_str_format(c->command_topic, sizeof(c->command_topic), "keel/%s/command",
+                        id->serial) != KEEL_OK ||
+        keel_str_format(c->reply_topic, sizeof(c->reply_topic), "keel/%s/reply", id->serial) !=
+            KEEL_OK) {
         (void)keel_str_format(err, errsz, "cloud: the broker name or serial is too long");
         return KEEL_ERR_RANGE;
     }
     c->port = cfg->mqtt_port;
-    c->backoff_s = CLOUD_BACKOFF_MIN_S;
     if (status_json(id, alert, &c->online_status) != KEEL_OK) {
         (void)keel_str_format(err, errsz, "cloud: out of memory");
         return KEEL_ERR_NOMEM;
@@ -345,7 +535,7 @@ static int sync_init(struct keeld_cloud *c)
     ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
          pthread_cond_init(&c->wake, &attr) == 0;
     pthread_condattr_destroy(&attr);
-    if (ok && pthread_mutex_init(&c->lock, NULL) != 0) {
+    if (ok && pthread_mutex_init(&c->mutex, NULL) != 0) {
         pthread_cond_destroy(&c->wake);
         ok = 0;
     }
@@ -393,6 +583,16 @@ out:
     return ret;
 }
 
+void keeld_cloud_attach(struct keeld_cloud *c, struct keeld_lock *lock, int *online)
+{
+    if (c == NULL || c->thread_started)
+        return; /* the link thread reads both without a lock: only before it starts */
+    c->lock = lock;
+    c->online_flag = online;
+    if (online != NULL)
+        __atomic_store_n(online, 0, __ATOMIC_SEQ_CST);
+}
+
 keel_err keeld_cloud_start(struct keeld_cloud *c)
 {
     if (c == NULL || c->thread_started)
@@ -410,16 +610,16 @@ void keeld_cloud_close(struct keeld_cloud *c)
     if (c == NULL)
         return;
     if (c->thread_started) {
-        pthread_mutex_lock(&c->lock);
+        pthread_mutex_lock(&c->mutex);
         c->stop = 1;
         pthread_cond_signal(&c->wake);
-        pthread_mutex_unlock(&c->lock);
+        pthread_mutex_unlock(&c->mutex);
         pthread_join(c->thread, NULL);
     }
     mosquitto_destroy(c->mosq); /* frees its reference on the TLS context, and so the key */
     mosquitto_lib_cleanup();
     pthread_cond_destroy(&c->wake);
-    pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->mutex);
     cJSON_free(c->online_status);
     free(c);
 }

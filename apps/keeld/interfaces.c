@@ -52,7 +52,8 @@ keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface
         .transport = "tcp",
         .port = cfg->port,
         .protocol = "HTTPS (TLS 1.2 or 1.3, HTTP/1.1)",
-        .purpose = "the owner's local API: setup, lock state, password change, updates",
+        .purpose = "the setup page and the owner's local API: setup, the lock, its PIN codes "
+                   "and access log, password change, updates",
         .authentication = "owner session (bearer token from the password) on every route but "
                           "the public ones",
     };
@@ -105,16 +106,19 @@ static int add_interface(cJSON *list, const struct keeld_interface *it)
            cJSON_AddStringToObject(o, "authentication", it->authentication) != NULL;
 }
 
-static int add_route(cJSON *list, const struct keeld_route *r)
+/* "factory": served before the owner has set their password (5.12-1). */
+static int add_route(cJSON *list, const char *method, const char *path, int is_public,
+                     int security_relevant, int factory)
 {
     cJSON *o = cJSON_CreateObject();
 
     if (o == NULL || !cJSON_AddItemToArray(list, o))
         return cJSON_Delete(o), 0;
-    return cJSON_AddStringToObject(o, "method", keeld_method_name(r->method)) != NULL &&
-           cJSON_AddStringToObject(o, "path", r->path) != NULL &&
-           cJSON_AddBoolToObject(o, "public", !r->needs_session) != NULL &&
-           cJSON_AddBoolToObject(o, "security_relevant", r->security_relevant) != NULL;
+    return cJSON_AddStringToObject(o, "method", method) != NULL &&
+           cJSON_AddStringToObject(o, "path", path) != NULL &&
+           cJSON_AddBoolToObject(o, "public", is_public) != NULL &&
+           cJSON_AddBoolToObject(o, "security_relevant", security_relevant) != NULL &&
+           cJSON_AddBoolToObject(o, "factory", factory) != NULL;
 }
 
 static keel_err fill(cJSON *root, const struct keeld_config *cfg)
@@ -134,7 +138,14 @@ static keel_err fill(cJSON *root, const struct keeld_config *cfg)
             return KEEL_ERR_NOMEM;
     }
     for (size_t i = 0; i < keeld_route_count(); i++) {
-        if (!add_route(rlist, keeld_route_at(i)))
+        const struct keeld_route *r = keeld_route_at(i);
+        if (!add_route(rlist, keeld_method_name(r->method), r->path, !r->needs_session,
+                       r->security_relevant, r->factory))
+            return KEEL_ERR_NOMEM;
+    }
+    /* the setup page and security.txt: public, read-only, in every state */
+    for (size_t i = 0; i < keeld_web_path_count(); i++) {
+        if (!add_route(rlist, "GET", keeld_web_path_at(i), 1, 0, 1))
             return KEEL_ERR_NOMEM;
     }
     return KEEL_OK;

@@ -155,7 +155,7 @@ struct keeld_request {
 
 struct keeld_response {
     int status;
-    const char *allow;    /* for 405: the method the route takes */
+    const char *allow;    /* for 405: the methods the path takes ("GET, POST") */
     uint32_t retry_after; /* for 429: seconds, sent as Retry-After */
     char body[KEELD_RESPONSE_MAX];
     size_t body_len;
@@ -225,8 +225,9 @@ void keeld_guard_succeeded(struct keeld_state *st, const char *client);
 int keeld_guarded_verify(struct keeld_state *st, const char *client, const keel_secret *password,
                          struct keeld_response *rs);
 
-/* The route declared for path, or NULL. */
-const struct keeld_route *keeld_route_find(const char *path);
+/* The route declared for path and method, or NULL (one path may have a GET and a POST
+ * entry). */
+const struct keeld_route *keeld_route_find(const char *path, keeld_method method);
 
 /* The whole route table: its length, and entry i (NULL past the end). */
 size_t keeld_route_count(void);
@@ -307,7 +308,8 @@ keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface
  * NUL-terminated buffer the caller frees with free(). Shape:
  *   {"interfaces":[{"id","direction","transport","address","port","protocol","purpose",
  *                   "authentication"}, ...],
- *    "routes":[{"method","path","public":bool,"security_relevant":bool}, ...]}
+ *    "routes":[{"method","path","public":bool,"security_relevant":bool,"factory":bool}, ...]}
+ * The routes are the route table's, then the static files (keeld_web_path_at) as public GETs.
  * KEEL_ERR_NOMEM, KEEL_ERR_RANGE. */
 keel_err keeld_describe(const struct keeld_config *cfg, char **out);
 
@@ -430,9 +432,11 @@ void keeld_handle_update_install(struct keeld_state *st, const struct keeld_requ
  * POST /api/v1/lock          {"action":"lock"|"unlock"} -> 200 and the state as for GET
  * GET  /api/v1/pins          keeld_lock_pins_json
  * POST /api/v1/pins          {"name":"...","pin":"123456"} -> 201 {"id":N};
- *                            400 {"error":"weak pin","reason":"..."}; 409 (PIN or name held)
+ *                            400 {"error":"weak pin","reason":"..."}; 409 (PIN or name held,
+ *                            or KEELD_PINS_MAX PINs held)
  * POST /api/v1/pins/remove   {"id":N} -> 204; 404 {"error":"not found"}
- * GET  /api/v1/log           keeld_lock_log_json, the newest 50 entries
+ * GET  /api/v1/log           keeld_lock_log_json, the newest KEELD_LOG_SHOWN entries (a
+ *                            response holds KEELD_RESPONSE_MAX bytes: 50 would not fit)
  * Every one needs a session and is refused in the factory state. */
 #define KEELD_LOCK_BODY_MAX 64u
 #define KEELD_PIN_BODY_MAX 256u
@@ -500,9 +504,11 @@ void keeld_handle_setup(struct keeld_state *st, const struct keeld_request *rq,
  * served from there: "/" (index.html), "/setup.css", "/setup.js", and
  * "/.well-known/security.txt" (RFC 9116, 5.2-1) made at start: Contact
  * (KEEL_SECURITY_CONTACT), Expires (the earlier of the support period's end and a year
- * from now), Policy, Preferred-Languages: en, Canonical. Public, factory too, GET only,
- * with Content-Security-Policy "default-src 'self'; frame-ancestors 'none'" and
- * X-Content-Type-Options nosniff. */
+ * from now), Policy, Preferred-Languages: en (no Canonical: the device has no stable
+ * address to name; web.c). Public, factory too, GET only, with Content-Security-Policy
+ * "default-src 'self'; frame-ancestors 'none'", X-Content-Type-Options nosniff,
+ * Referrer-Policy no-referrer and X-Frame-Options DENY (server.c sends these on every
+ * answer, libwebsockets' own too). */
 #define KEELD_WEB_FILE_MAX ((size_t)256 * 1024)
 
 struct keeld_web; /* opaque */

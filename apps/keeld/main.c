@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "keeld.h"
 
@@ -46,7 +47,7 @@ static void usage(FILE *to)
         "usage: keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N] [--user NAME]\n"
         "             [--mqtt HOST[:PORT] --mqtt-ca FILE [--mqtt-name NAME]]\n"
         "             [--update URL --update-ca FILE [--update-interval S]]\n"
-        "             [--boot file:PATH] [--slot-a PATH] [--slot-b PATH]%s\n"
+        "             [--boot file:PATH] [--slot-a PATH] [--slot-b PATH] [--web DIR]%s\n"
         "       keeld --describe [--listen ADDR] [--port N] [--mqtt HOST[:PORT]] [--update URL]\n\n"
         "  --data DIR       the device directory made by 'keel provision'\n"
         "  --rot SPEC       root of trust: tpm2:TCTI%s (default " KEELD_ROT_DEFAULT ")\n"
@@ -63,6 +64,8 @@ static void usage(FILE *to)
         "  --boot file:PATH the boot environment the bootloader reads\n"
         "                   (default file:DATA/bootenv when DATA/update exists)\n"
         "  --slot-a PATH, --slot-b PATH  the A/B slots (default DATA/slot-a, DATA/slot-b)\n"
+        "  --keypad PATH    the keypad's local socket (default DATA/" KEELD_KEYPAD_SOCKET ")\n"
+        "  --web DIR        the setup page's files (default " KEELD_WEB_DIR ")\n"
         "  --describe       print the declared interfaces and routes as JSON and exit\n"
         "%s",
         verbose_usage, rot_choices, verbose_help);
@@ -153,6 +156,10 @@ static int parse(int argc, char **argv, struct keeld_config *cfg)
             cfg->slot_a = v;
         } else if (strcmp(a, "--slot-b") == 0) {
             cfg->slot_b = v;
+        } else if (strcmp(a, "--keypad") == 0) {
+            cfg->keypad = v;
+        } else if (strcmp(a, "--web") == 0) {
+            cfg->web_dir = v;
         } else {
             fprintf(stderr, "keeld: unknown argument '%s'\n", a);
             return -1;
@@ -210,10 +217,54 @@ static keel_err start(const struct keeld_config *cfg, struct keeld_device *dev,
         ret = keeld_device_open(cfg->data_dir, cfg->rot_spec, &id, dev, err, errsz);
     if (ret == KEEL_OK)
         ret = keeld_state_init(st, &id, dev->store, err, errsz);
+    /* the lock's state, and its fail-secure lock after an unclean stop, before anything
+     * else can move the bolt (5.9-2) */
+    if (ret == KEEL_OK)
+        ret = keeld_lock_open(cfg->data_dir, dev->store, &st->lock, err, errsz);
     if (ret == KEEL_OK)
         ret = keeld_update_open(cfg, dev, st, &st->update, err, errsz);
     keel_wipe(&id, sizeof(id));
     return ret;
+}
+
+/* The setup page and security.txt, read before the sandbox (5.12-1, 5.2-1), and the owner's
+ * choice of optional processing (off unless the owner chose it at setup). */
+static keel_err load_web(const struct keeld_config *cfg, struct keeld_state *st,
+                         struct keeld_web **web, char *err, size_t errsz)
+{
+    char v[2];
+    size_t len = 0;
+    keel_err ret = keeld_web_load(cfg->web_dir, (int64_t)time(NULL), web, err, errsz);
+
+    if (ret != KEEL_OK)
+        return ret;
+    st->web = *web;
+    ret = keel_store_get(st->store, KEELD_REC_PROCESSING, v, sizeof(v), &len);
+    if (ret == KEEL_OK && len == 1 && (v[0] == '0' || v[0] == '1'))
+        st->data_processing = v[0] == '1';
+    else if (ret != KEEL_ERR_NOT_FOUND)
+        keel_log(KEEL_LOG_WARN,
+                 "the stored choice of optional processing ('%s') is malformed; "
+                 "it stays off until the owner chooses again",
+                 KEELD_REC_PROCESSING);
+    return KEEL_OK;
+}
+
+/* The keypad's socket (default DATA/keypad.sock), bound before the sandbox. */
+static keel_err keypad_open(const struct keeld_config *cfg, struct keeld_lock *lock,
+                            struct keeld_keypad **out, char *err, size_t errsz)
+{
+    char path[KEELD_ADDRESS_MAX];
+
+    if (cfg->keypad != NULL)
+        return keeld_keypad_open(cfg->keypad, lock, out, err, errsz);
+    if (keel_str_format(path, sizeof(path), "%s/%s", cfg->data_dir, KEELD_KEYPAD_SOCKET) !=
+        KEEL_OK) {
+        (void)keel_str_format(err, errsz, "the data directory's path is too long for %s",
+                              KEELD_KEYPAD_SOCKET);
+        return KEEL_ERR_RANGE;
+    }
+    return keeld_keypad_open(path, lock, out, err, errsz);
 }
 
 static int describe(const struct keeld_config *cfg)
@@ -237,6 +288,7 @@ static int run(const struct keeld_config *cfg, struct keeld_device *dev, struct 
 {
     struct keeld_server *srv = NULL;
     struct keeld_cloud *cloud = NULL;
+    struct keeld_keypad *keypad = NULL;
     char err[KEELD_ERROR_MAX];
     int rc = 1;
 
@@ -250,8 +302,18 @@ static int run(const struct keeld_config *cfg, struct keeld_device *dev, struct 
         fprintf(stderr, "keeld: refusing to start: %s\n", err);
         goto out;
     }
+    /* the lock's queued events and the cloud's commands (5.9-2, 5.13-1A) */
+    keeld_cloud_attach(cloud, st->lock, &st->cloud_online);
+    if (keypad_open(cfg, st->lock, &keypad, err, sizeof(err)) != KEEL_OK) {
+        fprintf(stderr, "keeld: refusing to start: %s\n", err);
+        goto out;
+    }
     if (keeld_sandbox_enter(cfg, err, sizeof(err)) != KEEL_OK) {
         fprintf(stderr, "keeld: refusing to start: %s\n", err);
+        goto out;
+    }
+    if (keeld_keypad_start(keypad) != KEEL_OK) {
+        fprintf(stderr, "keeld: the keypad cannot start\n");
         goto out;
     }
     if (cloud != NULL && keeld_cloud_start(cloud) != KEEL_OK) {
@@ -272,6 +334,7 @@ out:
     st->update = NULL;
     keeld_cloud_close(cloud);
     keeld_server_close(srv);
+    keeld_keypad_close(keypad); /* the last user of the lock but main's own close */
     return rc;
 }
 
@@ -281,7 +344,9 @@ int main(int argc, char **argv)
     struct keeld_config cfg = {.listen = "127.0.0.1",
                                .port = 8443,
                                .rot_spec = KEELD_ROT_DEFAULT,
-                               .mqtt_port = KEELD_MQTT_PORT_DEFAULT};
+                               .mqtt_port = KEELD_MQTT_PORT_DEFAULT,
+                               .web_dir = KEELD_WEB_DIR};
+    struct keeld_web *web = NULL;
     struct keeld_device dev = {NULL, NULL};
     char err[KEELD_ERROR_MAX];
     int rc = parse(argc, argv, &cfg);
@@ -290,9 +355,12 @@ int main(int argc, char **argv)
         return describe(&cfg);
     if (rc <= 0)
         return rc == 0 ? 0 : 2;
-    if (start(&cfg, &dev, &state, err, sizeof(err)) != KEEL_OK) {
+    if (start(&cfg, &dev, &state, err, sizeof(err)) != KEEL_OK ||
+        load_web(&cfg, &state, &web, err, sizeof(err)) != KEEL_OK) {
         fprintf(stderr, "keeld: refusing to start: %s\n", err);
         keeld_update_close(state.update);
+        keeld_lock_close(state.lock);
+        keeld_state_wipe(&state);
         keeld_device_close(&dev);
         return 1;
     }
@@ -304,7 +372,10 @@ int main(int argc, char **argv)
     }
     keeld_update_close(state.update); /* when run() was not reached */
     state.update = NULL;
+    keeld_lock_close(state.lock); /* a clean stop: the next start needs no fail-secure lock */
+    state.lock = NULL;
     keeld_state_wipe(&state);
+    keeld_web_free(web);
     keeld_device_close(&dev);
     return rc;
 }

@@ -19,28 +19,53 @@ static void handle_status(struct keeld_state *st, const struct keeld_request *rq
 static void handle_logout(struct keeld_state *st, const struct keeld_request *rq,
                           struct keeld_response *rs);
 
-/* path, largest body, handler, method, needs a session, changes security configuration.
- * Public (no session) only what a person needs before logging in (5.5-4). */
+/* path, largest body, handler, method, needs a session, changes security configuration,
+ * served in the factory state. Public (no session) only what a person needs before logging
+ * in (5.5-4); in the factory state only the setup page, the login and what setting up
+ * needs (5.12-1). */
 static const struct keeld_route routes[] = {
-    {"/api/v1/login", KEELD_LOGIN_BODY_MAX, handle_login, KEELD_POST, 0, 0},
-    {"/api/v1/status", 0, handle_status, KEELD_GET, 1, 0},
-    {"/api/v1/logout", 0, handle_logout, KEELD_POST, 1, 0},
-    {"/api/v1/password", KEELD_PASSWORD_BODY_MAX, keeld_handle_password, KEELD_POST, 1, 1},
-    {"/api/v1/update", 0, keeld_handle_update, KEELD_GET, 1, 0},
+    {"/api/v1/login", KEELD_LOGIN_BODY_MAX, handle_login, KEELD_POST, 0, 0, 1},
+    {"/api/v1/device", 0, keeld_handle_device, KEELD_GET, 0, 0, 1},
+    {"/api/v1/logout", 0, handle_logout, KEELD_POST, 1, 0, 1},
+    {"/api/v1/password", KEELD_PASSWORD_BODY_MAX, keeld_handle_password, KEELD_POST, 1, 1, 1},
+    {"/api/v1/security", 0, keeld_handle_security, KEELD_GET, 1, 0, 1},
+    {"/api/v1/setup", KEELD_SETUP_BODY_MAX, keeld_handle_setup, KEELD_POST, 1, 1, 1},
+    {"/api/v1/status", 0, handle_status, KEELD_GET, 1, 0, 0},
+    {"/api/v1/lock", 0, keeld_handle_lock_get, KEELD_GET, 1, 0, 0},
+    {"/api/v1/lock", KEELD_LOCK_BODY_MAX, keeld_handle_lock_set, KEELD_POST, 1, 0, 0},
+    {"/api/v1/pins", 0, keeld_handle_pins_get, KEELD_GET, 1, 0, 0},
+    /* PINs are credentials of the lock: adding or removing one is security-relevant */
+    {"/api/v1/pins", KEELD_PIN_BODY_MAX, keeld_handle_pins_add, KEELD_POST, 1, 1, 0},
+    {"/api/v1/pins/remove", KEELD_LOCK_BODY_MAX, keeld_handle_pins_remove, KEELD_POST, 1, 1, 0},
+    {"/api/v1/log", 0, keeld_handle_log, KEELD_GET, 1, 0, 0},
+    {"/api/v1/update", 0, keeld_handle_update, KEELD_GET, 1, 0, 0},
     {"/api/v1/update/settings", KEELD_UPDATE_BODY_MAX, keeld_handle_update_settings, KEELD_POST, 1,
-     1},
-    {"/api/v1/update/install", 0, keeld_handle_update_install, KEELD_POST, 1, 1},
+     1, 0},
+    {"/api/v1/update/install", 0, keeld_handle_update_install, KEELD_POST, 1, 1, 0},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 
-const struct keeld_route *keeld_route_find(const char *path)
+const struct keeld_route *keeld_route_find(const char *path, keeld_method method)
 {
     for (size_t i = 0; path != NULL && i < ROUTE_COUNT; i++) {
-        if (strcmp(routes[i].path, path) == 0)
+        if (routes[i].method == method && strcmp(routes[i].path, path) == 0)
             return &routes[i];
     }
     return NULL;
+}
+
+/* The Allow header for path: the methods declared for it; NULL when the path is unknown. */
+static const char *allowed(const char *path)
+{
+    int get = keeld_route_find(path, KEELD_GET) != NULL;
+    int post = keeld_route_find(path, KEELD_POST) != NULL;
+
+    if (get && post)
+        return "GET, POST";
+    if (get)
+        return "GET";
+    return post ? "POST" : NULL;
 }
 
 size_t keeld_route_count(void)
@@ -78,10 +103,17 @@ void keeld_response_error(struct keeld_response *rs, int status)
         int status;
         const char *body;
     } errors[] = {
-        {400, "{\"error\":\"bad request\"}"},       {401, "{\"error\":\"unauthorized\"}"},
-        {404, "{\"error\":\"not found\"}"},         {405, "{\"error\":\"method not allowed\"}"},
-        {413, "{\"error\":\"payload too large\"}"}, {503, "{\"error\":\"busy\"}"},
-        {429, "{\"error\":\"too many attempts\"}"}, {409, "{\"error\":\"not configured\"}"},
+        {400, "{\"error\":\"bad request\"}"},
+        {401, "{\"error\":\"unauthorized\"}"},
+        {403, "{\"error\":\"setup required\"}"}, /* the factory state (5.12-1) */
+        {404, "{\"error\":\"not found\"}"},
+        {405, "{\"error\":\"method not allowed\"}"},
+        /* the device's state refuses the request: a PIN or name already held, no room for
+         * another PIN, no update configuration to change */
+        {409, "{\"error\":\"conflict\"}"},
+        {413, "{\"error\":\"payload too large\"}"},
+        {429, "{\"error\":\"too many attempts\"}"},
+        {503, "{\"error\":\"busy\"}"},
     };
 
     for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
@@ -120,8 +152,8 @@ static void restricted(struct keeld_state *st, const struct keeld_request *rq,
 {
     const char *alert = keeld_update_alert(st->update);
 
-    if (rq->method != KEELD_GET || strcmp(rq->path, "/api/v1/status") != 0 || alert == NULL ||
-        keel_str_copy(rs->body, sizeof(rs->body), alert) != KEEL_OK) {
+    if (rq->method != KEELD_GET || rq->path == NULL || strcmp(rq->path, "/api/v1/status") != 0 ||
+        alert == NULL || keel_str_copy(rs->body, sizeof(rs->body), alert) != KEEL_OK) {
         keeld_response_error(rs, 503);
         (void)keel_str_copy(rs->body, sizeof(rs->body), "{\"error\":\"integrity check failed\"}");
         rs->body_len = strlen(rs->body);
@@ -131,26 +163,60 @@ static void restricted(struct keeld_state *st, const struct keeld_request *rq,
     rs->body_len = strlen(rs->body);
 }
 
+/* 1 when path is one of the static files (whether or not they are loaded). */
+static int static_path(const char *path)
+{
+    for (size_t i = 0; path != NULL && i < keeld_web_path_count(); i++) {
+        if (strcmp(keeld_web_path_at(i), path) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The route for rq, or NULL with rs filled in: 404, 405, 401, 403, 413 in that order, so
+ * that a caller without a session learns nothing of the device's state or of the route's
+ * limits. A static file's path takes GET only (a GET reaching here: no page is loaded). */
+static const struct keeld_route *admit(struct keeld_state *st, const struct keeld_request *rq,
+                                       struct keeld_response *rs)
+{
+    const struct keeld_route *r = keeld_route_find(rq->path, rq->method);
+    const char *allow = allowed(rq->path);
+
+    if (static_path(rq->path))
+        allow = rq->method == KEELD_GET ? NULL : "GET";
+    if (allow == NULL) {
+        keeld_response_error(rs, 404);
+    } else if (r == NULL) {
+        keeld_response_error(rs, 405);
+        rs->allow = allow;
+    } else if (r->needs_session && !session_valid(st, rq)) {
+        keeld_response_error(rs, 401);
+    } else if (!r->factory && !keeld_initialised(st)) {
+        keeld_response_error(rs, 403);
+    } else if (rq->body_too_large || rq->body_len > r->max_body) {
+        keeld_response_error(rs, 413);
+    } else {
+        return r;
+    }
+    return NULL;
+}
+
 void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
                     struct keeld_response *rs)
 {
-    const struct keeld_route *r = keeld_route_find(rq->path);
+    const struct keeld_route *r;
 
     memset(rs, 0, sizeof(*rs));
     if (st->restricted) {
         restricted(st, rq, rs);
-    } else if (r == NULL) {
-        keeld_response_error(rs, 404);
-    } else if (rq->method != r->method) {
-        keeld_response_error(rs, 405);
-        rs->allow = keeld_method_name(r->method);
-    } else if (r->needs_session && !session_valid(st, rq)) {
-        keeld_response_error(rs, 401); /* before 413: nothing about a route without a session */
-    } else if (rq->body_too_large || rq->body_len > r->max_body) {
-        keeld_response_error(rs, 413);
-    } else {
-        r->handle(st, rq, rs);
+        return;
     }
+    /* the setup page and security.txt: public, in every state (5.12-1, 5.2-1) */
+    if (rq->method == KEELD_GET && keeld_web_find(st->web, rq->path, rs))
+        return;
+    r = admit(st, rq, rs);
+    if (r != NULL)
+        r->handle(st, rq, rs);
 }
 
 static void handle_login(struct keeld_state *st, const struct keeld_request *rq,
@@ -190,15 +256,21 @@ out:
 static void handle_status(struct keeld_state *st, const struct keeld_request *rq,
                           struct keeld_response *rs)
 {
-    cJSON *o = cJSON_CreateObject();
+    struct keeld_lock_state lock;
+    cJSON *o;
 
     (void)rq;
+    if (st->lock == NULL || keeld_lock_get(st->lock, &lock) != KEEL_OK) {
+        keeld_response_error(rs, 500);
+        return;
+    }
+    o = cJSON_CreateObject();
     if (o == NULL || cJSON_AddStringToObject(o, "model", st->identity.model) == NULL ||
         cJSON_AddStringToObject(o, "serial", st->identity.serial) == NULL ||
         cJSON_AddStringToObject(o, "firmware_version", KEELD_FIRMWARE_VERSION) == NULL ||
         cJSON_AddStringToObject(o, "state", keeld_initialised(st) ? "initialised" : "factory") ==
             NULL ||
-        cJSON_AddStringToObject(o, "lock", "locked") == NULL ||
+        cJSON_AddStringToObject(o, "lock", lock.locked ? "locked" : "unlocked") == NULL ||
         cJSON_AddStringToObject(o, "root_of_trust", st->identity.rot) == NULL ||
         !cJSON_PrintPreallocated(o, rs->body, (int)sizeof(rs->body), 0)) {
         keeld_response_error(rs, 500);

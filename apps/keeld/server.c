@@ -37,6 +37,7 @@ struct conn {
     size_t body_seen;
     size_t body_cap;
     int pending;
+    size_t sent;  /* bytes of the answer's body written so far */
     int answered; /* this request has its answer: lws may still report an empty body's end */
     struct keeld_response rs;
     uint8_t out[LWS_PRE + KEELD_RESPONSE_MAX];
@@ -71,15 +72,25 @@ static int retry_after_header(struct lws *wsi, uint32_t seconds, uint8_t **p, ui
                : 0;
 }
 
+/* The answer's body: a static file (the setup page) or the JSON in rs->body. */
+static const uint8_t *body_of(const struct keeld_response *rs, size_t *len)
+{
+    *len = rs->ext_body != NULL ? rs->ext_len : rs->body_len;
+    return rs->ext_body != NULL ? rs->ext_body : (const uint8_t *)rs->body;
+}
+
 static int send_headers(struct lws *wsi, const struct keeld_response *rs)
 {
-    uint8_t buf[LWS_PRE + 512];
+    uint8_t buf[LWS_PRE + 1024];
     uint8_t *start = buf + LWS_PRE;
     uint8_t *p = start;
     uint8_t *end = buf + sizeof(buf) - 1;
     unsigned code = (unsigned)rs->status | LWSAHH_FLAG_NO_SERVER_NAME;
+    const char *type = rs->content_type != NULL ? rs->content_type : "application/json";
+    size_t len = 0;
 
-    if (lws_add_http_common_headers(wsi, code, "application/json", rs->body_len, &p, end) ||
+    (void)body_of(rs, &len);
+    if (lws_add_http_common_headers(wsi, code, type, len, &p, end) ||
         lws_add_http_header_by_name(
             wsi, (const uint8_t *)"cache-control:", (const uint8_t *)"no-store", 8, &p, end))
         return -1;
@@ -112,27 +123,43 @@ static int respond(struct lws *wsi, struct server *srv, struct conn *c)
     keel_wipe(c->auth, sizeof(c->auth));
     if (send_headers(wsi, &c->rs) != 0)
         return -1;
-    if (c->rs.body_len == 0)
+    if (c->rs.body_len == 0 && c->rs.ext_body == NULL)
         return lws_http_transaction_completed(wsi) ? -1 : 0;
-    memcpy(c->out + LWS_PRE, c->rs.body, c->rs.body_len);
     c->pending = 1;
+    c->sent = 0;
     lws_callback_on_writable(wsi);
     return 0;
 }
 
+/* The body in pieces of at most KEELD_RESPONSE_MAX bytes, one per LWS_CALLBACK_HTTP_WRITEABLE
+ * (a file of the setup page is up to KEELD_WEB_FILE_MAX), the last one marked final. */
 static int write_body(struct lws *wsi, struct conn *c)
 {
-    size_t len = c->rs.body_len;
-    int n;
+    size_t total = 0;
+    const uint8_t *body = body_of(&c->rs, &total);
+    size_t piece = total - c->sent;
+    int last, n;
 
     if (!c->pending)
         return 0;
-    c->pending = 0;
-    n = lws_write(wsi, c->out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+    if (piece > KEELD_RESPONSE_MAX)
+        piece = KEELD_RESPONSE_MAX;
+    last = c->sent + piece == total;
+    memcpy(c->out + LWS_PRE, body + c->sent, piece);
+    n = lws_write(wsi, c->out + LWS_PRE, piece, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
     keel_wipe(c->out, sizeof(c->out)); /* may hold a session token */
-    keel_wipe(&c->rs, sizeof(c->rs));
-    if (n < 0 || (size_t)n != len)
+    if (n < 0 || (size_t)n != piece) {
+        keel_wipe(&c->rs, sizeof(c->rs));
+        c->pending = 0;
         return -1;
+    }
+    c->sent += piece;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    c->pending = 0;
+    keel_wipe(&c->rs, sizeof(c->rs));
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -176,7 +203,7 @@ static int begin(struct lws *wsi, struct server *srv, struct conn *c, const char
     c->path_too_long = keel_str_copy(c->path, sizeof(c->path), uri ? uri : "") != KEEL_OK;
     c->has_auth = lws_hdr_copy(wsi, c->auth, sizeof(c->auth), WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
     peer_address(wsi, c->client, sizeof(c->client));
-    r = c->path_too_long ? NULL : keeld_route_find(c->path);
+    r = c->path_too_long ? NULL : keeld_route_find(c->path, c->method);
     c->body_cap = r != NULL && r->max_body < sizeof(c->body) ? r->max_body : sizeof(c->body);
     clen = content_length(wsi);
     /* A body keeld cannot frame (chunked, unreadable length) or will not read to the end
@@ -243,6 +270,19 @@ static void quiet_log(int level, const char *line)
     keel_log(KEEL_LOG_WARN, "lws: %s", line);
 }
 
+/* The headers on every answer, libwebsockets' own error pages too: keeld's one policy for
+ * the setup page (5.12-1) and the API. Scripts, styles and requests only from the device
+ * itself, no framing, no MIME sniffing, no Referer leaving the page. */
+static const struct lws_protocol_vhost_options header_referrer = {
+    NULL, NULL, "referrer-policy:", "no-referrer"};
+static const struct lws_protocol_vhost_options header_frame = {&header_referrer, NULL,
+                                                               "x-frame-options:", "DENY"};
+static const struct lws_protocol_vhost_options header_nosniff = {
+    &header_frame, NULL, "x-content-type-options:", "nosniff"};
+static const struct lws_protocol_vhost_options headers = {
+    &header_nosniff, NULL,
+    "content-security-policy:", "default-src 'self'; frame-ancestors 'none'"};
+
 static struct lws_context *create(const struct keeld_config *cfg, struct server *srv, char *cert,
                                   char *key, size_t pathsz)
 {
@@ -258,8 +298,8 @@ static struct lws_context *create(const struct keeld_config *cfg, struct server 
     info.user = srv;
     /* --listen takes an IPv4 address; with IPv6 enabled this libwebsockets binds every
      * address of the machine instead of the one given (5.6-1: only the declared interface) */
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_IPV6 |
-                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.headers = &headers;
     info.ssl_cert_filepath = cert;
     info.ssl_private_key_filepath = key;
     info.ssl_cipher_list = keel_tls_policy_get()->tls12_ciphers;

@@ -11,3 +11,7 @@ keel_script_test(NAME keeld_tpm2 MODULE keeld KIND integration TIMEOUT 180
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_tpm2.sh)
 keel_script_test(NAME keeld_sandbox MODULE keeld KIND integration TIMEOUT 180
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_sandbox.sh)
+keel_script_test(NAME keeld_setup MODULE keeld KIND integration TIMEOUT 240
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_setup.sh)
+keel_script_test(NAME keeld_api MODULE keeld KIND integration TIMEOUT 240
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_api.sh)

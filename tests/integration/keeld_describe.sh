@@ -29,9 +29,17 @@ jq -e '.interfaces[1] | .id == "cloud" and .direction == "outbound" and .port ==
 mqtt_default=$("$KEELD_BIN" --describe --mqtt broker.example)
 jq -e '.interfaces[1].port == 8883' <<<"$mqtt_default" >/dev/null || fail "MQTT default port"
 
-# 5.5-4 / 5.5-5: only login is public, and no security-relevant route is public.
-jq -e '[.routes[] | select(.public) | .path] == ["/api/v1/login"]' <<<"$now" >/dev/null ||
-  fail "public routes are not exactly the login"
+# 5.5-4 / 5.5-5: public are only the login, the product's declarations and the setup page's
+# static files (GET), and no security-relevant route is public.
+jq -e '[.routes[] | select(.public) | .method + " " + .path] | sort ==
+       ["GET /", "GET /.well-known/security.txt", "GET /api/v1/device", "GET /setup.css",
+        "GET /setup.js", "POST /api/v1/login"]' <<<"$now" >/dev/null ||
+  fail "public routes are not exactly the login, the device and the static files"
+# 5.12-1: in the factory state only the setup routes and the page are served.
+jq -e '[.routes[] | select(.factory) | .path] | unique ==
+       ["/", "/.well-known/security.txt", "/api/v1/device", "/api/v1/login", "/api/v1/logout",
+        "/api/v1/password", "/api/v1/security", "/api/v1/setup", "/setup.css", "/setup.js"]' \
+  <<<"$now" >/dev/null || fail "the factory state serves more or less than setup needs"
 jq -e '[.routes[] | select(.security_relevant and .public)] | length == 0' <<<"$now" \
   >/dev/null || fail "a security-relevant route is public"
 jq -e '[.routes[] | select(.security_relevant) | .path] | index("/api/v1/password") != null' \

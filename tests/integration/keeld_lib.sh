@@ -40,6 +40,7 @@ keeld_start() {
   for attempt in 1 2 3 4 5; do
     [ -n "${port:-}" ] && [ "$attempt" -eq 1 ] || port=$((20000 + RANDOM % 40000))
     port_free "$port" || continue
+    : >"$work/keeld.run" # a restart must not find the previous run's "listening" line
     harness_start "$work/keeld.run" "$KEELD_BIN" --data "$dir" --listen 127.0.0.1 --port "$port" "$@"
     keeld_pid=$harness_last_pid
     if harness_wait_for "$work/keeld.run" "^keeld: listening on 127.0.0.1:$port\$" 20 "$keeld_pid" \

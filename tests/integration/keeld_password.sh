@@ -17,7 +17,11 @@ token=$(login "$pw")
 auth=(-H "Authorization: Bearer $token")
 change() { call POST /api/v1/password "${auth[@]}" -d "$(password_body "$1" "$2")"; }
 weak() { echo "400 {\"error\":\"weak password\",\"reason\":\"$1\"}"; }
-state() { call GET /api/v1/status -H "Authorization: Bearer $1" | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
+# the device's state, public (/api/v1/device); $1, the session, must still be valid
+state() {
+  [[ $(call GET /api/v1/security -H "Authorization: Bearer $1") =~ ^200\  ]] || return 0
+  call GET /api/v1/device | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'
+}
 
 expect "status before" "$(state "$token")" factory
 long=$(printf 'x%.0s' $(seq 129))

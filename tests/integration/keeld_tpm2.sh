@@ -27,16 +27,20 @@ grep -q "development file backend" "$work/keeld.run" && keeld_fail "the file bac
 expect "wrong password" "$(call POST /api/v1/login -d "$(login_body "WRONG-PASSWORD")")" \
   '401 {"error":"unauthorized"}'
 token=$(login "$pw")
-r=$(call GET /api/v1/status -H "Authorization: Bearer $token")
-[[ $r =~ \"state\":\"factory\" ]] || keeld_fail "status: $r"
-# The status names the backend keeld runs on (5.4-1: what keel audit reads).
-[ "$(jq -r .root_of_trust "$work/body")" = tpm2 ] || keeld_fail "status names no tpm2: $r"
+r=$(call GET /api/v1/security -H "Authorization: Bearer $token")
+expect "the security check names tpm2" \
+  "$(jq -c '.checks[] | select(.id == "root_of_trust") | [.ok, .detail]' "$work/body")" \
+  '[true,"tpm2: keys kept in protected hardware"]'
 expect "password change on the TPM store" \
   "$(call POST /api/v1/password -H "Authorization: Bearer $token" \
      -d "$(password_body "$pw" "tpm backed passphrase")")" "204 "
 keeld_stop
 keeld_start "$work/dev" --rot "$spec"
-login "tpm backed passphrase" >/dev/null
+token=$(login "tpm backed passphrase")
+r=$(call GET /api/v1/status -H "Authorization: Bearer $token")
+[[ $r =~ \"state\":\"initialised\" ]] || keeld_fail "status: $r"
+# The status names the backend keeld runs on (5.4-1: what keel audit reads).
+[ "$(jq -r .root_of_trust "$work/body")" = tpm2 ] || keeld_fail "status names no tpm2: $r"
 keeld_stop
 echo "ok: keeld runs on swtpm: store unsealed by the TPM, login, guard and password change persist"
 

@@ -54,6 +54,7 @@ pattern readwrite keel/%u/#
 
 user cloud
 topic read keel/#
+topic write keel/+/command
 ACL
   port_pick
   mqtt_port=$picked

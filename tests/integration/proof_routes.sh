@@ -1,8 +1,9 @@
 #!/bin/bash
 # 5.5-4 and 5.6-2 proved from keeld's own declaration, with curl and openssl s_client: every
 # route 'keeld --describe' does not mark public answers 401 {"error":"unauthorized"} without a
-# session and with a made-up one, and 200 (GET) with a real one; every public route is reached
-# without a session; undeclared paths answer the uniform 404; no response, lws's own error
+# session and with a made-up one, and 200 (GET) with a real one once the owner has set up the
+# device (5.12-1: before, the label password's session gets 403); every public route is
+# reached without a session; undeclared paths answer the uniform 404; no response, lws's own error
 # pages included, carries a Server header or a version string.
 . "$KEEL_SOURCE_DIR/tests/integration/proof_lib.sh"
 proof_need curl jq openssl timeout
@@ -40,6 +41,11 @@ while read -r route; do
         "$(req "$m" "$p" -H 'content-type: application/json' -d '{}')" "$unauthorized"
     fi
     guarded=$((guarded + 1))
+  elif [ "$m" = GET ]; then
+    # The setup page, security.txt and the device's declarations: read without a session.
+    r=$(req GET "$p")
+    [[ $r =~ ^200\  ]] || fail "public GET $p: $r"
+    public=$((public + 1))
   else
     # Reached without a session: the body itself is judged (400), not the caller (401).
     expect "public $m $p, empty body" "$(req "$m" "$p" -H 'content-type: application/json' -d '')" \
@@ -54,7 +60,7 @@ echo "ok: $guarded declared non-public route(s) answer 401 without a session, wi
 # --- undeclared paths ------------------------------------------------------------------------------
 for p in / /admin /api /api/v1/ /api/v1/nothing /api/v1/status/x /api/v1/loginx /index.html \
   "/api/v1/../../etc/passwd" /%2e%2e/%2e%2e/etc/passwd /cgi-bin/test /.env; do
-  jq -e --arg p "$p" 'select(.path == $p)' "$work/routes" >/dev/null && continue
+  jq -se --arg p "$p" 'any(.[]; .path == $p)' "$work/routes" >/dev/null && continue
   expect "undeclared GET $p" "$(req GET "$p" --path-as-is)" '404 {"error":"not found"}'
   expect "undeclared POST $p" "$(req POST "$p" --path-as-is -d x)" '404 {"error":"not found"}'
 done
@@ -63,6 +69,10 @@ echo "ok: undeclared paths answer 404 {\"error\":\"not found\"}"
 # --- with a real session ---------------------------------------------------------------------------
 token=$(login "$pw")
 cat "$work/headers" >>"$work/all-headers"
+own="proof of the routes passphrase"
+expect "the owner's password" "$(req POST /api/v1/password -H "Authorization: Bearer $token" \
+  -d "$(password_body "$pw" "$own")")" "204 "
+token=$(login "$own")
 gets=0
 while read -r route; do
   [ "$(jq -r '.public == false and .method == "GET"' <<<"$route")" = true ] || continue

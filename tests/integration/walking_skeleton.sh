@@ -4,8 +4,9 @@
 # EN 303 645. Then stop keeld and audit again: the same checks must now come out otherwise,
 # so the verdicts come from the live device and not from the report writer.
 #
-# Live checks on keeld: 5.1-1, 5.1-5, 5.5-1, 5.6-1 PASS; 5.1-4 PASS with --password from
-# the label (the audit changes the password: the second run uses new-password.txt);
+# Live checks on keeld: 5.1-1, 5.1-5, 5.5-1, 5.6-1 PASS; 5.1-4 PASS with --password, the
+# owner's, set through the API after the label's (5.12-1) (the audit changes the password:
+# the second run uses new-password.txt);
 # 5.1-2 PASS on a batch from `keel provision --count 20`; 5.4-3 PASS on an installed tree
 # of this build (without bin/keel, the auditor) and FAIL on a development device's data
 # directory, where the file root of trust and the HTTPS key are plain PEM files. keeld runs
@@ -46,6 +47,15 @@ keeld_pid=$harness_last_pid
 harness_wait_for "$work/keeld.log" "keeld: listening on 127.0.0.1:$port" 20 "$keeld_pid"
 # The device's declared interfaces and routes, as its IXIT gives them to the assessor.
 "$KEELD_BIN" --describe --listen 127.0.0.1 --port $port >"$work/ixit.json"
+# Its owner has set it up (5.12-1): until then the label password reaches only the setup
+# routes, and the status the audit reads answers 403. The audit is given the owner's password.
+token=$(harness_in_ns curl -sk --max-time 10 -d "$(jq -cn --arg p "$password" '{password: $p}')" \
+  "https://127.0.0.1:$port/api/v1/login" | jq -r .token)
+own="the skeleton owner's passphrase"
+[ "$(harness_in_ns curl -sk --max-time 10 -o /dev/null -w '%{http_code}' \
+  -H "Authorization: Bearer $token" -d "$(jq -cn --arg c "$password" --arg n "$own" '{current: $c, new: $n}')" \
+  "https://127.0.0.1:$port/api/v1/password")" = 204 ] || fail "the owner's password was not set"
+password=$own
 
 for version in 3.1.3 2.1.1; do
   # The development root of trust (5.4-1), and the development build installed as the

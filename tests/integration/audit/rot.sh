@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 5.4-1-2 against real keeld devices: one on the development file root of trust (its keys in
-# files: FAIL, exit 3) and one on a TPM 2.0 (swtpm: PASS). The test logs in with the label's
+# files: FAIL, exit 3) and one on a TPM 2.0 (swtpm: PASS). Each device is set up first (its
+# owner's password: keeld serves its status only then, 5.12-1); the test logs in with that
 # password, reads the authenticated status, and logs out.
 . "$(dirname "$0")/lib.sh"
 : "${KEELD_BIN:?KEELD_BIN must name keeld}"
@@ -25,7 +26,8 @@ rot_evidence() {
 # The development device: keys in 0600 files of its data directory.
 keeld_provision "$WORK/filedev" "$WORK/file-label.txt"
 keeld "$WORK/filedev" 8443 keeld-file
-field password "$WORK/file-label.txt" >"$WORK/file-pw"
+keeld_owner_password 8443 "$(field password "$WORK/file-label.txt")" "file device owner passphrase"
+echo "file device owner passphrase" >"$WORK/file-pw"
 run_audit file 3 --target 127.0.0.1:8443 --password - <"$WORK/file-pw"
 jq_expect file "$(provision 5.4-1) | .verdict == \"FAIL\""
 rot_evidence file "the device keeps its keys in files (development root of trust): 5.4-1 needs them in protected storage"
@@ -48,10 +50,11 @@ stop_peers # one device at a time: the port scan (5.6-1) would see the other
 # --status-path; a wrong one leaves the test undecided.
 keeld_provision "$WORK/filedev2" "$WORK/file2-label.txt"
 keeld "$WORK/filedev2" 8445 keeld-file2
+keeld_owner_password 8445 "$(field password "$WORK/file2-label.txt")" "second device owner passphrase"
 run_audit file-wrong 0 --target 127.0.0.1:8445 --password NOT-THE-PASSWORD
 jq_expect file-wrong "$(provision 5.4-1) | .verdict == \"INCONCLUSIVE\""
 rot_evidence file-wrong "the given password was not accepted (HTTP 401)"
-field password "$WORK/file2-label.txt" >"$WORK/file2-pw"
+echo "second device owner passphrase" >"$WORK/file2-pw"
 run_audit file-path 0 --target 127.0.0.1:8445 --password - --status-path /api/v2/status \
     <"$WORK/file2-pw"
 jq_expect file-path "$(provision 5.4-1) | .verdict == \"INCONCLUSIVE\""
@@ -63,7 +66,8 @@ stop_peers
 harness_swtpm "$WORK/tpm" || fail "swtpm does not start"
 keeld_provision "$WORK/tpmdev" "$WORK/tpm-label.txt" --rot "tpm2:$harness_tcti"
 keeld "$WORK/tpmdev" 8444 keeld-tpm --rot "tpm2:$harness_tcti"
-field password "$WORK/tpm-label.txt" >"$WORK/tpm-pw"
+keeld_owner_password 8444 "$(field password "$WORK/tpm-label.txt")" "tpm device owner passphrase"
+echo "tpm device owner passphrase" >"$WORK/tpm-pw"
 run_audit tpm 0 --target 127.0.0.1:8444 --password - <"$WORK/tpm-pw"
 jq_expect tpm "$(provision 5.4-1) | .verdict == \"PASS\""
 rot_evidence tpm "the device reports a TPM 2.0 root of trust (self-reported through its authenticated status)"

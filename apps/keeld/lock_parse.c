@@ -1,0 +1,187 @@
+/* The bodies of the lock's routes (POST /api/v1/lock, /api/v1/pins, /api/v1/pins/remove),
+ * validated whole before anything reads them (5.13-1A): exactly the members named, of the
+ * right type, length and range; unknown, missing and duplicate members, trailing bytes,
+ * NUL bytes and escaped NULs are refused. */
+#include <string.h>
+
+#include "keeld.h"
+
+#define BODY_COPY_MAX KEELD_PIN_BODY_MAX /* the largest body parsed here */
+#define PIN_TEXT_MAX (KEELD_PIN_MAX_DIGITS + 8u)
+#define ID_MAX 2147483647.0 /* 2^31 - 1 */
+
+/* Parse the len bytes at body as one JSON object of exactly members members into *root
+ * (the caller deletes it). cJSON reads a NUL-terminated copy, told to require the NUL right
+ * after the value (trailing whitespace aside): it never reads past the copy and refuses
+ * trailing bytes itself. The copy is wiped (a body may hold a PIN). */
+static keel_err parse_object(const uint8_t *body, size_t len, size_t max, int members, cJSON **root)
+{
+    char copy[BODY_COPY_MAX + 1];
+
+    *root = NULL;
+    if (body == NULL && len != 0)
+        return KEEL_ERR_ARG;
+    if (len > max)
+        return KEEL_ERR_TOO_LARGE;
+    if (len == 0 || memchr(body, '\0', len) != NULL || keeld_json_has_escaped_nul(body, len))
+        return KEEL_ERR_PARSE;
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    *root = cJSON_ParseWithLengthOpts(copy, len + 1, NULL, 1);
+    keel_wipe(copy, sizeof(copy));
+    /* members counted as cJSON keeps them: a duplicate counts twice, so that with every
+     * expected name found, the count also rules duplicates and unknown names out */
+    if (*root == NULL || !cJSON_IsObject(*root) || cJSON_GetArraySize(*root) != members) {
+        keeld_json_wipe_strings(*root);
+        cJSON_Delete(*root);
+        *root = NULL;
+        return KEEL_ERR_PARSE;
+    }
+    return KEEL_OK;
+}
+
+static const cJSON *member(const cJSON *root, const char *name)
+{
+    for (const cJSON *m = root->child; m != NULL; m = m->next) {
+        if (m->string != NULL && strcmp(m->string, name) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* The string value of member name, 1 to max bytes, or NULL. */
+static const char *string_member(const cJSON *root, const char *name, size_t max, size_t *len)
+{
+    const cJSON *m = member(root, name);
+
+    if (m == NULL || !cJSON_IsString(m) || m->valuestring == NULL)
+        return NULL;
+    *len = strlen(m->valuestring);
+    return *len >= 1 && *len <= max ? m->valuestring : NULL;
+}
+
+/* Length of the UTF-8 sequence at s (n bytes left) that encodes a character that is not a
+ * control character (C0, DEL, C1), a surrogate or past U+10FFFF, in its shortest form;
+ * 0 when there is none. */
+static size_t printable_utf8(const unsigned char *s, size_t n)
+{
+    unsigned long cp;
+    size_t need;
+
+    if (s[0] < 0x80)
+        return s[0] >= 0x20 && s[0] != 0x7f ? 1 : 0;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        need = 2;
+        cp = s[0] & 0x1fu;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        need = 3;
+        cp = s[0] & 0x0fu;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        need = 4;
+        cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+        return 0;
+    return need;
+}
+
+/* 1 when the len bytes at text are UTF-8 without control characters. */
+static int printable_text(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t n = printable_utf8(s + i, len - i);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+keel_err keeld_lock_action_parse(const uint8_t *body, size_t len, int *locked)
+{
+    cJSON *root = NULL;
+    const char *action;
+    size_t n = 0;
+    keel_err ret;
+
+    if (locked == NULL)
+        return KEEL_ERR_ARG;
+    *locked = 0;
+    ret = parse_object(body, len, KEELD_LOCK_BODY_MAX, 1, &root);
+    if (ret != KEEL_OK)
+        return ret;
+    action = string_member(root, "action", 6, &n);
+    ret = KEEL_ERR_PARSE;
+    if (action != NULL && strcmp(action, "lock") == 0) {
+        *locked = 1;
+        ret = KEEL_OK;
+    } else if (action != NULL && strcmp(action, "unlock") == 0) {
+        ret = KEEL_OK;
+    }
+    cJSON_Delete(root);
+    return ret;
+}
+
+keel_err keeld_pin_add_parse(const uint8_t *body, size_t len, char *name, char *pin)
+{
+    cJSON *root = NULL;
+    const char *nm, *pn;
+    size_t name_len = 0, pin_len = 0;
+    keel_err ret;
+
+    if (name == NULL || pin == NULL)
+        return KEEL_ERR_ARG;
+    name[0] = '\0';
+    keel_wipe(pin, PIN_TEXT_MAX + 1);
+    ret = parse_object(body, len, KEELD_PIN_BODY_MAX, 2, &root);
+    if (ret != KEEL_OK)
+        return ret;
+    nm = string_member(root, "name", KEELD_PIN_NAME_MAX, &name_len);
+    pn = string_member(root, "pin", PIN_TEXT_MAX, &pin_len);
+    ret = KEEL_ERR_PARSE;
+    if (nm != NULL && pn != NULL && printable_text(nm, name_len)) {
+        memcpy(name, nm, name_len + 1);
+        memcpy(pin, pn, pin_len + 1);
+        ret = KEEL_OK;
+    }
+    keeld_json_wipe_strings(root);
+    cJSON_Delete(root);
+    return ret;
+}
+
+keel_err keeld_pin_remove_parse(const uint8_t *body, size_t len, uint32_t *id)
+{
+    cJSON *root = NULL;
+    const cJSON *m;
+    keel_err ret;
+
+    if (id == NULL)
+        return KEEL_ERR_ARG;
+    *id = 0;
+    ret = parse_object(body, len, KEELD_LOCK_BODY_MAX, 1, &root);
+    if (ret != KEEL_OK)
+        return ret;
+    m = member(root, "id");
+    ret = KEEL_ERR_PARSE;
+    /* an integer in range: 1e400 is infinity, 1.5 is not whole, NaN compares false */
+    if (m != NULL && cJSON_IsNumber(m) && m->valuedouble >= 1.0 && m->valuedouble <= ID_MAX &&
+        m->valuedouble == (double)(uint32_t)m->valuedouble) {
+        *id = (uint32_t)m->valuedouble;
+        ret = KEEL_OK;
+    }
+    cJSON_Delete(root);
+    return ret;
+}

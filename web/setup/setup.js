@@ -1,0 +1,970 @@
+/*
+ * keel's setup page: first-run setup (5.12-1) with guidance (5.12-2), then the lock's own
+ * page with its security check (5.12-3), update notices, the bolt, PIN codes and the access
+ * log. Plain JavaScript against keeld's local API (apps/keeld/keeld.h); no framework, no
+ * resource from anywhere but the lock (the page is served with "default-src 'self'").
+ *
+ * The session token lives in this script's memory only: never in localStorage,
+ * sessionStorage or a cookie, so closing or reloading the page logs out. Everything the
+ * device sends is shown with textContent, never parsed as HTML.
+ */
+'use strict';
+
+(function () {
+  const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+    'September', 'October', 'November', 'December'];
+  const STEPS = ['welcome', 'label', 'password', 'choices', 'done', 'login', 'state'];
+  const SETUP_STEPS = ['welcome', 'label', 'password', 'choices', 'done'];
+  const PASSWORD_MIN = 10; /* KEEL_AUTH_PASSWORD_MIN_CHARS */
+
+  /* In memory only (see above). label is the label password between steps 2 and 3. */
+  const session = { token: null, label: null, device: null, resume: null, updates: null };
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function setText(id, text) {
+    $(id).textContent = text;
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  /* ---- talking to the lock ---- */
+
+  /* One request to the lock: {status, data, retryAfter}. status 0: the lock did not answer. */
+  async function api(method, path, body) {
+    const headers = {};
+    const init = { method: method, headers: headers, cache: 'no-store', credentials: 'omit',
+      redirect: 'error' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    if (session.token) headers.Authorization = 'Bearer ' + session.token;
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (e) {
+      return { status: 0, data: null, retryAfter: 0 };
+    }
+    let data = null;
+    try {
+      const text = await res.text();
+      if (text) data = JSON.parse(text);
+    } catch (e) {
+      data = null;
+    }
+    const retry = parseInt(res.headers.get('Retry-After') || '0', 10);
+    return { status: res.status, data: data, retryAfter: retry > 0 ? retry : 0 };
+  }
+
+  /* A request that needs the session: when the lock says the session has ended (it lasts
+   * 15 minutes), ask for the password again and come back to where the owner was. */
+  async function authed(method, path, body) {
+    const r = await api(method, path, body);
+    if (r.status === 401 && session.token) {
+      session.token = null;
+      sessionEnded();
+    }
+    return r;
+  }
+
+  function sessionEnded() {
+    const current = currentStep();
+    $('logout').hidden = true;
+    if (session.device && session.device.state === 'factory') {
+      /* Still the label password's session: back to proving possession. */
+      showError('label-error', 'For your safety, the lock ended the session after 15 minutes. ' +
+        'Please type the password from the label again.');
+      show('label');
+      return;
+    }
+    session.resume = current === 'choices' ? 'choices' : 'state';
+    const reason = $('login-reason');
+    reason.textContent = 'For your safety, the lock logs you out after 15 minutes. ' +
+      'Please log in again.';
+    reason.hidden = false;
+    show('login');
+  }
+
+  /* Words for a failure nobody can fix by typing something else. */
+  function problem(r) {
+    if (r.status === 0) {
+      return 'The lock did not answer. Check that this computer or phone is on the same ' +
+        'network as the lock and that the lock has power, then try again.';
+    }
+    if (r.status === 503 && r.data && r.data.error === 'busy') {
+      return 'The lock is busy with other people logged in. Wait a few minutes and try again.';
+    }
+    if (r.status === 503) {
+      return 'The lock found a problem with its own software and stopped accepting commands ' +
+        'for your safety. See "Genuine software" in the user guide, under "Checking that the ' +
+        'lock is still secure".';
+    }
+    if (r.status === 403) {
+      return 'The lock is not set up yet. Load this page again to set it up.';
+    }
+    return 'Something went wrong in the lock (error ' + r.status + '). Try again; if it keeps ' +
+      'happening, restart the lock.';
+  }
+
+  /* ---- showing steps ---- */
+
+  function currentStep() {
+    for (const s of STEPS) {
+      if (!$('step-' + s).hidden) return s;
+    }
+    return null;
+  }
+
+  function show(step) {
+    $('loading').hidden = true;
+    for (const s of STEPS) $('step-' + s).hidden = s !== step;
+    const progress = $('progress');
+    const index = SETUP_STEPS.indexOf(step);
+    progress.hidden = index < 0;
+    for (const li of progress.querySelectorAll('li')) {
+      const i = SETUP_STEPS.indexOf(li.dataset.step);
+      li.classList.toggle('past', i < index);
+      if (li.dataset.step === step) li.setAttribute('aria-current', 'step');
+      else li.removeAttribute('aria-current');
+    }
+    document.title = $('step-' + step).querySelector('h1').textContent + ' - keel lock';
+    const heading = $('step-' + step).querySelector('h1');
+    heading.focus();
+    window.scrollTo(0, 0);
+  }
+
+  function showError(id, text) {
+    const e = $(id);
+    e.textContent = text;
+    const form = e.closest('form');
+    if (form) {
+      for (const input of form.querySelectorAll('input[aria-describedby~="' + id + '"]')) {
+        input.setAttribute('aria-invalid', text ? 'true' : 'false');
+      }
+    }
+  }
+
+  function clearError(id) {
+    showError(id, '');
+    delete $(id).dataset.reason;
+  }
+
+  function busy(button, on) {
+    button.disabled = on;
+    button.setAttribute('aria-busy', on ? 'true' : 'false');
+  }
+
+  /* The lock makes a client wait after wrong passwords (5.1-5): count down Retry-After. */
+  const waits = {};
+  function waitThen(errorId, button, seconds) {
+    clearInterval(waits[errorId]);
+    let left = seconds;
+    const say = function () {
+      showError(errorId, 'Too many wrong tries. For your safety the lock accepts the next try ' +
+        'in ' + duration(left) + '.');
+      $(errorId).dataset.reason = 'wait';
+    };
+    button.disabled = true;
+    say();
+    waits[errorId] = setInterval(function () {
+      left -= 1;
+      if (left > 0) {
+        say();
+        return;
+      }
+      clearInterval(waits[errorId]);
+      button.disabled = false;
+      showError(errorId, 'You can try again now.');
+      $(errorId).dataset.reason = 'wait-over';
+    }, 1000);
+  }
+
+  /* ---- words for values ---- */
+
+  function duration(seconds) {
+    if (seconds < 90) return seconds + (seconds === 1 ? ' second' : ' seconds');
+    const minutes = Math.round(seconds / 60);
+    return minutes + (minutes === 1 ? ' minute' : ' minutes');
+  }
+
+  /* "2031-12-31" -> "31 December 2031" (the same for every browser language). */
+  function dayText(ymd) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || '');
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return String(ymd || 'unknown');
+    return Number(m[3]) + ' ' + MONTHS[Number(m[2]) - 1] + ' ' + m[1];
+  }
+
+  function timeText(value) {
+    const d = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+    if (isNaN(d.getTime())) return String(value);
+    return d.getDate() + ' ' + MONTHS[d.getMonth()] + ' ' + d.getFullYear() + ', ' +
+      String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
+  }
+
+  function supportText(device) {
+    if (device.supported === false) {
+      return 'Security updates ended on ' + dayText(device.support_until) + '.';
+    }
+    return 'Security updates until ' + dayText(device.support_until);
+  }
+
+  function codePoints(text) {
+    return Array.from(text).length;
+  }
+
+  /* ---- step 1: welcome ---- */
+
+  function fillDevice(device) {
+    setText('welcome-model', device.model);
+    setText('welcome-serial', device.serial);
+    setText('welcome-version', device.firmware_version);
+    setText('welcome-support', supportText(device));
+    setText('about-model', device.model);
+    setText('about-serial', device.serial);
+    setText('about-version', device.firmware_version);
+    setText('about-support', supportText(device));
+    const contact = $('about-contact');
+    contact.textContent = '';
+    const c = String(device.security_contact || '');
+    if (/^(mailto:|https:\/\/)/.test(c)) {
+      const a = el('a', null, c.replace(/^mailto:/, ''));
+      a.href = c;
+      a.rel = 'noopener noreferrer';
+      contact.appendChild(a);
+    } else {
+      contact.textContent = c;
+    }
+    if (device.security_txt) {
+      contact.appendChild(document.createTextNode(' (the lock also publishes it at '));
+      const t = el('a', 'mono', device.security_txt);
+      t.href = device.security_txt;
+      contact.appendChild(t);
+      contact.appendChild(document.createTextNode(')'));
+    }
+    setText('device-line', device.model + ', serial ' + device.serial);
+  }
+
+  async function start() {
+    $('fatal').hidden = true;
+    $('loading').hidden = false;
+    const r = await api('GET', '/api/v1/device');
+    if (r.status !== 200 || !r.data) {
+      $('loading').hidden = true;
+      setText('fatal-text', problem(r));
+      $('fatal').hidden = false;
+      $('fatal-retry').focus();
+      return;
+    }
+    session.device = r.data;
+    fillDevice(r.data);
+    show(r.data.state === 'factory' ? 'welcome' : 'login');
+  }
+
+  /* ---- step 2: the label password ---- */
+
+  async function submitLabel(event) {
+    event.preventDefault();
+    const input = $('label-password');
+    const button = $('label-submit');
+    const typed = input.value.trim();
+    const symbols = typed.replace(/[\s-]/g, '');
+    clearError('label-error');
+    if (symbols.length === 0) {
+      showError('label-error', 'Please type the password from the label.');
+      input.focus();
+      return;
+    }
+    if (symbols.length !== 16) {
+      showError('label-error', 'The password on the label has 16 letters and digits in four ' +
+        'groups of four. You typed ' + symbols.length + '. Please check it.');
+      input.focus();
+      return;
+    }
+    busy(button, true);
+    const r = await api('POST', '/api/v1/login', { password: typed });
+    /* Did someone else set the lock up meanwhile? Then no label password works. */
+    const d = r.status === 401 ? await api('GET', '/api/v1/device') : null;
+    busy(button, false);
+    if (r.status === 200 && r.data && r.data.token) {
+      session.token = r.data.token;
+      session.label = typed;
+      input.value = '';
+      clearError('label-error');
+      show('password');
+      return;
+    }
+    if (r.status === 401) {
+      if (d.status === 200 && d.data && d.data.state !== 'factory') {
+        session.device = d.data;
+        const reason = $('login-reason');
+        reason.textContent = 'This lock has already been set up: someone chose its own ' +
+          'password, so the label password no longer works. If that was not you, contact the ' +
+          'maker\'s support.';
+        reason.hidden = false;
+        show('login');
+        return;
+      }
+      showError('label-error', 'That is not the password on this lock\'s label. Check each ' +
+        'character and try again.');
+      $('label-error').dataset.reason = 'wrong';
+      input.focus();
+      input.select();
+    } else if (r.status === 429) {
+      waitThen('label-error', button, r.retryAfter || 1);
+    } else {
+      showError('label-error', problem(r));
+    }
+  }
+
+  /* ---- step 3: the owner's password ---- */
+
+  const WEAK = {
+    'too short': 'This password is too short. Use at least 10 characters: a short sentence ' +
+      'or a few words is long enough and easy to remember.',
+    'too long': 'This password is too long for the lock. Use at most 128 letters, digits and ' +
+      'signs.',
+    'one character': 'This password repeats a single character. Choose one that is harder to ' +
+      'guess.',
+    'common password': 'Many people use this password, so it is among the first that ' +
+      'attackers try. Choose one that is personal to you.',
+    'label password': 'This is the password from the label. Anyone who has seen the label ' +
+      'knows it: choose a new one.',
+    'not utf-8': 'This password holds characters the lock cannot store. Use other characters.',
+  };
+
+  function countPassword() {
+    const n = codePoints($('new-password').value);
+    setText('new-password-count', n + (n === 1 ? ' character' : ' characters') +
+      (n < PASSWORD_MIN ? ' (at least ' + PASSWORD_MIN + ')' : ' - long enough'));
+  }
+
+  async function submitPassword(event) {
+    event.preventDefault();
+    const pw = $('new-password');
+    const again = $('confirm-password');
+    const button = $('password-submit');
+    clearError('password-error');
+    if (pw.value.length === 0) {
+      showError('password-error', 'Please type the password you want to use.');
+      pw.focus();
+      return;
+    }
+    if (pw.value !== again.value) {
+      showError('password-error', 'The two passwords are not the same. Please type them ' +
+        'again.');
+      $('password-error').dataset.reason = 'mismatch';
+      again.value = '';
+      again.focus();
+      return;
+    }
+    busy(button, true);
+    const r = await authed('POST', '/api/v1/password', { current: session.label, new: pw.value });
+    if (r.status === 204) {
+      /* Every session ended with the label password: log in with the owner's own. */
+      session.label = null;
+      session.device.state = 'initialised';
+      const l = await api('POST', '/api/v1/login', { password: pw.value });
+      busy(button, false);
+      pw.value = '';
+      again.value = '';
+      countPassword();
+      if (l.status === 200 && l.data && l.data.token) {
+        session.token = l.data.token;
+        $('logout').hidden = false;
+        show('choices');
+      } else {
+        session.resume = 'choices';
+        const reason = $('login-reason');
+        reason.textContent = 'Your password is set. Please log in with it to continue.';
+        reason.hidden = false;
+        show('login');
+      }
+      return;
+    }
+    busy(button, false);
+    if (r.status === 400 && r.data && r.data.error === 'weak password') {
+      const reason = String(r.data.reason || '');
+      showError('password-error', WEAK[reason] ||
+        'The lock did not accept this password (' + reason + '). Please choose another one.');
+      $('password-error').dataset.reason = reason;
+      pw.focus();
+      pw.select();
+    } else if (r.status === 429) {
+      waitThen('password-error', button, r.retryAfter || 1);
+    } else if (r.status !== 401) {
+      showError('password-error', problem(r));
+    }
+  }
+
+  /* ---- step 4: choices ---- */
+
+  async function saveChoices(auto, processing, errorId, button) {
+    busy(button, true);
+    const r = await authed('POST', '/api/v1/setup', { auto_install: auto,
+      data_processing: processing });
+    busy(button, false);
+    if (r.status === 204) return true;
+    if (r.status !== 401) showError(errorId, problem(r));
+    return false;
+  }
+
+  function onOff(on) {
+    return on ? 'On' : 'Off';
+  }
+
+  async function submitChoices(event) {
+    event.preventDefault();
+    clearError('choices-error');
+    const auto = $('choice-updates').checked;
+    const processing = $('choice-processing').checked;
+    if (await saveChoices(auto, processing, 'choices-error', $('choices-save'))) {
+      setText('done-updates', onOff(auto));
+      setText('done-processing', onOff(processing));
+      show('done');
+    }
+  }
+
+  function skipChoices() {
+    /* Nothing is sent: the lock's own defaults are the safe ones (updates on, optional
+     * processing off). */
+    setText('done-updates', 'On (the safe default)');
+    setText('done-processing', 'Off (the safe default)');
+    show('done');
+  }
+
+  /* ---- login of a lock that is set up ---- */
+
+  async function submitLogin(event) {
+    event.preventDefault();
+    const input = $('login-password');
+    const button = $('login-submit');
+    clearError('login-error');
+    if (input.value.length === 0) {
+      showError('login-error', 'Please type your password.');
+      input.focus();
+      return;
+    }
+    busy(button, true);
+    const r = await api('POST', '/api/v1/login', { password: input.value });
+    busy(button, false);
+    if (r.status === 200 && r.data && r.data.token) {
+      session.token = r.data.token;
+      input.value = '';
+      $('login-reason').hidden = true;
+      $('logout').hidden = false;
+      const next = session.resume || 'state';
+      session.resume = null;
+      if (next === 'choices') show('choices');
+      else await openState();
+      return;
+    }
+    if (r.status === 401) {
+      showError('login-error', 'That password is not right. Please try again. If you have ' +
+        'forgotten it, see "Forgotten password" in the user guide.');
+      $('login-error').dataset.reason = 'wrong';
+      input.focus();
+      input.select();
+    } else if (r.status === 429) {
+      waitThen('login-error', button, r.retryAfter || 1);
+    } else {
+      showError('login-error', problem(r));
+    }
+  }
+
+  async function logout() {
+    await api('POST', '/api/v1/logout');
+    session.token = null;
+    $('logout').hidden = true;
+    const reason = $('login-reason');
+    reason.textContent = 'You are logged out.';
+    reason.hidden = false;
+    show('login');
+  }
+
+  /* ---- the lock's page: security check (5.12-3) ---- */
+
+  /* For each check: what it means when all is well, what it means when not, and what the
+   * owner does about it. Information checks are neither good nor bad. */
+  const CHECKS = {
+    owner_password: {
+      title: 'Your own password',
+      ok: 'The lock uses the password you chose. The label password no longer works.',
+      bad: 'The lock still accepts the password printed on its label.',
+      todo: 'Load this page again and finish the setup: choose your own password.',
+    },
+    software_integrity: {
+      title: 'Genuine software',
+      ok: 'The lock checked its own software when it started: it is the maker\'s, unchanged.',
+      bad: 'The lock\'s software does not match what the maker signed. Someone or something ' +
+        'may have changed it.',
+      todo: 'Do not rely on the lock until this is solved. Restart the lock; if the problem ' +
+        'stays, contact the maker\'s support (see "About this lock" below).',
+    },
+    automatic_updates: {
+      title: 'Automatic security updates',
+      ok: 'The lock installs security updates by itself.',
+      bad: 'Security updates are not installed automatically.',
+      todo: 'Turn on "Install security updates automatically" under "Your choices" below. ' +
+        'If you prefer to keep it off, look at "Updates" regularly and install each update.',
+    },
+    update_check: {
+      title: 'Checking for updates',
+      ok: 'The lock\'s latest look for updates went well.',
+      bad: 'The lock has not finished a look for updates yet, or the latest one found a ' +
+        'problem.',
+      todo: 'Check that the lock is connected to your home network and that the internet ' +
+        'works, then come back in a while. The lock keeps locking and unlocking without the ' +
+        'internet in the meantime.',
+    },
+    root_of_trust: {
+      title: 'Protected keys',
+      ok: 'The lock keeps its secret keys in its security chip.',
+      bad: 'The lock keeps its secret keys in ordinary storage, as only test devices do.',
+      todo: 'This is a development device. Do not use it to protect a real door; contact ' +
+        'the seller.',
+    },
+    support_period: {
+      title: 'Support period',
+      ok: 'The maker still fixes security problems in this model.',
+      bad: 'The support period of this model has ended: security problems found from now on ' +
+        'are no longer fixed.',
+      todo: 'Plan to replace the lock with a model that is still supported.',
+    },
+    /* Information: "on" says which of the two texts applies. */
+    cloud_link: {
+      title: 'Connection to the maker\'s service',
+      info: true,
+      on: function (c) { return c.ok === true; },
+      ok: 'Connected. Events of the lock reach the maker\'s service.',
+      bad: 'Not connected. The lock works without it: the keypad, the button and this page ' +
+        'keep working, and events wait in the lock until the connection is back.',
+    },
+    data_processing: {
+      title: 'Optional data processing',
+      info: true,
+      /* Its "ok" is always true (it is information); the detail says the choice. */
+      on: function (c) { return /\bon\b/.test(String(c.detail || '')); },
+      ok: 'You allowed optional data processing. You can turn it off under "Your choices".',
+      bad: 'Off. The lock works fully without it; you can turn it on under "Your choices".',
+    },
+  };
+
+  /* Without an update service the owner cannot fix the update checks by a setting. */
+  const NO_UPDATES = 'This lock has no update service set up, so it cannot receive security ' +
+    'updates, and a lock without them becomes less safe over time. Contact the seller.';
+
+  function renderSecurity(data) {
+    const list = $('security-list');
+    list.textContent = '';
+    const checks = Array.isArray(data.checks) ? data.checks : [];
+    let problems = 0;
+    for (const c of checks) {
+      const words = CHECKS[c.id] || { title: String(c.id), ok: 'In order.', bad: 'Not in order.',
+        todo: 'See the user guide.' };
+      const ok = words.info ? words.on(c) : c.ok === true;
+      const li = el('li', words.info ? 'info' : ok ? 'ok' : 'bad');
+      li.dataset.check = String(c.id);
+      li.dataset.ok = ok ? 'true' : 'false';
+      const mark = el('span', 'mark', words.info ? 'i' : ok ? '\u2713' : '!');
+      mark.setAttribute('aria-hidden', 'true');
+      li.appendChild(mark);
+      const body = el('div', 'what');
+      const head = el('p', 'title');
+      head.appendChild(el('strong', null, words.title));
+      head.appendChild(document.createTextNode(': ' +
+        (words.info ? (ok ? 'on' : 'off') : ok ? 'in order' : 'needs your attention')));
+      body.appendChild(head);
+      body.appendChild(el('p', null, ok ? words.ok : words.bad));
+      if (c.detail) body.appendChild(el('p', 'detail', 'The lock says: ' + c.detail));
+      if (!ok && !words.info) {
+        const updates = c.id === 'automatic_updates' || c.id === 'update_check';
+        const todo = el('p', 'todo');
+        todo.appendChild(el('strong', null, 'What to do: '));
+        todo.appendChild(document.createTextNode(updates && session.updates === false ?
+          NO_UPDATES : words.todo || 'See the user guide.'));
+        body.appendChild(todo);
+        problems += 1;
+      }
+      li.appendChild(body);
+      list.appendChild(li);
+    }
+    const summary = $('security-summary');
+    summary.classList.toggle('good', data.ok === true);
+    summary.classList.toggle('bad', data.ok !== true);
+    if (data.ok === true) {
+      summary.textContent = 'Everything is in order: your lock is set up securely.';
+    } else {
+      summary.textContent = (problems === 1 ? 'One thing needs' : problems + ' things need') +
+        ' your attention. Each says below what to do.';
+    }
+    const processing = checks.find(function (c) { return c.id === 'data_processing'; });
+    if (processing) $('mychoice-processing').checked = CHECKS.data_processing.on(processing);
+  }
+
+  async function loadSecurity() {
+    clearError('security-error');
+    const r = await authed('GET', '/api/v1/security');
+    if (r.status === 200 && r.data) renderSecurity(r.data);
+    else if (r.status !== 401) showError('security-error', problem(r));
+  }
+
+  /* ---- the bolt, the door, the battery ---- */
+
+  function renderLock(data) {
+    setText('lock-state', data.locked ? 'Locked' : 'Unlocked');
+    $('lock-state').className = 'big ' + (data.locked ? 'locked' : 'unlocked');
+    $('lock-state').dataset.locked = data.locked ? 'true' : 'false';
+    const details = $('lock-details');
+    details.textContent = '';
+    details.appendChild(el('li', null, data.door === 'open' ? 'The door is open.' :
+      'The door is closed.'));
+    const battery = Number(data.battery);
+    details.appendChild(el('li', battery <= 20 ? 'warn' : null, 'Battery: ' + battery + '%' +
+      (battery <= 20 ? '. Replace the batteries soon.' : '')));
+    if (data.changed_at) {
+      details.appendChild(el('li', null, (data.locked ? 'Locked' : 'Unlocked') + ' since ' +
+        timeText(data.changed_at) + '.'));
+    }
+    if (data.unclean_start) {
+      details.appendChild(el('li', 'warn', 'The lock locked itself when it started, because ' +
+        'it had lost power or stopped unexpectedly. This is a safety measure.'));
+    }
+    if (data.queued > 0) {
+      details.appendChild(el('li', null, data.queued + (data.queued === 1 ? ' event waits' :
+        ' events wait') + ' to be sent to the maker\'s service when it can be reached.'));
+    }
+    $('lock-lock').classList.toggle('primary', !data.locked);
+    $('lock-unlock').classList.toggle('primary', !!data.locked);
+  }
+
+  async function loadLock() {
+    clearError('lock-error');
+    const r = await authed('GET', '/api/v1/lock');
+    if (r.status === 200 && r.data) renderLock(r.data);
+    else if (r.status !== 401) showError('lock-error', problem(r));
+  }
+
+  async function setLock(action, button) {
+    clearError('lock-error');
+    busy(button, true);
+    const r = await authed('POST', '/api/v1/lock', { action: action });
+    busy(button, false);
+    if (r.status === 200 && r.data) {
+      renderLock(r.data);
+      setText('state-status', action === 'lock' ? 'The door is locked.' : 'The door is unlocked.');
+      await loadLog();
+    } else if (r.status !== 401) {
+      showError('lock-error', problem(r));
+    }
+  }
+
+  /* ---- updates (5.3-11, 5.3-12: what an update fixes, whether the lock is interrupted) ---- */
+
+  const UPDATE_STATE = {
+    nothing: 'Your lock\'s software is up to date.',
+    available: 'An update is available.',
+    installed: 'An update has been installed. The lock restarts to use it.',
+    trial: 'The lock is trying out new software. If anything is wrong with it, the lock goes ' +
+      'back to its previous software by itself.',
+    confirmed: 'The lock now runs new software.',
+    'rolled-back': 'An update did not work, so the lock went back to its previous software. ' +
+      'It works as before.',
+    refused: 'The lock refused an update because it could not be verified as the maker\'s. ' +
+      'Your lock keeps its current software.',
+  };
+
+  function renderUpdate(data) {
+    const box = $('update-body');
+    box.textContent = '';
+    const install = $('update-install');
+    session.updates = data.state !== 'unconfigured';
+    if (data.state === 'unconfigured') {
+      box.appendChild(el('p', 'notice bad', 'This lock has no update service set up, so it ' +
+        'cannot receive security updates. Contact the seller.'));
+      install.hidden = true;
+      /* The lock keeps the choice for when it has an update service; it cannot say what
+       * was chosen, so the safe choice is shown. */
+      $('mychoice-updates').checked = true;
+      setText('mychoice-updates-help', 'This lock has no update service yet: your choice ' +
+        'applies once it has one.');
+      return;
+    }
+    $('mychoice-updates').checked = data.auto_install === true;
+    setText('mychoice-updates-help', 'Keeps the lock safe without you having to remember to ' +
+      'update it.');
+    install.hidden = false;
+    if (data.waiting_for_setup) {
+      box.appendChild(el('p', null, 'Updates start once setup is finished.'));
+    }
+    const state = el('p', 'update-state', UPDATE_STATE[data.state] ||
+      'Update state: ' + String(data.state));
+    state.dataset.state = String(data.state);
+    box.appendChild(state);
+    if (data.at > 0) box.appendChild(el('p', 'hint', 'Last checked: ' + timeText(data.at) + '.'));
+    if (data.error) box.appendChild(el('p', 'detail', 'The lock says: ' + data.error));
+    box.appendChild(el('p', 'hint', data.auto_install ?
+      'Updates are installed automatically.' :
+      'Automatic installation is off: install updates yourself with the button below.'));
+    if (data.postponed_until > 0) {
+      box.appendChild(el('p', 'hint', 'Installing is postponed until ' +
+        timeText(data.postponed_until) + '.'));
+    }
+    const t = data.target;
+    if (t && t.name) {
+      const notice = el('div', 'notice update-notice');
+      notice.appendChild(el('h3', null, 'Version ' + t.version));
+      const dl = el('dl', 'facts');
+      const add = function (term, value) {
+        dl.appendChild(el('dt', null, term));
+        dl.appendChild(el('dd', null, value));
+      };
+      add('What it fixes', t.fixes || 'Not stated.');
+      add('Risks it closes', t.risks_mitigated || 'Not stated.');
+      add('While it installs', t.interrupts_function ?
+        'The lock restarts and cannot be used for about ' +
+        duration(Number(t.interruption_seconds)) + '. Keep a key or another way in at hand ' +
+        'if it installs while you are outside.' :
+        'The lock keeps working.');
+      notice.appendChild(dl);
+      box.appendChild(notice);
+    }
+  }
+
+  async function loadUpdate() {
+    clearError('update-error');
+    const r = await authed('GET', '/api/v1/update');
+    if (r.status === 200 && r.data) renderUpdate(r.data);
+    else if (r.status !== 401) showError('update-error', problem(r));
+  }
+
+  async function installNow() {
+    clearError('update-error');
+    const button = $('update-install');
+    busy(button, true);
+    const r = await authed('POST', '/api/v1/update/install');
+    busy(button, false);
+    if (r.status === 202) {
+      setText('state-status', 'The lock is looking for updates. If it finds one, it installs ' +
+        'it; this page shows the result when you refresh it.');
+    } else if (r.status === 409) {
+      showError('update-error', 'This lock has no update service set up.');
+    } else if (r.status !== 401) {
+      showError('update-error', problem(r));
+    }
+  }
+
+  async function submitMyChoices(event) {
+    event.preventDefault();
+    clearError('mychoices-error');
+    setText('mychoices-status', '');
+    const auto = $('mychoice-updates').checked;
+    const processing = $('mychoice-processing').checked;
+    if (await saveChoices(auto, processing, 'mychoices-error', $('mychoices-save'))) {
+      setText('mychoices-status', 'Saved. Automatic security updates: ' +
+        onOff(auto).toLowerCase() + '. Optional data processing: ' +
+        onOff(processing).toLowerCase() + '.');
+      await loadUpdate();
+      await loadSecurity();
+    }
+  }
+
+  /* ---- PIN codes ---- */
+
+  const PIN_WEAK = {
+    length: 'A PIN has 6 to 12 digits.',
+    digits: 'A PIN has only the digits 0 to 9.',
+    repeated: 'A PIN that repeats one digit is too easy to guess. Choose another.',
+    sequence: 'A PIN that counts up or down (like 123456 or 987654) is too easy to guess. ' +
+      'Choose another.',
+  };
+
+  function renderPins(data) {
+    const list = $('pin-list');
+    list.textContent = '';
+    const pins = Array.isArray(data.pins) ? data.pins : [];
+    $('pin-empty').hidden = pins.length > 0;
+    for (const p of pins) {
+      const li = el('li');
+      li.dataset.pin = String(p.id);
+      const who = el('span', 'who');
+      who.appendChild(el('strong', null, p.name));
+      if (p.created) who.appendChild(el('span', 'hint', ' added ' + timeText(p.created)));
+      li.appendChild(who);
+      const remove = el('button', 'quiet', 'Remove');
+      remove.type = 'button';
+      remove.setAttribute('aria-label', 'Remove the PIN code of ' + p.name);
+      remove.addEventListener('click', function () { removePin(p.id, p.name, remove); });
+      li.appendChild(remove);
+      list.appendChild(li);
+    }
+  }
+
+  async function loadPins() {
+    const r = await authed('GET', '/api/v1/pins');
+    if (r.status === 200 && r.data) renderPins(r.data);
+    else if (r.status !== 401) showError('pin-error', problem(r));
+  }
+
+  async function submitPin(event) {
+    event.preventDefault();
+    clearError('pin-error');
+    setText('pin-status', '');
+    const name = $('pin-name');
+    const code = $('pin-code');
+    if (name.value.trim().length === 0) {
+      showError('pin-error', 'Please type whose PIN code it is.');
+      name.focus();
+      return;
+    }
+    if (!/^[0-9]{6,12}$/.test(code.value)) {
+      showError('pin-error', PIN_WEAK[/^[0-9]*$/.test(code.value) ? 'length' : 'digits']);
+      code.focus();
+      return;
+    }
+    const button = $('pin-add');
+    busy(button, true);
+    const r = await authed('POST', '/api/v1/pins', { name: name.value.trim(), pin: code.value });
+    busy(button, false);
+    if (r.status === 201) {
+      setText('pin-status', 'PIN code for ' + name.value.trim() + ' added. It works on the ' +
+        'keypad from now on.');
+      name.value = '';
+      code.value = '';
+      await Promise.all([loadPins(), loadLog()]);
+      return;
+    }
+    if (r.status === 400 && r.data && r.data.error === 'weak pin') {
+      const reason = String(r.data.reason || '');
+      showError('pin-error', PIN_WEAK[reason] || 'The lock did not accept this PIN code (' +
+        reason + '). Choose another.');
+      $('pin-error').dataset.reason = reason;
+      code.focus();
+    } else if (r.status === 409) {
+      showError('pin-error', 'This PIN code or this name is already in use, or the lock ' +
+        'already holds as many PIN codes as it can (16). Choose another, or remove one first.');
+      $('pin-error').dataset.reason = 'in use';
+    } else if (r.status === 400) {
+      showError('pin-error', 'The lock did not accept this name. Use 1 to 32 letters, ' +
+        'digits or spaces.');
+    } else if (r.status !== 401) {
+      showError('pin-error', problem(r));
+    }
+  }
+
+  async function removePin(id, name, button) {
+    clearError('pin-error');
+    busy(button, true);
+    const r = await authed('POST', '/api/v1/pins/remove', { id: id });
+    busy(button, false);
+    if (r.status === 204 || r.status === 404) {
+      setText('pin-status', 'PIN code of ' + name + ' removed. It no longer opens the door.');
+      await Promise.all([loadPins(), loadLog()]);
+      $('pin-name').focus();
+    } else if (r.status !== 401) {
+      showError('pin-error', problem(r));
+    }
+  }
+
+  /* ---- the access log ---- */
+
+  const EVENTS = {
+    locked: 'Locked',
+    unlocked: 'Unlocked',
+    pin_rejected: 'Wrong PIN code typed',
+    pin_added: 'PIN code added',
+    pin_removed: 'PIN code removed',
+    door_open: 'Door opened',
+    door_closed: 'Door closed',
+    battery_low: 'Battery low',
+    fail_secure: 'Locked itself after a power cut or an unexpected stop',
+  };
+  const SOURCES = {
+    keypad: 'Keypad',
+    button: 'Button on the lock',
+    api: 'This page',
+    cloud: 'Remotely, through the maker\'s service',
+    system: 'The lock itself',
+  };
+
+  function renderLog(data) {
+    const body = $('log-body');
+    body.textContent = '';
+    const entries = Array.isArray(data.entries) ? data.entries : [];
+    $('log-empty').hidden = entries.length > 0;
+    $('log-table').hidden = entries.length === 0;
+    for (const e of entries) {
+      const tr = el('tr');
+      tr.dataset.event = String(e.event);
+      tr.appendChild(el('td', null, timeText(e.time)));
+      tr.appendChild(el('td', null, EVENTS[e.event] || String(e.event)));
+      tr.appendChild(el('td', null, SOURCES[e.source] || String(e.source || '')));
+      tr.appendChild(el('td', null, e.who || ''));
+      body.appendChild(tr);
+    }
+  }
+
+  async function loadLog() {
+    clearError('log-error');
+    const r = await authed('GET', '/api/v1/log');
+    if (r.status === 200 && r.data) renderLog(r.data);
+    else if (r.status !== 401) showError('log-error', problem(r));
+  }
+
+  /* ---- the lock's page ---- */
+
+  async function openState() {
+    $('logout').hidden = false;
+    show('state');
+    setText('state-status', 'Reading the lock\'s state\u2026');
+    await loadUpdate(); /* first: the security check's advice depends on it */
+    await Promise.all([loadSecurity(), loadLock(), loadPins(), loadLog()]);
+    if (session.token) {
+      setText('state-status', 'Up to date as of ' + timeText(Date.now() / 1000) + '.');
+    }
+  }
+
+  /* ---- wiring ---- */
+
+  function wire() {
+    $('fatal-retry').addEventListener('click', start);
+    $('welcome-start').addEventListener('click', function () { show('label'); });
+    $('label-form').addEventListener('submit', submitLabel);
+    $('label-back').addEventListener('click', function () { show('welcome'); });
+    $('password-form').addEventListener('submit', submitPassword);
+    $('new-password').addEventListener('input', countPassword);
+    $('show-password').addEventListener('change', function () {
+      const type = $('show-password').checked ? 'text' : 'password';
+      $('new-password').type = type;
+      $('confirm-password').type = type;
+    });
+    $('choices-form').addEventListener('submit', submitChoices);
+    $('choices-skip').addEventListener('click', skipChoices);
+    $('done-continue').addEventListener('click', openState);
+    $('login-form').addEventListener('submit', submitLogin);
+    $('logout').addEventListener('click', logout);
+    $('security-refresh').addEventListener('click', loadSecurity);
+    $('lock-lock').addEventListener('click', function () { setLock('lock', $('lock-lock')); });
+    $('lock-unlock').addEventListener('click', function () {
+      setLock('unlock', $('lock-unlock'));
+    });
+    $('lock-refresh').addEventListener('click', loadLock);
+    $('update-install').addEventListener('click', installNow);
+    $('mychoices-form').addEventListener('submit', submitMyChoices);
+    $('pin-form').addEventListener('submit', submitPin);
+    $('log-refresh').addEventListener('click', loadLog);
+    countPassword();
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    wire();
+    start();
+  });
+}());
