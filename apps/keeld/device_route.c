@@ -66,6 +66,7 @@ struct check {
     int ok;
     int counts; /* part of the overall verdict (cloud_link and data_processing are not) */
     char detail[160];
+    int on; /* information checks only: the link is up, the owner chose the processing */
 };
 
 static void check_update(struct keeld_state *st, struct check *auto_install,
@@ -113,28 +114,28 @@ static void check_all(struct keeld_state *st, struct check c[8])
     int file_rot = strcmp(st->identity.rot, "file") == 0;
     int online = __atomic_load_n(&st->cloud_online, __ATOMIC_ACQUIRE);
 
-    c[0] = (struct check){"owner_password", keeld_initialised(st), 1, ""};
+    c[0] = (struct check){"owner_password", keeld_initialised(st), 1, "", 0};
     (void)keel_str_copy(c[0].detail, sizeof(c[0].detail),
                         c[0].ok ? "your own password is set"
                                 : "the label password still opens the device: set your own");
-    c[1] = (struct check){"software_integrity", !st->restricted, 1, ""};
+    c[1] = (struct check){"software_integrity", !st->restricted, 1, "", 0};
     (void)keel_str_copy(c[1].detail, sizeof(c[1].detail),
                         c[1].ok ? "the software matches its signed release"
                                 : "the software failed its integrity check");
-    c[2] = (struct check){"automatic_updates", 0, 1, ""};
-    c[3] = (struct check){"update_check", 0, 1, ""};
+    c[2] = (struct check){"automatic_updates", 0, 1, "", 0};
+    c[3] = (struct check){"update_check", 0, 1, "", 0};
     check_update(st, &c[2], &c[3]);
-    c[4] = (struct check){"root_of_trust", !file_rot, 1, ""};
+    c[4] = (struct check){"root_of_trust", !file_rot, 1, "", 0};
     (void)keel_str_format(c[4].detail, sizeof(c[4].detail), "%s: %s", st->identity.rot,
                           file_rot ? "a development backend, keys in files"
                                    : "keys kept in protected hardware");
-    c[5] = (struct check){"support_period", supported(), 1, ""};
+    c[5] = (struct check){"support_period", supported(), 1, "", 0};
     (void)keel_str_format(c[5].detail, sizeof(c[5].detail), "security updates %s %s",
                           c[5].ok ? "until" : "ended on", KEEL_SUPPORT_UNTIL);
-    c[6] = (struct check){"cloud_link", online, 0, ""};
+    c[6] = (struct check){"cloud_link", 1, 0, "", online};
     (void)keel_str_copy(c[6].detail, sizeof(c[6].detail),
                         online ? "connected" : "not connected: the lock works locally");
-    c[7] = (struct check){"data_processing", 1, 0, ""};
+    c[7] = (struct check){"data_processing", 1, 0, "", st->data_processing};
     (void)keel_str_copy(c[7].detail, sizeof(c[7].detail),
                         st->data_processing ? "optional processing on (your choice)"
                                             : "optional processing off");
@@ -155,7 +156,8 @@ void keeld_handle_security(struct keeld_state *st, const struct keeld_request *r
         if (e == NULL || !cJSON_AddItemToArray(list, e) ||
             cJSON_AddStringToObject(e, "id", c[i].id) == NULL ||
             cJSON_AddBoolToObject(e, "ok", c[i].ok) == NULL ||
-            cJSON_AddStringToObject(e, "detail", c[i].detail) == NULL) {
+            cJSON_AddStringToObject(e, "detail", c[i].detail) == NULL ||
+            (!c[i].counts && cJSON_AddBoolToObject(e, "on", c[i].on) == NULL)) {
             if (list == NULL)
                 cJSON_Delete(e);
             all = -1;

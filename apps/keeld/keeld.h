@@ -483,7 +483,8 @@ void keeld_handle_device(struct keeld_state *st, const struct keeld_request *rq,
  *   {"ok":bool,"checks":[{"id":"owner_password","ok":bool,"detail":"..."}, ...]}
  * ids: owner_password, software_integrity, automatic_updates, update_check,
  * root_of_trust, support_period, cloud_link, data_processing. "ok" is the and of them
- * all except cloud_link and data_processing, which are information. */
+ * all except cloud_link and data_processing, which are information: their "ok" is always
+ * true and a member "on" says whether the link is up / the owner chose the processing. */
 void keeld_handle_security(struct keeld_state *st, const struct keeld_request *rq,
                            struct keeld_response *rs);
 

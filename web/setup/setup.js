@@ -542,7 +542,7 @@
     cloud_link: {
       title: 'Connection to the maker\'s service',
       info: true,
-      on: function (c) { return c.ok === true; },
+      on: function (c) { return c.on === true; },
       ok: 'Connected. Events of the lock reach the maker\'s service.',
       bad: 'Not connected. The lock works without it: the keypad, the button and this page ' +
         'keep working, and events wait in the lock until the connection is back.',
@@ -550,8 +550,8 @@
     data_processing: {
       title: 'Optional data processing',
       info: true,
-      /* Its "ok" is always true (it is information); the detail says the choice. */
-      on: function (c) { return /\bon\b/.test(String(c.detail || '')); },
+      /* Its "ok" is always true (it is information); "on" says the owner's choice. */
+      on: function (c) { return c.on === true; },
       ok: 'You allowed optional data processing. You can turn it off under "Your choices".',
       bad: 'Off. The lock works fully without it; you can turn it on under "Your choices".',
     },
