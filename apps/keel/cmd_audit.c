@@ -88,6 +88,20 @@ static void usage(FILE *to)
                 "           on. Stop the repository's server (or redirect the device) first: the\n"
                 "           audit takes its address (the IXIT's repository_server names where the\n"
                 "           genuine server is probed meanwhile)\n"
+                "  with --ixit (docs/audit-report.md):\n");
+    fprintf(to, "  5.2-1-2  security.txt (the IXIT's security_txt, default\n"
+                "           /.well-known/security.txt) parses per RFC 9116 and has Contact, an\n"
+                "           Expires in the future, Policy and Preferred-Languages\n"
+                "  5.3-13-2 the support period, and 5.3-16-2 the model designation, published as\n"
+                "           the IXIT's \"publication\" declares (a route read without logging in;\n"
+                "           with --labels, every label)\n"
+                "  5.9-2-2  with --password and the IXIT's \"outage\" hook: local function (its\n"
+                "           declared steps) works while the hook's commands cut the cloud link;\n"
+                "           the restore commands always run afterwards\n"
+                "  5.13-1B-2 (5.13-1-2 in 2.1.1) a bounded campaign of malformed requests against\n"
+                "           every declared route (with --password, non-public ones with a\n"
+                "           session; never a wrong password): only uniform 4xx answers, the\n"
+                "           device still up; 5.13-1B-1 (5.13-1-1) every route declares its input\n"
                 "and writes report.json and report.html into DIR (default: current directory;\n"
                 "made if missing).\n"
                 "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
@@ -329,6 +343,42 @@ static int integrity_applies(const options *o)
            stat(trust, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* What the device publishes, read without logging in (5.2-1, 5.3-13, 5.3-16). */
+static keel_err run_published(keel_audit_report *r, const keel_audit_target *t, const options *o)
+{
+    keel_err ret;
+
+    fprintf(stderr, "keel audit: 5.2-1-2 reading security.txt (RFC 9116)\n");
+    ret = keel_audit_check_securitytxt(r, t, &o->ixit);
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: 5.3-13-2 5.3-16-2 reading the published support period and "
+                        "model designation\n");
+        ret = keel_audit_check_published(r, t, &o->ixit, o->labels_dir);
+    }
+    return ret;
+}
+
+/* The owner's tests of the IXIT's routes and hook (5.9-2, 5.13-1B): with the given password,
+ * so before 5.1-4-2 replaces it; the campaign sends no wrong password, so the guard stays
+ * quiet for the tests after it. */
+static keel_err run_owner(keel_audit_report *r, const keel_audit_target *t, const options *o)
+{
+    const char *password = o->password_arg != NULL ? o->password : NULL;
+    keel_err ret;
+
+    fprintf(stderr, "keel audit: 5.9-2-2 using local function with the cloud link cut%s\n",
+            o->ixit.outage == NULL ? " (skipped: the IXIT has no outage hook)"
+            : password == NULL     ? " (skipped: no --password)"
+                                   : "");
+    ret = keel_audit_check_resilience(r, t, &o->ixit, o->login_path, password);
+    if (ret == KEEL_OK) {
+        fprintf(stderr, "keel audit: %s sending malformed input to every declared route\n",
+                r->version == KEEL_EN303645_V2_1_1 ? "5.13-1-2" : "5.13-1B-2");
+        ret = keel_audit_check_malformed(r, t, &o->ixit, o->login_path, o->status_path, password);
+    }
+    return ret;
+}
+
 /* Logins, in the order that leaves the device usable: the tests that need the owner's
  * login (5.4-1-2 with the given password, then the password change, which replaces it)
  * before the tests that make the device's guard throttle this client. */
@@ -347,6 +397,8 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
     }
     if (ret == KEEL_OK && o->update.present)
         ret = run_update(r, t, o);
+    if (ret == KEEL_OK && o->has_ixit)
+        ret = run_owner(r, t, o);
     if (ret != KEEL_OK)
         return ret;
     fprintf(stderr, "keel audit: 5.1-4-2 changing the password%s\n",
@@ -390,6 +442,8 @@ static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, con
         fprintf(stderr, "keel audit: 5.6-2-2 looking at what the device reveals before login\n");
         ret = keel_audit_check_disclosure(r, t, ixit, o->login_path, o->status_path, &cert);
     }
+    if (ret == KEEL_OK && ixit != NULL)
+        ret = run_published(r, t, o);
     if (ret == KEEL_OK && integrity_applies(o)) {
         fprintf(stderr, "keel audit: 5.7-1-2 verifying the booted slot of %s\n", o->firmware_dir);
         ret = keel_audit_check_integrity(r, t, o->firmware_dir, o->has_ixit ? &o->update : NULL,

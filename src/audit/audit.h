@@ -541,24 +541,108 @@ typedef struct keel_audit_ixit_interface {
     char authentication[KEEL_AUDIT_IXIT_TEXT_MAX];
 } keel_audit_ixit_interface;
 
+/* The JSON type of a declared body member (5.13-1): "string", "secret" (a string the audit
+ * never fills with a plausible value: a password), "integer", "number", "boolean",
+ * "object", "array". */
+typedef enum keel_audit_json_type {
+    KEEL_AUDIT_JSON_STRING = 0,
+    KEEL_AUDIT_JSON_SECRET,
+    KEEL_AUDIT_JSON_INTEGER,
+    KEEL_AUDIT_JSON_NUMBER,
+    KEEL_AUDIT_JSON_BOOLEAN,
+    KEEL_AUDIT_JSON_OBJECT,
+    KEEL_AUDIT_JSON_ARRAY
+} keel_audit_json_type;
+
+#define KEEL_AUDIT_IXIT_MEMBERS_MAX 16
+#define KEEL_AUDIT_IXIT_NAME_MAX 64 /* a JSON member name, a label key */
+#define KEEL_AUDIT_IXIT_BODY_MAX ((size_t)16 * 1024 * 1024)
+
+typedef struct keel_audit_ixit_member {
+    char name[KEEL_AUDIT_IXIT_NAME_MAX];
+    keel_audit_json_type type;
+} keel_audit_ixit_member;
+
 typedef struct keel_audit_ixit_route {
     char method[KEEL_AUDIT_IXIT_METHOD_MAX]; /* GET, POST, PUT, PATCH or DELETE */
     char path[KEEL_AUDIT_LOGIN_PATH_MAX];    /* keel_audit_http_path_valid */
     int is_public;                           /* "public": reachable without a session */
     int security_relevant;                   /* "security_relevant" (5.5-5) */
+    int has_max_body;                        /* "max_body" declared (5.13-1) */
+    size_t max_body;                         /* its largest body in bytes, 0: none */
+    int has_body;                            /* "body" declared: the members of its object */
+    keel_audit_ixit_member members[KEEL_AUDIT_IXIT_MEMBERS_MAX];
+    size_t member_count;
 } keel_audit_ixit_route;
+
+/* "publication" (5.3-13, 5.3-16): the declared support period and model designation, and
+ * where the device publishes them. A place names the JSON member (api) or label key (label)
+ * that carries each value; "" where it carries none. */
+typedef struct keel_audit_ixit_publication {
+    int present;
+    char support_until[11];                   /* "YYYY-MM-DD", "" when not declared */
+    char model[KEEL_AUDIT_IXIT_NAME_MAX];     /* "" when not declared */
+    char api_path[KEEL_AUDIT_LOGIN_PATH_MAX]; /* "" when no API place */
+    char api_support_until[KEEL_AUDIT_IXIT_NAME_MAX];
+    char api_model[KEEL_AUDIT_IXIT_NAME_MAX];
+    int has_label; /* the label is a place */
+    char label_support_until[KEEL_AUDIT_IXIT_NAME_MAX];
+    char label_model[KEEL_AUDIT_IXIT_NAME_MAX];
+} keel_audit_ixit_publication;
+
+/* "outage" (5.9-2): the laboratory's hook to cut the device's cloud link and restore it,
+ * each a list of commands (argv arrays, run without a shell), and how local function is
+ * exercised meanwhile: POST each step's body to path, then GET path, whose member must equal
+ * the step's expected value. */
+#define KEEL_AUDIT_OUTAGE_COMMANDS_MAX 8
+#define KEEL_AUDIT_OUTAGE_ARGS_MAX 32
+#define KEEL_AUDIT_OUTAGE_ARG_MAX 256
+#define KEEL_AUDIT_OUTAGE_STEPS_MAX 4
+#define KEEL_AUDIT_OUTAGE_BODY_MAX 256
+#define KEEL_AUDIT_OUTAGE_TIMEOUT_MS 10000L /* per command, when the IXIT names none */
+#define KEEL_AUDIT_OUTAGE_SETTLE_MS 2000L   /* after the cut, when the IXIT names none */
+#define KEEL_AUDIT_OUTAGE_WAIT_MAX_MS 60000L
+
+typedef struct keel_audit_ixit_command {
+    char args[KEEL_AUDIT_OUTAGE_ARGS_MAX][KEEL_AUDIT_OUTAGE_ARG_MAX];
+    size_t argc; /* >= 1 */
+} keel_audit_ixit_command;
+
+typedef struct keel_audit_ixit_step {
+    char body[KEEL_AUDIT_OUTAGE_BODY_MAX];   /* a JSON object as printed by cJSON */
+    char expect[KEEL_AUDIT_OUTAGE_BODY_MAX]; /* a JSON scalar as printed by cJSON */
+} keel_audit_ixit_step;
+
+typedef struct keel_audit_ixit_outage {
+    keel_audit_ixit_command cut[KEEL_AUDIT_OUTAGE_COMMANDS_MAX];
+    size_t cut_count;
+    keel_audit_ixit_command restore[KEEL_AUDIT_OUTAGE_COMMANDS_MAX];
+    size_t restore_count;
+    long timeout_ms; /* 1..KEEL_AUDIT_OUTAGE_WAIT_MAX_MS */
+    long settle_ms;  /* 0..KEEL_AUDIT_OUTAGE_WAIT_MAX_MS */
+    char path[KEEL_AUDIT_LOGIN_PATH_MAX];
+    char member[KEEL_AUDIT_IXIT_NAME_MAX];
+    keel_audit_ixit_step steps[KEEL_AUDIT_OUTAGE_STEPS_MAX];
+    size_t step_count; /* >= 1 */
+} keel_audit_ixit_outage;
 
 typedef struct keel_audit_ixit {
     keel_audit_ixit_interface *interfaces;
     size_t interface_count;
     keel_audit_ixit_route *routes;
     size_t route_count;
+    char security_txt[KEEL_AUDIT_LOGIN_PATH_MAX]; /* "security_txt": the path of security.txt
+                                                     (5.2-1); "" when not declared */
+    keel_audit_ixit_publication publication;      /* .present 0 when not declared */
+    keel_audit_ixit_outage *outage;               /* NULL when not declared */
 } keel_audit_ixit;
 
 /* Parse len bytes (untrusted; need not be NUL-terminated) of the IXIT in the shape that
  * `keeld --describe` prints (data/schemas/ixit.schema.json): an object with "interfaces"
- * and "routes" arrays; other top-level members are ignored (the IXIT grows), and so are
- * unknown members of an entry. Every field of an entry is required. KEEL_ERR_PARSE with
+ * and "routes" arrays, and the optional "security_txt", "publication" and "outage" members
+ * (parsed as strictly as the rest); other top-level members are ignored (the IXIT grows),
+ * and so are unknown members of an entry. Every field of an entry is required but a
+ * route's "max_body" and "body". KEEL_ERR_PARSE with
  * why naming the field and the rule ("interfaces[1].port: must be an integer 1-65535")
  * for malformed JSON, a missing field, a wrong type, an unknown enumerated value, an
  * out-of-range port, an invalid route path, a duplicate interface id or route;
@@ -936,6 +1020,283 @@ keel_audit_verdict keel_audit_integrity_judge(const keel_audit_integrity_facts *
 keel_err keel_audit_check_integrity(keel_audit_report *r, const keel_audit_target *t,
                                     const char *dir, const keel_audit_ixit_update *ixit,
                                     const char *status_path);
+
+/* ---- 5.2-1-2: security.txt (RFC 9116) --------------------------------------------- */
+
+#define KEEL_AUDIT_SECURITY_TXT_PATH "/.well-known/security.txt"
+/* A security.txt longer than this is refused (RFC 9116 sets no bound; real ones are ~1 KiB). */
+#define KEEL_AUDIT_SECTXT_MAX ((size_t)32 * 1024)
+/* A line longer than this is refused. */
+#define KEEL_AUDIT_SECTXT_LINE_MAX 2048
+/* Each value kept for evidence is cut to this many bytes - 1 (checks see the whole value). */
+#define KEEL_AUDIT_SECTXT_VALUE_MAX 256
+/* Values of a repeatable field kept for evidence. */
+#define KEEL_AUDIT_SECTXT_KEEP 4
+
+/* One field of security.txt as read: how often it appeared, how many of those values were
+ * malformed for the field (a URI, a date-time, language tags), and the first values. */
+typedef struct keel_audit_sectxt_field {
+    size_t count;
+    size_t invalid;
+    char first_invalid[KEEL_AUDIT_SECTXT_VALUE_MAX];
+    char values[KEEL_AUDIT_SECTXT_KEEP][KEEL_AUDIT_SECTXT_VALUE_MAX];
+} keel_audit_sectxt_field;
+
+typedef struct keel_audit_securitytxt {
+    keel_audit_sectxt_field contact;   /* URIs; web URIs must be https */
+    keel_audit_sectxt_field expires;   /* RFC 3339 date-time */
+    int64_t expires_at;                /* the first valid Expires, seconds since the epoch */
+    keel_audit_sectxt_field policy;    /* URIs */
+    keel_audit_sectxt_field languages; /* Preferred-Languages: comma-separated RFC 5646 tags */
+    keel_audit_sectxt_field canonical; /* URIs */
+    size_t other_fields;               /* known but not judged, and unknown fields (ignored) */
+    size_t lines;
+    int is_signed; /* an OpenPGP cleartext signature frames the fields (not verified) */
+} keel_audit_securitytxt;
+
+/* Parse len bytes (untrusted, need not be NUL-terminated) as security.txt, strictly per RFC
+ * 9116's grammar: UTF-8 without NUL or byte order mark; lines end in LF or CRLF (a last line
+ * may lack it); each line is empty, a comment ("#..."), or a field "Name: value" (the name
+ * printable ASCII without ':', any case; the value after optional spaces, non-empty, no
+ * control characters); an OpenPGP cleartext-signed file is read inside its frame (dash-
+ * escaped lines unescaped; the signature is not verified). Unknown fields are ignored;
+ * known fields' values are checked and counted, not refused. KEEL_ERR_PARSE with why naming
+ * the line and the rule ("line 3: not a field, comment or empty line"), KEEL_ERR_TOO_LARGE
+ * past KEEL_AUDIT_SECTXT_MAX bytes or a line past KEEL_AUDIT_SECTXT_LINE_MAX. On failure
+ * *out is zeroed. why (whysz bytes, may be NULL) is always NUL-terminated. */
+keel_err keel_audit_securitytxt_parse(const void *text, size_t len, keel_audit_securitytxt *out,
+                                      char *why, size_t whysz);
+
+/* An RFC 3339 date-time (len bytes): "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)", 'T' and
+ * 'Z' in either case, seconds 00-60, a day that exists, into seconds since the epoch (UTC).
+ * KEEL_ERR_PARSE otherwise. */
+keel_err keel_audit_rfc3339_parse(const char *text, size_t len, int64_t *out);
+
+/* A calendar date "YYYY-MM-DD" (exactly 10 bytes, a day that exists) into the seconds since
+ * the epoch of its midnight UTC. KEEL_ERR_PARSE otherwise. */
+keel_err keel_audit_date_parse(const char *text, size_t len, int64_t *out);
+
+/* 1 when the len bytes are an absolute URI (RFC 3986: a scheme, ':', and only URI
+ * characters, every '%' followed by two hex digits) that security.txt accepts: a web URI
+ * must be https with a host ("http:" is refused). */
+int keel_audit_uri_valid(const char *text, size_t len);
+
+/* What 5.2-1-2 fetched. */
+typedef struct keel_audit_sectxt_fetch {
+    const char *url;          /* what was asked for, for evidence */
+    long status;              /* 0: no answer */
+    const char *content_type; /* "" when none */
+    keel_err parsed;          /* keel_audit_securitytxt_parse's result (status 200 only) */
+    const char *why;          /* its reason when not KEEL_OK */
+    int cut;                  /* the answer was longer than KEEL_AUDIT_SECTXT_MAX */
+} keel_audit_sectxt_fetch;
+
+/* Days past now within which an Expires draws no warning (RFC 9116: less than a year). */
+#define KEEL_AUDIT_SECTXT_EXPIRES_DAYS 366
+
+/* The verdict of 5.2-1-2 on a fetch (s meaningful when f->parsed is KEEL_OK) at time now:
+ * INCONCLUSIVE when nothing answered or the answer is a redirect (none is followed); FAIL
+ * when the status is not 200, the file does not parse, or is cut, and naming each of: no
+ * Contact or a Contact that is not a URI, no Expires, Expires more than once, malformed or
+ * not in the future, no Policy or one that is not a URI, no Preferred-Languages, more than
+ * one or malformed tags; else PASS. Evidence names every field's values; an Expires more
+ * than KEEL_AUDIT_SECTXT_EXPIRES_DAYS ahead, a Content-Type other than text/plain with
+ * charset utf-8 and a Canonical that does not name url are warnings, not failures. */
+keel_audit_verdict keel_audit_securitytxt_judge(const keel_audit_sectxt_fetch *f,
+                                                const keel_audit_securitytxt *s, int64_t now,
+                                                keel_audit_evidence *ev);
+
+/* 5.2-1-2: GET the IXIT's "security_txt" (ixit NULL or none declared:
+ * KEEL_AUDIT_SECURITY_TXT_PATH) over HTTPS without a session, parse it (up to
+ * KEEL_AUDIT_SECTXT_MAX bytes) and judge it at the current time. Only a failure to record is
+ * returned. */
+keel_err keel_audit_check_securitytxt(keel_audit_report *r, const keel_audit_target *t,
+                                      const keel_audit_ixit *ixit);
+
+/* ---- 5.3-13-2, 5.3-16-2: the support period and model designation as published ------ */
+
+/* One place where a value should be published, as observed. */
+typedef struct keel_audit_published_place {
+    char where[KEEL_AUDIT_LOGIN_PATH_MAX + 96]; /* "GET /api/v1/device member support_until" */
+    int reached;      /* the place could be read (an HTTP answer, or the label files) */
+    long status;      /* its HTTP status; 0 for a label or no answer */
+    size_t items;     /* labels read (1 for the API) */
+    size_t absent;    /* of them, without the value */
+    size_t different; /* with another value */
+    char seen[KEEL_AUDIT_IXIT_NAME_MAX + 16];  /* the value when all agree; else the first bad
+                                                  item's value ("" when it has none) */
+    char first_bad[KEEL_AUDIT_LABEL_NAME_MAX]; /* the first label without or with another
+                                                  value */
+} keel_audit_published_place;
+
+/* The verdict on n places for the declared value (NULL or "": none declared): INCONCLUSIVE
+ * when nothing is declared or no place is (n == 0), or a place could not be read; FAIL when
+ * a place lacks the value (an HTTP answer other than 200 counts as lacking it: it must be
+ * readable without logging in) or shows another one; else PASS. Evidence line per place. */
+keel_audit_verdict keel_audit_published_judge(const char *what, const char *declared,
+                                              const keel_audit_published_place *p, size_t n,
+                                              keel_audit_evidence *ev);
+
+/* 1 when seen (untrusted) shows the declared value: for a date (is_date) declared is
+ * "YYYY-MM-DD" and seen holds exactly one such date standing alone, the same day ("security
+ * updates until 2031-12-31" on a label); otherwise byte for byte. */
+int keel_audit_published_same(int is_date, const char *declared, const char *seen);
+
+/* The value of the line "key: value" of a label (len bytes, untrusted): key matched without
+ * regard to case at the start of a line, the value after the colon and spaces, up to the
+ * line's end without trailing spaces or CR. KEEL_ERR_NOT_FOUND when no line has the key,
+ * KEEL_ERR_PARSE when two do, the value is empty or holds a control character or NUL,
+ * KEEL_ERR_RANGE when it does not fit outsz. */
+keel_err keel_audit_label_value(const void *text, size_t len, const char *key, char *out,
+                                size_t outsz);
+
+/* 5.3-13-2 and 5.3-16-2 from the IXIT's "publication": GET its API route without a session
+ * and, with labels_dir (may be NULL), read every label there; compare with the declared
+ * support period (as a date) and model designation. Without "publication" both are
+ * INCONCLUSIVE. */
+keel_err keel_audit_check_published(keel_audit_report *r, const keel_audit_target *t,
+                                    const keel_audit_ixit *ixit, const char *labels_dir);
+
+/* ---- 5.9-2-2: local function while the cloud link is cut ---------------------------- */
+
+/* The outcome of one command of the hook. */
+typedef struct keel_audit_command_result {
+    int started; /* 0: it could not be started (errno_value says why) */
+    int errno_value;
+    int timed_out;   /* killed after the time limit */
+    int exit_status; /* when it exited: its status; -1 when killed by a signal */
+    long long took_ms;
+    char output[160]; /* its first line of output (stdout and stderr), for evidence */
+} keel_audit_command_result;
+
+/* Run cmd (argv as declared, looked up on PATH; no shell) with stdin from /dev/null and
+ * output to a pipe of which the first line is kept, in its own process group, for at most
+ * timeout_ms: then the whole group is killed. The environment is the audit's; no signal is
+ * blocked in the command. KEEL_ERR_ARG for a NULL or empty command or timeout_ms <= 0,
+ * KEEL_ERR_NOMEM; a command that cannot be started is KEEL_OK with out->started 0. */
+keel_err keel_audit_command_run(const keel_audit_ixit_command *cmd, long timeout_ms,
+                                keel_audit_command_result *out);
+
+/* One evidence line: "ip link set kc0 down: exit 0 (4 ms)". */
+keel_err keel_audit_command_format(const keel_audit_ixit_command *cmd,
+                                   const keel_audit_command_result *res, char *out, size_t outsz);
+
+/* What 5.9-2-2 did. */
+typedef struct keel_audit_outage_facts {
+    int hook;          /* the IXIT declares "outage" */
+    int credentials;   /* a password was given */
+    int baseline;      /* local function with the link up: 1 worked, 0 did not, -1 not run */
+    int cut;           /* every cut command exited 0: 1; 0 one did not; -1 not run */
+    int logged_in;     /* logged in while the link was cut: 1, 0 refused, -1 not tried */
+    long login_status; /* that login's HTTP status, 0: no answer */
+    size_t steps;      /* steps of the exercise tried while cut */
+    size_t steps_ok;   /* of them, answered 2xx with the state as expected */
+    int restored;      /* every restore command exited 0: 1; 0 not; -1 not run */
+} keel_audit_outage_facts;
+
+/* INCONCLUSIVE without the hook or credentials, when the cut did not take, or when local
+ * function did not work with the link up (the exercise is not what the device does); FAIL
+ * when the login or any step failed while cut; PASS when all worked. A restore that failed
+ * is named in the evidence, it does not change the verdict. */
+keel_audit_verdict keel_audit_outage_judge(const keel_audit_outage_facts *f,
+                                           keel_audit_evidence *ev);
+
+/* 5.9-2-2: with the IXIT's "outage" and password: log in and exercise local function with
+ * the link up, log out; run the cut commands, wait settle_ms, log in, exercise it again
+ * (each step's body POSTed to the declared path, the state read back by GET), log out; run
+ * the restore commands whatever happened after the first cut command was started. ixit and
+ * password may be NULL (INCONCLUSIVE); login_path NULL: the default. */
+keel_err keel_audit_check_resilience(keel_audit_report *r, const keel_audit_target *t,
+                                     const keel_audit_ixit *ixit, const char *login_path,
+                                     const char *password);
+
+/* ---- 5.13-1B (V2.1.1: 5.13-1): malformed input on every declared route -------------- */
+
+/* The campaign's bounds. */
+#define KEEL_AUDIT_MALFORMED_REQUESTS_MAX 400
+#define KEEL_AUDIT_MALFORMED_TIME_MS 120000LL
+/* Offending requests named in the evidence; the rest are counted. */
+#define KEEL_AUDIT_MALFORMED_NAMED_MAX 12
+
+typedef enum keel_audit_bad_kind {
+    KEEL_AUDIT_BAD_METHOD = 0,     /* a method the path does not declare */
+    KEEL_AUDIT_BAD_OVERSIZED,      /* one byte past the declared max_body (65537 if none) */
+    KEEL_AUDIT_BAD_EMPTY,          /* no body where one is expected */
+    KEEL_AUDIT_BAD_JSON,           /* not JSON */
+    KEEL_AUDIT_BAD_TOP_TYPE,       /* a JSON array where an object is expected */
+    KEEL_AUDIT_BAD_MEMBER_TYPES,   /* every declared member of a wrong type */
+    KEEL_AUDIT_BAD_UNKNOWN_MEMBER, /* an undeclared member */
+    KEEL_AUDIT_BAD_NESTING,        /* arrays nested as deep as the body may be long */
+    KEEL_AUDIT_BAD_UTF8,           /* a string of invalid UTF-8 */
+    KEEL_AUDIT_BAD_NUL,            /* a raw NUL byte inside a string */
+    KEEL_AUDIT_BAD_LONG_PATH,      /* the path with 8 KiB more */
+    KEEL_AUDIT_BAD_PATH_BYTES,     /* invalid UTF-8 bytes in the path */
+    KEEL_AUDIT_BAD_PATH_NUL,       /* a NUL byte in the path */
+    KEEL_AUDIT_BAD_HEADER_LINE,    /* a header line without a colon */
+    KEEL_AUDIT_BAD_HEADER_CTRL,    /* control bytes and NUL in a header value */
+    KEEL_AUDIT_BAD_HEADER_HUGE,    /* a 16 KiB header */
+    KEEL_AUDIT_BAD_KINDS
+} keel_audit_bad_kind;
+
+/* "wrong method", "oversized body", ... ; NULL for an unknown kind. */
+const char *keel_audit_bad_kind_name(keel_audit_bad_kind k);
+
+/* One malformed request as observed. */
+typedef struct keel_audit_bad_probe {
+    char method[KEEL_AUDIT_IXIT_METHOD_MAX]; /* as sent */
+    const char *path;                        /* the declared route's path (borrowed) */
+    keel_audit_bad_kind kind;
+    int framing;    /* malformed HTTP (sent raw, without a session): a refusal by closing the
+                       connection counts, and so does the answer of the same request
+                       without the fault (baseline): the fault was ignored */
+    int may_close;  /* closing without an answer is a refusal (framing, or a body past any
+                       declared bound) */
+    long baseline;  /* framing: the status of the clean GET of the path; 0: none */
+    long status;    /* 0: no answer */
+    char shape[96]; /* of a 4xx answer: "application/json {error}", "text/html", "empty" */
+} keel_audit_bad_probe;
+
+/* The shape of an error answer: the media type (lower case, without parameters; "none")
+ * and, for a JSON object, its member names in order ("application/json {error,reason}");
+ * "empty" for no body. */
+void keel_audit_error_shape(const char *content_type, const char *body, size_t len, char *out,
+                            size_t outsz);
+
+/* What the campaign amounted to besides its probes. */
+typedef struct keel_audit_campaign {
+    size_t planned;    /* requests planned */
+    int cut_short;     /* the request or time bound stopped it */
+    size_t unreached;  /* routes with a body that need a session the audit did not have */
+    long status_after; /* the status route afterwards (with the session if any); 0: none */
+    const char *status_path;
+} keel_audit_campaign;
+
+/* FAIL naming the first offending requests: an answer of 5xx; an answer below 400 to a
+ * malformed request (for framing faults unless equal to the baseline); no answer where one is
+ * due (not may_close); 4xx answers of more than one shape; the status route not answering
+ * (or 5xx) afterwards. Else INCONCLUSIVE when n is 0, the campaign was cut short, or routes
+ * with a body were not reached for want of a session; else PASS. */
+keel_audit_verdict keel_audit_malformed_judge(const keel_audit_bad_probe *p, size_t n,
+                                              const keel_audit_campaign *c,
+                                              keel_audit_evidence *ev);
+
+/* The conceptual judge of the same provision (5.13-1B-1; V2.1.1 5.13-1-1) on the IXIT: PASS
+ * when every declared route declares its largest body ("max_body") and every route that takes
+ * one (max_body > 0) the shape of its JSON object ("body"); FAIL naming each route that does
+ * not; INCONCLUSIVE without IXIT routes, or when no route declares either (an IXIT of the
+ * earlier shape says nothing about input either way). */
+keel_audit_verdict keel_audit_declared_input_judge(const keel_audit_ixit *ixit,
+                                                   keel_audit_evidence *ev);
+
+/* 5.13-1B-2 (V2.1.1: 5.13-1-2) and the conceptual 5.13-1B-1 (5.13-1-1): the malformed
+ * requests of keel_audit_bad_kind against every route of the IXIT, over HTTPS, at most
+ * KEEL_AUDIT_MALFORMED_REQUESTS_MAX of them within KEEL_AUDIT_MALFORMED_TIME_MS; non-public
+ * routes with a session when password is given (it logs in once; no wrong password is ever
+ * sent, and no request carries a plausible value for a "secret" member), then the status
+ * route. login_path, status_path NULL: the defaults. */
+keel_err keel_audit_check_malformed(keel_audit_report *r, const keel_audit_target *t,
+                                    const keel_audit_ixit *ixit, const char *login_path,
+                                    const char *status_path, const char *password);
 
 #ifdef __cplusplus
 }

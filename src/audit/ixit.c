@@ -131,6 +131,92 @@ static int method_known(const char *m)
     return 0;
 }
 
+/* An optional integer member in [min, max]; absent: *present 0. */
+static keel_err get_optional_integer(parse *p, const cJSON *obj, const char *name, double min,
+                                     double max, int *present, double *out)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, name);
+    double d;
+
+    *present = 0;
+    if (m == NULL)
+        return KEEL_OK;
+    d = cJSON_IsNumber(m) ? m->valuedouble : -1;
+    if (!cJSON_IsNumber(m) || !(d >= min && d <= max) || d != (double)(long long)d)
+        return refuse(p, KEEL_ERR_PARSE, name, "must be an integer %.0f-%.0f", min, max);
+    *present = 1;
+    *out = d;
+    return KEEL_OK;
+}
+
+/* A member name or label key: 1 to KEEL_AUDIT_IXIT_NAME_MAX - 1 printable ASCII bytes. */
+static int name_valid(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= KEEL_AUDIT_IXIT_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < ' ' || s[i] > '~')
+            return 0;
+    }
+    return 1;
+}
+
+static keel_err get_json_type(parse *p, const cJSON *m, keel_audit_json_type *out)
+{
+    static const char *const names[] = {"string",  "secret", "integer", "number",
+                                        "boolean", "object", "array"};
+
+    for (size_t i = 0; cJSON_IsString(m) && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(m->valuestring, names[i]) == 0) {
+            *out = (keel_audit_json_type)i;
+            return KEEL_OK;
+        }
+    }
+    return refuse(p, KEEL_ERR_PARSE, "body",
+                  "member types must be \"string\", \"secret\", \"integer\", \"number\", "
+                  "\"boolean\", \"object\" or \"array\"");
+}
+
+/* The optional "max_body" and "body" of a route (5.13-1): its largest body, and its JSON
+ * object's members and their types. */
+static keel_err parse_route_input(parse *p, const cJSON *obj, keel_audit_ixit_route *r)
+{
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(obj, "body"), *m;
+    double max = 0;
+    keel_err ret = get_optional_integer(p, obj, "max_body", 0, (double)KEEL_AUDIT_IXIT_BODY_MAX,
+                                        &r->has_max_body, &max);
+
+    if (ret != KEEL_OK)
+        return ret;
+    r->max_body = (size_t)max;
+    if (body == NULL)
+        return KEEL_OK;
+    if (!cJSON_IsObject(body))
+        return refuse(p, KEEL_ERR_PARSE, "body", "must be an object of member names and types");
+    cJSON_ArrayForEach(m, body)
+    {
+        if (r->member_count == KEEL_AUDIT_IXIT_MEMBERS_MAX)
+            return refuse(p, KEEL_ERR_TOO_LARGE, "body", "more than %d members",
+                          KEEL_AUDIT_IXIT_MEMBERS_MAX);
+        if (m->string == NULL || !name_valid(m->string))
+            return refuse(p, KEEL_ERR_PARSE, "body",
+                          "member names must be 1-%d printable ASCII bytes",
+                          KEEL_AUDIT_IXIT_NAME_MAX - 1);
+        for (size_t j = 0; j < r->member_count; j++) {
+            if (strcmp(r->members[j].name, m->string) == 0)
+                return refuse(p, KEEL_ERR_PARSE, "body", "member \"%s\" declared twice", m->string);
+        }
+        if ((ret = get_json_type(p, m, &r->members[r->member_count].type)) != KEEL_OK)
+            return ret;
+        (void)keel_str_copy(r->members[r->member_count].name, KEEL_AUDIT_IXIT_NAME_MAX, m->string);
+        r->member_count++;
+    }
+    r->has_body = 1;
+    return KEEL_OK;
+}
+
 static keel_err parse_route(parse *p, const cJSON *obj, keel_audit_ixit_route *r)
 {
     keel_err ret;
@@ -146,9 +232,10 @@ static keel_err parse_route(parse *p, const cJSON *obj, keel_audit_ixit_route *r
     if (ret == KEEL_OK && !keel_audit_http_path_valid(r->path))
         return refuse(p, KEEL_ERR_PARSE, "path",
                       "must start with '/' and hold only printable ASCII without spaces");
-    if (ret != KEEL_OK || (ret = get_bool(p, obj, "public", &r->is_public)) != KEEL_OK)
+    if (ret != KEEL_OK || (ret = get_bool(p, obj, "public", &r->is_public)) != KEEL_OK ||
+        (ret = get_bool(p, obj, "security_relevant", &r->security_relevant)) != KEEL_OK)
         return ret;
-    return get_bool(p, obj, "security_relevant", &r->security_relevant);
+    return parse_route_input(p, obj, r);
 }
 
 /* The array member name of root with at most max entries. */
@@ -226,6 +313,227 @@ static keel_err parse_routes(parse *p, const cJSON *root, keel_audit_ixit *x)
     return KEEL_OK;
 }
 
+/* ---- "security_txt", "publication" and "outage": what 5.2-1-2, 5.3-13-2, 5.3-16-2 and
+ * 5.9-2-2 are given ---- */
+
+static keel_err get_optional_string(parse *p, const cJSON *obj, const char *name, char *out,
+                                    size_t outsz);
+
+static keel_err get_path(parse *p, const cJSON *obj, const char *name, char *out, size_t outsz)
+{
+    keel_err ret = get_string(p, obj, name, out, outsz);
+
+    if (ret == KEEL_OK && !keel_audit_http_path_valid(out))
+        return refuse(p, KEEL_ERR_PARSE, name,
+                      "must start with '/' and hold only printable ASCII without spaces");
+    return ret;
+}
+
+/* An optional member name or label key into out ("" when absent). */
+static keel_err get_optional_name(parse *p, const cJSON *obj, const char *name, char *out)
+{
+    keel_err ret = get_optional_string(p, obj, name, out, KEEL_AUDIT_IXIT_NAME_MAX);
+
+    if (ret == KEEL_OK && out[0] != '\0' && !name_valid(out))
+        return refuse(p, KEEL_ERR_PARSE, name, "must be printable ASCII");
+    return ret;
+}
+
+static keel_err parse_place(parse *p, const cJSON *obj, const char *name, int api,
+                            keel_audit_ixit_publication *o)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, name);
+    char *su = api ? o->api_support_until : o->label_support_until;
+    char *model = api ? o->api_model : o->label_model;
+    keel_err ret;
+
+    if (m == NULL)
+        return KEEL_OK;
+    (void)keel_str_format(p->where, sizeof(p->where), "publication.%s", name);
+    if (!cJSON_IsObject(m))
+        return refuse(p, KEEL_ERR_PARSE, "", "must be an object");
+    if ((api && (ret = get_path(p, m, "path", o->api_path, sizeof(o->api_path))) != KEEL_OK) ||
+        (ret = get_optional_name(p, m, "support_until", su)) != KEEL_OK ||
+        (ret = get_optional_name(p, m, "model", model)) != KEEL_OK)
+        return ret;
+    if (su[0] == '\0' && model[0] == '\0')
+        return refuse(p, KEEL_ERR_PARSE, "", "names neither support_until nor model");
+    if ((su[0] != '\0' && o->support_until[0] == '\0') || (model[0] != '\0' && o->model[0] == '\0'))
+        return refuse(p, KEEL_ERR_PARSE,
+                      su[0] != '\0' && o->support_until[0] == '\0' ? "support_until" : "model",
+                      "named, but \"publication\" declares no value to compare with");
+    o->has_label |= !api;
+    return KEEL_OK;
+}
+
+static keel_err parse_publication(parse *p, const cJSON *root, keel_audit_ixit_publication *o)
+{
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, "publication");
+    int64_t day;
+    keel_err ret;
+
+    if (obj == NULL)
+        return KEEL_OK;
+    (void)keel_str_copy(p->where, sizeof(p->where), "publication");
+    if (!cJSON_IsObject(obj))
+        return refuse(p, KEEL_ERR_PARSE, "", "must be an object");
+    if ((ret = get_optional_string(p, obj, "support_until", o->support_until,
+                                   sizeof(o->support_until))) == KEEL_ERR_TOO_LARGE ||
+        (ret == KEEL_OK && o->support_until[0] != '\0' &&
+         keel_audit_date_parse(o->support_until, strlen(o->support_until), &day) != KEEL_OK))
+        return refuse(p, KEEL_ERR_PARSE, "support_until", "must be a date YYYY-MM-DD");
+    if (ret != KEEL_OK ||
+        (ret = get_optional_string(p, obj, "model", o->model, sizeof(o->model))) != KEEL_OK)
+        return ret;
+    if (o->support_until[0] == '\0' && o->model[0] == '\0')
+        return refuse(p, KEEL_ERR_PARSE, "", "declares neither support_until nor model");
+    if ((ret = parse_place(p, obj, "api", 1, o)) != KEEL_OK ||
+        (ret = parse_place(p, obj, "label", 0, o)) != KEEL_OK)
+        return ret;
+    if (o->api_path[0] == '\0' && !o->has_label) {
+        (void)keel_str_copy(p->where, sizeof(p->where), "publication");
+        return refuse(p, KEEL_ERR_PARSE, "", "names no place: \"api\" or \"label\"");
+    }
+    o->present = 1;
+    return KEEL_OK;
+}
+
+/* "cut" or "restore": 1 to KEEL_AUDIT_OUTAGE_COMMANDS_MAX argv arrays of 1 to
+ * KEEL_AUDIT_OUTAGE_ARGS_MAX non-empty strings without control characters. */
+static keel_err parse_commands(parse *p, const cJSON *obj, const char *name,
+                               keel_audit_ixit_command *out, size_t *count)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, name), *cmd, *arg;
+    int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
+
+    if (a == NULL)
+        return refuse(p, KEEL_ERR_PARSE, name, "missing");
+    if (!cJSON_IsArray(a) || n < 1 || n > KEEL_AUDIT_OUTAGE_COMMANDS_MAX)
+        return refuse(p, KEEL_ERR_PARSE, name, "must be an array of 1-%d commands",
+                      KEEL_AUDIT_OUTAGE_COMMANDS_MAX);
+    cJSON_ArrayForEach(cmd, a)
+    {
+        keel_audit_ixit_command *c = &out[*count];
+        int argc = cJSON_IsArray(cmd) ? cJSON_GetArraySize(cmd) : 0;
+
+        if (argc < 1 || argc > KEEL_AUDIT_OUTAGE_ARGS_MAX)
+            return refuse(p, KEEL_ERR_PARSE, name,
+                          "command %zu must be an array of 1-%d strings (argv, no shell)", *count,
+                          KEEL_AUDIT_OUTAGE_ARGS_MAX);
+        cJSON_ArrayForEach(arg, cmd)
+        {
+            const char *v = cJSON_IsString(arg) ? arg->valuestring : NULL;
+            size_t len = v != NULL ? strlen(v) : 0;
+            int ctrl = 0;
+
+            for (size_t i = 0; i < len; i++)
+                ctrl |= (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
+            if (v == NULL || len == 0 || len >= KEEL_AUDIT_OUTAGE_ARG_MAX || ctrl)
+                return refuse(p, KEEL_ERR_PARSE, name,
+                              "command %zu argument %zu must be a string of 1-%d bytes without "
+                              "control characters",
+                              *count, c->argc, KEEL_AUDIT_OUTAGE_ARG_MAX - 1);
+            (void)keel_str_copy(c->args[c->argc++], KEEL_AUDIT_OUTAGE_ARG_MAX, v);
+        }
+        (*count)++;
+    }
+    return KEEL_OK;
+}
+
+/* cJSON's text of item into out, KEEL_ERR_RANGE when it does not fit. */
+static keel_err print_json(const cJSON *item, char *out, size_t outsz)
+{
+    char *text = cJSON_PrintUnformatted(item);
+    keel_err ret = text != NULL ? keel_str_copy(out, outsz, text) : KEEL_ERR_NOMEM;
+
+    cJSON_free(text);
+    return ret;
+}
+
+static keel_err parse_steps(parse *p, const cJSON *local, keel_audit_ixit_outage *o)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(local, "steps"), *step;
+    int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
+
+    if (n < 1 || n > KEEL_AUDIT_OUTAGE_STEPS_MAX)
+        return refuse(p, KEEL_ERR_PARSE, "steps", "must be an array of 1-%d steps",
+                      KEEL_AUDIT_OUTAGE_STEPS_MAX);
+    cJSON_ArrayForEach(step, a)
+    {
+        const cJSON *body = cJSON_GetObjectItemCaseSensitive(step, "body");
+        const cJSON *expect = cJSON_GetObjectItemCaseSensitive(step, "expect");
+        keel_audit_ixit_step *s = &o->steps[o->step_count];
+
+        if (!cJSON_IsObject(body) || print_json(body, s->body, sizeof(s->body)) != KEEL_OK)
+            return refuse(p, KEEL_ERR_PARSE, "steps",
+                          "step %zu: \"body\" must be a JSON object of at most %d bytes",
+                          o->step_count, KEEL_AUDIT_OUTAGE_BODY_MAX - 1);
+        if (expect == NULL || cJSON_IsObject(expect) || cJSON_IsArray(expect) ||
+            print_json(expect, s->expect, sizeof(s->expect)) != KEEL_OK)
+            return refuse(p, KEEL_ERR_PARSE, "steps",
+                          "step %zu: \"expect\" must be a JSON string, number, boolean or null",
+                          o->step_count);
+        o->step_count++;
+    }
+    return KEEL_OK;
+}
+
+static keel_err parse_local(parse *p, const cJSON *obj, keel_audit_ixit_outage *o)
+{
+    const cJSON *local = cJSON_GetObjectItemCaseSensitive(obj, "local");
+    keel_err ret;
+
+    if (!cJSON_IsObject(local))
+        return refuse(p, KEEL_ERR_PARSE, "local",
+                      "must be an object: path, member, steps (how local function is exercised)");
+    (void)keel_str_copy(p->where, sizeof(p->where), "outage.local");
+    if ((ret = get_path(p, local, "path", o->path, sizeof(o->path))) != KEEL_OK ||
+        (ret = get_string(p, local, "member", o->member, sizeof(o->member))) != KEEL_OK)
+        return ret;
+    return parse_steps(p, local, o);
+}
+
+static keel_err parse_outage(parse *p, const cJSON *root, keel_audit_ixit *x)
+{
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, "outage");
+    keel_audit_ixit_outage *o;
+    double v = 0;
+    int has = 0;
+    keel_err ret;
+
+    if (obj == NULL)
+        return KEEL_OK;
+    (void)keel_str_copy(p->where, sizeof(p->where), "outage");
+    if (!cJSON_IsObject(obj))
+        return refuse(p, KEEL_ERR_PARSE, "", "must be an object");
+    o = x->outage = calloc(1, sizeof(*x->outage));
+    if (o == NULL)
+        return KEEL_ERR_NOMEM;
+    if ((ret = parse_commands(p, obj, "cut", o->cut, &o->cut_count)) != KEEL_OK ||
+        (ret = parse_commands(p, obj, "restore", o->restore, &o->restore_count)) != KEEL_OK ||
+        (ret = get_optional_integer(p, obj, "timeout_ms", 1, KEEL_AUDIT_OUTAGE_WAIT_MAX_MS, &has,
+                                    &v)) != KEEL_OK)
+        return ret;
+    o->timeout_ms = has ? (long)v : KEEL_AUDIT_OUTAGE_TIMEOUT_MS;
+    if ((ret = get_optional_integer(p, obj, "settle_ms", 0, KEEL_AUDIT_OUTAGE_WAIT_MAX_MS, &has,
+                                    &v)) != KEEL_OK)
+        return ret;
+    o->settle_ms = has ? (long)v : KEEL_AUDIT_OUTAGE_SETTLE_MS;
+    return parse_local(p, obj, o);
+}
+
+static keel_err parse_extra(parse *p, const cJSON *root, keel_audit_ixit *x)
+{
+    keel_err ret = KEEL_OK;
+
+    p->where[0] = '\0';
+    if (cJSON_GetObjectItemCaseSensitive(root, "security_txt") != NULL)
+        ret = get_path(p, root, "security_txt", x->security_txt, sizeof(x->security_txt));
+    if (ret == KEEL_OK)
+        ret = parse_publication(p, root, &x->publication);
+    return ret == KEEL_OK ? parse_outage(p, root, x) : ret;
+}
+
 keel_err keel_audit_ixit_parse(const void *text, size_t len, keel_audit_ixit *out, char *why,
                                size_t whysz)
 {
@@ -256,7 +564,9 @@ keel_err keel_audit_ixit_parse(const void *text, size_t len, keel_audit_ixit *ou
     if ((ret = parse_interfaces(&p, root, out)) != KEEL_OK)
         goto out;
     p.where[0] = '\0';
-    ret = parse_routes(&p, root, out);
+    if ((ret = parse_routes(&p, root, out)) != KEEL_OK)
+        goto out;
+    ret = parse_extra(&p, root, out);
 out:
     cJSON_Delete(root);
     if (ret != KEEL_OK)
@@ -338,6 +648,7 @@ void keel_audit_ixit_free(keel_audit_ixit *x)
         return;
     free(x->interfaces);
     free(x->routes);
+    free(x->outage);
     memset(x, 0, sizeof(*x));
 }
 

@@ -21,3 +21,11 @@ keel_script_test(NAME audit_agreement MODULE audit KIND integration
 # stands in for the repository with manipulated copies (keel release, keel flash, libwebsockets).
 keel_script_test(NAME audit_update MODULE audit KIND integration
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/update.sh TIMEOUT 300)
+# 5.2-1-2 (security.txt), 5.3-13-2 / 5.3-16-2 (published support period and model), 5.9-2-2
+# (local function with the cloud link cut: keeld and mosquitto in two namespaces joined by a
+# veth link the IXIT's hook takes down) and 5.13-1B (the malformed-input campaign), each on
+# keeld and on an nginx negative control that must fail.
+foreach(scenario securitytxt published resilience malformed)
+  keel_script_test(NAME audit_${scenario} MODULE audit KIND integration
+                   SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/${scenario}.sh TIMEOUT 300)
+endforeach()
