@@ -66,7 +66,8 @@ keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface
             .transport = "tcp",
             .port = cfg->mqtt_port,
             .protocol = "MQTT 3.1.1 over mutual TLS (TLS 1.2 or 1.3)",
-            .purpose = "the cloud link: device status to the manufacturer's service",
+            .purpose = "the cloud link: device status and the lock's events (queued while offline) "
+                       "to the manufacturer's service, and lock commands from it",
             .authentication = "device certificate from provisioning, key in the root of trust; "
                               "the broker's certificate checked against its CA and name",
         };
