@@ -323,10 +323,12 @@ static keel_err log_entry(cJSON *entries, sqlite3_stmt *s)
     return KEEL_OK;
 }
 
-keel_err keeld_lock_log_json(struct keeld_lock *l, unsigned max, char *out, size_t outsz)
+keel_err keeld_lock_rows_json(struct keeld_lock *l, enum keeld_lock_stmt stmt, int64_t limit,
+                              const char *key, keel_err (*row)(cJSON *array, sqlite3_stmt *s),
+                              char *out, size_t outsz)
 {
     cJSON *root;
-    cJSON *entries;
+    cJSON *array;
     sqlite3_stmt *s;
     keel_err ret = KEEL_OK;
     int rc = SQLITE_DONE;
@@ -335,16 +337,17 @@ keel_err keeld_lock_log_json(struct keeld_lock *l, unsigned max, char *out, size
         return KEEL_ERR_ARG;
     out[0] = '\0';
     root = cJSON_CreateObject();
-    entries = cJSON_AddArrayToObject(root, "entries");
-    if (entries == NULL) {
+    array = cJSON_AddArrayToObject(root, key);
+    if (array == NULL) {
         cJSON_Delete(root);
         return KEEL_ERR_NOMEM;
     }
     pthread_mutex_lock(&l->mu);
-    s = l->stmt[KEELD_LOCK_LOG_NEWEST];
-    sqlite3_bind_int64(s, 1, max > KEELD_LOG_KEEP ? KEELD_LOG_KEEP : max);
+    s = l->stmt[stmt];
+    if (limit >= 0)
+        sqlite3_bind_int64(s, 1, limit);
     while (ret == KEEL_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        ret = log_entry(entries, s);
+        ret = row(array, s);
     if (ret == KEEL_OK && rc != SQLITE_DONE)
         ret = keeld_lock_db_error(l, rc);
     sqlite3_reset(s);
@@ -355,4 +358,11 @@ keel_err keeld_lock_log_json(struct keeld_lock *l, unsigned max, char *out, size
         return ret;
     }
     return keeld_lock_json_emit(root, out, outsz);
+}
+
+keel_err keeld_lock_log_json(struct keeld_lock *l, unsigned max, char *out, size_t outsz)
+{
+    return keeld_lock_rows_json(l, KEELD_LOCK_LOG_NEWEST,
+                                max > KEELD_LOG_KEEP ? KEELD_LOG_KEEP : max, "entries", log_entry,
+                                out, outsz);
 }

@@ -106,6 +106,12 @@ keel_err keeld_lock_record(struct keeld_lock *l, int64_t now, const char *event,
  * KEEL_ERR_NOMEM when root is NULL or cannot be printed. Frees root in every case. */
 keel_err keeld_lock_json_emit(cJSON *root, char *out, size_t outsz);
 
+/* {"<key>":[...]} into out: one element per row of statement stmt (its parameter 1 bound to
+ * limit when limit >= 0), each made by row(); the statement reset and unbound afterwards. */
+keel_err keeld_lock_rows_json(struct keeld_lock *l, enum keeld_lock_stmt stmt, int64_t limit,
+                              const char *key, keel_err (*row)(cJSON *array, sqlite3_stmt *s),
+                              char *out, size_t outsz);
+
 /* Seconds since the epoch (the wall clock: the guard's wait and the log survive restarts). */
 int64_t keeld_lock_now(void);
 /* t as "YYYY-MM-DDTHH:MM:SSZ". */

@@ -376,32 +376,5 @@ static keel_err pin_entry(cJSON *pins, sqlite3_stmt *s)
 
 keel_err keeld_lock_pins_json(struct keeld_lock *l, char *out, size_t outsz)
 {
-    cJSON *root;
-    cJSON *pins;
-    sqlite3_stmt *s;
-    keel_err ret = KEEL_OK;
-    int rc = SQLITE_DONE;
-
-    if (l == NULL || out == NULL || outsz == 0)
-        return KEEL_ERR_ARG;
-    out[0] = '\0';
-    root = cJSON_CreateObject();
-    pins = cJSON_AddArrayToObject(root, "pins");
-    if (pins == NULL) {
-        cJSON_Delete(root);
-        return KEEL_ERR_NOMEM;
-    }
-    pthread_mutex_lock(&l->mu);
-    s = l->stmt[KEELD_LOCK_PIN_LIST];
-    while (ret == KEEL_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        ret = pin_entry(pins, s);
-    if (ret == KEEL_OK && rc != SQLITE_DONE)
-        ret = keeld_lock_db_error(l, rc);
-    sqlite3_reset(s);
-    pthread_mutex_unlock(&l->mu);
-    if (ret != KEEL_OK) {
-        cJSON_Delete(root);
-        return ret;
-    }
-    return keeld_lock_json_emit(root, out, outsz);
+    return keeld_lock_rows_json(l, KEELD_LOCK_PIN_LIST, -1, "pins", pin_entry, out, outsz);
 }
