@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "expect_line.h"
 #include "malformed.h"
 
 static const char ixit_text[] =
@@ -22,21 +23,6 @@ static const char ixit_text[] =
     "\"max_body\":64,\"body\":{\"action\":\"string\"}},"
     "{\"method\":\"POST\",\"path\":\"/api/v1/logout\",\"public\":false,\"security_relevant\":false,"
     "\"max_body\":0}]}";
-
-static int has_line(const keel_audit_evidence *ev, const char *line)
-{
-    for (size_t i = 0; i < ev->count; i++) {
-        if (strcmp(ev->lines[i], line) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-#define EXPECT_LINE(ev, line)                                                                      \
-    do {                                                                                           \
-        if (!has_line(ev, line))                                                                   \
-            fail_msg("no evidence line '%s'", line);                                               \
-    } while (0)
 
 static void load(keel_audit_ixit *x)
 {

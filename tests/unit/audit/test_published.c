@@ -10,23 +10,9 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "expect_line.h"
 
 #define BASE "{\"interfaces\":[],\"routes\":[]"
-
-static int has_line(const keel_audit_evidence *ev, const char *line)
-{
-    for (size_t i = 0; i < ev->count; i++) {
-        if (strcmp(ev->lines[i], line) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-#define EXPECT_LINE(ev, line)                                                                      \
-    do {                                                                                           \
-        if (!has_line(ev, line))                                                                   \
-            fail_msg("no evidence line '%s'", line);                                               \
-    } while (0)
 
 static void test_ixit(void **state)
 {

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "expect_line.h"
 
 #define NOW INT64_C(1767225600) /* 2026-01-01T00:00:00Z */
 
@@ -23,21 +24,6 @@ static const char good[] = "# keel lock\r\n"
                            "Preferred-Languages: en, de\r\n"
                            "Canonical: https://127.0.0.1:8443/.well-known/security.txt\r\n"
                            "X-Vendor-Thing: anything at all\r\n";
-
-static int has_line(const keel_audit_evidence *ev, const char *line)
-{
-    for (size_t i = 0; i < ev->count; i++) {
-        if (strcmp(ev->lines[i], line) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-#define EXPECT_LINE(ev, line)                                                                      \
-    do {                                                                                           \
-        if (!has_line(ev, line))                                                                   \
-            fail_msg("no evidence line '%s'", line);                                               \
-    } while (0)
 
 static void test_parse_good(void **state)
 {

@@ -9,21 +9,7 @@
 #include <cmocka.h>
 
 #include "audit.h"
-
-static int has_line(const keel_audit_evidence *ev, const char *line)
-{
-    for (size_t i = 0; i < ev->count; i++) {
-        if (strcmp(ev->lines[i], line) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-#define EXPECT_LINE(ev, line)                                                                      \
-    do {                                                                                           \
-        if (!has_line(ev, line))                                                                   \
-            fail_msg("no evidence line '%s'", line);                                               \
-    } while (0)
+#include "expect_line.h"
 
 static void test_ports(void **state)
 {
