@@ -10,30 +10,14 @@ command -v testssl >/dev/null || fail "testssl.sh is not installed (scripts/boot
 command -v nginx >/dev/null || fail "nginx is not installed (scripts/bootstrap)"
 
 # --- the weak server: nginx, TLS 1.0 to 1.2, every cipher (security level 0) --------------
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    server {
+nginx_conf "    server {
         listen 127.0.0.1:4443 ssl;
         ssl_certificate $WORK/cert.pem;
         ssl_certificate_key $WORK/key.pem;
         ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
         ssl_ciphers ALL:@SECLEVEL=0;
-        location / { return 200 "ok\n"; }
-    }
-}
-CONF
+        location / { return 200 \"ok\n\"; }
+    }"
 start_peer nginx nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
 wait_port 4443
 

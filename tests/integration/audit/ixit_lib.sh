@@ -90,28 +90,12 @@ says() {
 nginx_pid=""
 nginx_at() {
     [ -z "$nginx_pid" ] || harness_stop "$nginx_pid" || true
-    mkdir -p "$WORK/nginx"
-    cat >"$WORK/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    server_tokens off;
+    nginx_conf "    server_tokens off;
     ssl_certificate $WORK/cert.pem;
     ssl_certificate_key $WORK/key.pem;
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;
-$1
-}
-CONF
+$1"
     start_peer nginx nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
     nginx_pid=$harness_last_pid
 }

@@ -155,3 +155,25 @@ jq_expect() {
 provision() {
     printf '.provisions[] | select(.id == "%s")' "$1"
 }
+
+# nginx_conf HTTP-BLOCK: $WORK/nginx/nginx.conf for an nginx in the foreground whose files all
+# live under $WORK/nginx, with HTTP-BLOCK (directives and server blocks) inside http {}.
+nginx_conf() {
+    mkdir -p "$WORK/nginx"
+    cat >"$WORK/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+$1
+}
+CONF
+}

@@ -45,30 +45,14 @@ release() { # VERSION SECURITY-VERSION: a small image published as the newest ta
 nginx_pid=""
 nginx_up() {
     [ -z "$nginx_pid" ] || harness_stop "$nginx_pid" || true
-    mkdir -p "$WORK/nginx"
-    cat >"$WORK/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    server {
+    nginx_conf "    server {
         listen $1:$rport ssl;
         ssl_certificate $WORK/srv.pem;
         ssl_certificate_key $WORK/srv.key;
         ssl_protocols $2;
         ssl_ciphers $3;
         root $WORK/repo;
-    }
-}
-CONF
+    }"
     harness_start "$WORK/nginx/run.log" nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
     nginx_pid=$harness_last_pid
     harness_in_ns bash -c "for i in \$(seq 100); do (exec 3<>/dev/tcp/$1/$rport) 2>/dev/null && exit 0; sleep 0.1; done; exit 1" ||
