@@ -76,6 +76,18 @@ static keel_err spawn(const keel_audit_ixit_command *cmd, int out_fd, pid_t *pid
     return rc == 0 ? KEEL_OK : KEEL_ERR_IO;
 }
 
+/* What the exited command left in the pipe (a child of it holding the pipe open may write
+ * more; that is not waited for). */
+static void drain(int rd, keel_audit_command_result *out, size_t *kept, int *line_done)
+{
+    char buf[512];
+    struct pollfd pfd = {.fd = rd, .events = POLLIN, .revents = 0};
+    ssize_t n;
+
+    while (poll(&pfd, 1, 0) > 0 && (n = read(rd, buf, sizeof(buf))) > 0)
+        keep_output(out, kept, line_done, buf, (size_t)n);
+}
+
 /* Read the pipe and reap the child until it exits or the deadline passes. */
 static void supervise(pid_t pid, int rd, long long deadline, keel_audit_command_result *out)
 {
@@ -90,6 +102,8 @@ static void supervise(pid_t pid, int rd, long long deadline, keel_audit_command_
 
         if (w == pid) {
             out->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            if (open_pipe)
+                drain(rd, out, &kept, &line_done);
             break;
         }
         if (left <= 0) {
