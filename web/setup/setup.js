@@ -18,7 +18,8 @@
   const PASSWORD_MIN = 10; /* KEEL_AUTH_PASSWORD_MIN_CHARS */
 
   /* In memory only (see above). label is the label password between steps 2 and 3. */
-  const session = { token: null, label: null, device: null, resume: null, updates: null };
+  const session = { token: null, label: null, device: null, resume: null, updates: null,
+    updateAt: 0 };
 
   function $(id) {
     return document.getElementById(id);
@@ -677,8 +678,10 @@
     confirmed: 'The lock now runs new software.',
     'rolled-back': 'An update did not work, so the lock went back to its previous software. ' +
       'It works as before.',
-    refused: 'The lock refused an update because it could not be verified as the maker\'s. ' +
-      'Your lock keeps its current software.',
+    /* "refused" is also an update service that cannot be reached: the words fit both. */
+    refused: 'The lock\'s latest look for updates did not work: it could not reach the ' +
+      'maker\'s update service, or could not verify what it received as the maker\'s. Your ' +
+      'lock keeps its current software and tries again later.',
   };
 
   function renderUpdate(data) {
@@ -686,6 +689,7 @@
     box.textContent = '';
     const install = $('update-install');
     session.updates = data.state !== 'unconfigured';
+    session.updateAt = Number(data.at) || 0;
     if (data.state === 'unconfigured') {
       box.appendChild(el('p', 'notice bad', 'This lock has no update service set up, so it ' +
         'cannot receive security updates. Contact the seller.'));
@@ -713,7 +717,8 @@
     box.appendChild(el('p', 'hint', data.auto_install ?
       'Updates are installed automatically.' :
       'Automatic installation is off: install updates yourself with the button below.'));
-    if (data.postponed_until > 0) {
+    const postponed = data.postponed_until > Date.now() / 1000;
+    if (postponed) {
       box.appendChild(el('p', 'hint', 'Installing is postponed until ' +
         timeText(data.postponed_until) + '.'));
     }
@@ -736,6 +741,61 @@
       notice.appendChild(dl);
       box.appendChild(notice);
     }
+    box.appendChild(postponeControls(data, postponed));
+  }
+
+  /* Postponing automatic installs (5.3-6): for a day, a week or at most 30 days (the lock's
+   * limit, so that a fix is delayed, never forgotten); a postponement can end at any time. */
+  const POSTPONE = [[24, '1 day'], [168, '1 week'], [720, '30 days']];
+
+  function postponeControls(data, postponed) {
+    const wrap = el('div', 'postpone');
+    if (postponed) {
+      const resume = el('button', 'quiet', 'Stop postponing');
+      resume.type = 'button';
+      resume.id = 'update-resume';
+      resume.addEventListener('click', function () { postpone(0, resume); });
+      const row = el('div', 'actions');
+      row.appendChild(resume);
+      wrap.appendChild(row);
+    } else if (data.auto_install) {
+      const help = el('p', 'hint', 'Not a good moment for the lock to restart? Postpone ' +
+        'automatic installs for:');
+      help.id = 'update-postpone-help';
+      wrap.appendChild(help);
+      const row = el('div', 'actions');
+      row.setAttribute('role', 'group');
+      row.setAttribute('aria-labelledby', 'update-postpone-help');
+      for (const [hours, words] of POSTPONE) {
+        const b = el('button', 'quiet', words);
+        b.type = 'button';
+        b.dataset.hours = String(hours);
+        b.setAttribute('aria-label', 'Postpone automatic installs for ' + words);
+        b.addEventListener('click', function () { postpone(hours, b); });
+        row.appendChild(b);
+      }
+      wrap.appendChild(row);
+    }
+    return wrap;
+  }
+
+  async function postpone(hours, button) {
+    clearError('update-error');
+    busy(button, true);
+    const r = await authed('POST', '/api/v1/update/settings', { postpone_hours: hours });
+    busy(button, false);
+    if (r.status === 200 && r.data) {
+      renderUpdate(r.data);
+      setText('state-status', hours > 0 ? 'Automatic installs are postponed until ' +
+        timeText(r.data.postponed_until) + '.' : 'Automatic installs are no longer postponed.');
+      /* The button pressed is gone with the old card: keep the keyboard where it was. */
+      const next = $('update-resume') || $('update-body').querySelector('button[data-hours]');
+      if (next) next.focus();
+    } else if (r.status === 409) {
+      showError('update-error', 'This lock has no update service set up.');
+    } else if (r.status !== 401) {
+      showError('update-error', problem(r));
+    }
   }
 
   async function loadUpdate() {
@@ -745,16 +805,57 @@
     else if (r.status !== 401) showError('update-error', problem(r));
   }
 
+  /* After "install now": what the lock decided, once its check has finished (its time "at"
+   * moves on). An install ends with the lock restarting, so it may stop answering. */
+  const INSTALL_WAIT_S = 120;
+  const INSTALL_RESULT = {
+    nothing: 'The lock looked for updates: its software is up to date.',
+    installed: 'The update is installed. The lock restarts now to use it: it cannot be used ' +
+      'for a moment, and this page loses the connection. Load it again in a few minutes.',
+    refused: 'The lock could not install an update. See "Updates" below.',
+  };
+
+  function sleep(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  async function followCheck(before) {
+    for (let waited = 0; waited < INSTALL_WAIT_S; waited += 1) {
+      await sleep(1000);
+      const r = await authed('GET', '/api/v1/update');
+      if (r.status === 0) {
+        setText('state-status', 'The lock stopped answering: it restarts to use new ' +
+          'software. Load this page again in a few minutes.');
+        return;
+      }
+      if (r.status === 401) return;
+      if (r.status === 200 && r.data && Number(r.data.at) > before) {
+        renderUpdate(r.data);
+        setText('state-status', INSTALL_RESULT[r.data.state] ||
+          UPDATE_STATE[r.data.state] || 'Update state: ' + String(r.data.state));
+        await loadSecurity();
+        return;
+      }
+    }
+    setText('state-status', 'The lock is still busy with the update. Look at "Updates" ' +
+      'again in a few minutes.');
+  }
+
   async function installNow() {
     clearError('update-error');
     const button = $('update-install');
+    const before = session.updateAt || 0;
     busy(button, true);
     const r = await authed('POST', '/api/v1/update/install');
-    busy(button, false);
     if (r.status === 202) {
       setText('state-status', 'The lock is looking for updates. If it finds one, it installs ' +
-        'it; this page shows the result when you refresh it.');
-    } else if (r.status === 409) {
+        'it; this page shows what it did.');
+      await followCheck(before);
+      busy(button, false);
+      return;
+    }
+    busy(button, false);
+    if (r.status === 409) {
       showError('update-error', 'This lock has no update service set up.');
     } else if (r.status !== 401) {
       showError('update-error', problem(r));
