@@ -47,6 +47,10 @@ struct keeld_update {
     struct keeld_update_settings settings;
     keel_update_report last; /* the latest decision, for the owner's notice */
     int64_t last_at;
+    /* The update that waits for the owner (the latest "available" target): kept while later
+     * checks fail to reach the repository, so the notice does not vanish with the network. */
+    keel_update_target waiting;
+    int has_waiting;
 };
 
 static keel_err fail(char *err, size_t errsz, const char *what, keel_err ret)
@@ -117,6 +121,12 @@ static void remember(struct keeld_update *u, const keel_update_report *r)
     pthread_mutex_lock(&u->lock);
     u->last = *r;
     u->last_at = (int64_t)time(NULL);
+    if (r->outcome == KEEL_UPDATE_AVAILABLE) {
+        u->waiting = r->target;
+        u->has_waiting = 1;
+    } else if (r->outcome != KEEL_UPDATE_REFUSED || r->target.name[0] != '\0') {
+        u->has_waiting = 0; /* installed, up to date, or that target itself was refused */
+    }
     pthread_mutex_unlock(&u->lock);
     /* Every decision is a security event (5.3, 5.10-1). */
     keel_log(r->outcome == KEEL_UPDATE_REFUSED || r->outcome == KEEL_UPDATE_ROLLED_BACK
@@ -450,11 +460,12 @@ void keeld_update_check_now(struct keeld_update *u, int install_now)
 }
 
 /* The owner's notice (5.3-11, 5.3-12): the latest decision and the target it concerns. */
-static keel_err notice_target(cJSON *o, const keel_update_target *t)
+static keel_err notice_target(cJSON *o, const keel_update_target *t, int earlier)
 {
     cJSON *n = cJSON_AddObjectToObject(o, "target");
 
-    if (n == NULL || cJSON_AddStringToObject(n, "name", t->name) == NULL ||
+    if (n == NULL || cJSON_AddBoolToObject(n, "from_earlier_check", earlier) == NULL ||
+        cJSON_AddStringToObject(n, "name", t->name) == NULL ||
         cJSON_AddStringToObject(n, "version", t->version) == NULL ||
         cJSON_AddNumberToObject(n, "security_version", (double)t->security_version) == NULL ||
         cJSON_AddStringToObject(n, "fixes", t->notice.fixes) == NULL ||
@@ -469,6 +480,8 @@ keel_err keeld_update_notice_json(struct keeld_update *u, char *out, size_t outs
 {
     cJSON *o = cJSON_CreateObject();
     keel_update_report last;
+    keel_update_target waiting;
+    int has_waiting;
     struct keeld_update_settings s;
     int64_t at;
     int consented;
@@ -476,6 +489,8 @@ keel_err keeld_update_notice_json(struct keeld_update *u, char *out, size_t outs
 
     pthread_mutex_lock(&u->lock);
     last = u->last;
+    waiting = u->waiting;
+    has_waiting = u->has_waiting;
     s = u->settings;
     at = u->last_at;
     consented = u->consented;
@@ -490,7 +505,10 @@ keel_err keeld_update_notice_json(struct keeld_update *u, char *out, size_t outs
          cJSON_AddStringToObject(o, "error", keel_strerror(last.error)) == NULL))
         goto out;
     /* Notices can be switched off (5.3-6A); the state stays readable. */
-    if (s.notify && last.target.name[0] != '\0' && notice_target(o, &last.target) != KEEL_OK)
+    if (s.notify && last.target.name[0] != '\0' && notice_target(o, &last.target, 0) != KEEL_OK)
+        goto out;
+    if (s.notify && last.target.name[0] == '\0' && has_waiting &&
+        notice_target(o, &waiting, 1) != KEEL_OK)
         goto out;
     ret = cJSON_PrintPreallocated(o, out, (int)outsz, 0) ? KEEL_OK : KEEL_ERR_RANGE;
 out:

@@ -223,6 +223,8 @@ async function installUnreachable(page) {
     `the refused state reads "${card.stateText}"`);
   check(card.text.includes('The lock says: the update repository cannot be reached'),
     `the card does not give the lock's reason: "${card.text}"`);
+  check(card.text.includes('Version 1.0.1') && card.text.includes('Found by an earlier check'),
+    `the waiting update's notice is gone after the failed check: "${card.text}"`);
   const status = await text(page, '#state-status');
   check(status.includes('could not install'), `the page's status reads "${status}"`);
   await page.waitForFunction(() => document.querySelector(

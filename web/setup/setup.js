@@ -726,6 +726,10 @@
     if (t && t.name) {
       const notice = el('div', 'notice update-notice');
       notice.appendChild(el('h3', null, 'Version ' + t.version));
+      if (t.from_earlier_check === true) {
+        notice.appendChild(el('p', 'hint', 'Found by an earlier check; it still waits for ' +
+          'you, and installs once the lock reaches the update service again.'));
+      }
       const dl = el('dl', 'facts');
       const add = function (term, value) {
         dl.appendChild(el('dt', null, term));
