@@ -14,6 +14,9 @@
 
 #define PATH_MAX_LEN 4096
 
+#define ONLY_MAX 32u /* provisions --only may name */
+#define ONLY_TEXT_MAX 512u
+
 typedef struct options {
     const char *target;
     const char *version;
@@ -31,6 +34,9 @@ typedef struct options {
     int json, html;
     char password[KEEL_SECRET_MAX + 1]; /* the device's password, wiped at exit */
     char new_password_file[PATH_MAX_LEN];
+    const char *only_arg; /* --only ID,...: run just the steps serving these provisions */
+    const keel_provision *only[ONLY_MAX];
+    size_t only_count;
 } options;
 
 static void usage(FILE *to)
@@ -39,7 +45,8 @@ static void usage(FILE *to)
                 "                  [--format json,html] [--out DIR] [--login-path PATH]\n"
                 "                  [--password PW|-] [--password-path PATH]\n"
                 "                  [--status-path PATH]\n"
-                "                  [--labels DIR] [--firmware DIR] [--ixit FILE]\n\n"
+                "                  [--labels DIR] [--firmware DIR] [--ixit FILE]\n"
+                "                  [--only ID[,ID...]]\n\n"
                 "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
                 "test cases of ETSI TS 103 701 that keel implements. --ixit FILE is the\n"
                 "device's declared interfaces and routes as `keeld --describe` prints them\n"
@@ -102,7 +109,9 @@ static void usage(FILE *to)
                 "           every declared route (with --password, non-public ones with a\n"
                 "           session; never a wrong password): only uniform 4xx answers, the\n"
                 "           device still up; 5.13-1B-1 (5.13-1-1) every route declares its input\n"
-                "and writes report.json and report.html into DIR (default: current directory;\n"
+                "--only ID,... runs only the steps that serve those provisions (a step that\n"
+                "serves several records them all); every other provision stays NOT TESTED.\n"
+                "Writes report.json and report.html into DIR (default: current directory;\n"
                 "made if missing).\n"
                 "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
 }
@@ -146,6 +155,7 @@ static int parse_options(int argc, char **argv, options *o)
                                              {"labels", required_argument, NULL, 'L'},
                                              {"firmware", required_argument, NULL, 'F'},
                                              {"ixit", required_argument, NULL, 'I'},
+                                             {"only", required_argument, NULL, 'O'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -168,6 +178,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'L': o->labels_dir = optarg; break;
         case 'F': o->firmware_dir = optarg; break;
         case 'I': o->ixit_path = optarg; break;
+        case 'O': o->only_arg = optarg; break;
         case 'f':
             if (parse_formats(optarg, o) != 0)
                 return cli_usage_error("audit", "--format takes json, html or json,html");
@@ -179,6 +190,45 @@ static int parse_options(int argc, char **argv, options *o)
     if (optind != argc)
         return cli_usage_error("audit", "unknown argument '%s'", argv[optind]);
     return CLI_EXIT_OK;
+}
+
+/* --only: provision IDs of version v, comma-separated, each once. */
+static int parse_only(options *o, keel_catalog_version v)
+{
+    char copy[ONLY_TEXT_MAX];
+    char *save = NULL;
+
+    if (keel_str_copy(copy, sizeof(copy), o->only_arg) != KEEL_OK)
+        return cli_usage_error("audit", "--only is longer than %u bytes", ONLY_TEXT_MAX - 1);
+    for (char *id = strtok_r(copy, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
+        const keel_provision *p = keel_catalog_find(v, id);
+        if (p == NULL)
+            return cli_usage_error("audit", "--only: '%s' is not a provision of EN 303 645 V%s", id,
+                                   o->version);
+        for (size_t i = 0; i < o->only_count; i++)
+            if (o->only[i] == p)
+                return cli_usage_error("audit", "--only names '%s' twice", id);
+        if (o->only_count == ONLY_MAX)
+            return cli_usage_error("audit", "--only names more than %u provisions", ONLY_MAX);
+        o->only[o->only_count++] = p;
+    }
+    if (o->only_count == 0)
+        return cli_usage_error("audit", "--only names no provision");
+    return CLI_EXIT_OK;
+}
+
+/* 1 when a step serving provision id (of the report's version) is to run: always without
+ * --only. id NULL: no such provision in this version. */
+static int wanted(const options *o, const char *id)
+{
+    if (id == NULL)
+        return 0;
+    if (o->only_count == 0)
+        return 1;
+    for (size_t i = 0; i < o->only_count; i++)
+        if (strcmp(o->only[i]->id, id) == 0)
+            return 1;
+    return 0;
 }
 
 /* The device's password: the argument, or one line of stdin for "-" (so that it need not
@@ -247,6 +297,8 @@ static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *
                                o->target);
     if (keel_catalog_version_parse(o->version, v) != KEEL_OK)
         return cli_usage_error("audit", "--version '%s' is not 3.1.3 or 2.1.1", o->version);
+    if (o->only_arg != NULL && (ret = parse_only(o, *v)) != CLI_EXIT_OK)
+        return ret;
     if (o->ixit_path != NULL) {
         char why[KEEL_AUDIT_IXIT_WHY_MAX];
         keel_err err = keel_audit_ixit_load(o->ixit_path, &o->ixit, why, sizeof(why));
@@ -291,16 +343,17 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
     keel_err ret = KEEL_OK;
 
     memset(batch, 0, sizeof(*batch));
-    if (o->labels_dir != NULL) {
+    if (o->labels_dir != NULL && wanted(o, "5.1-2")) {
         fprintf(stderr, "keel audit: 5.1-2-2 judging the labels in %s\n", o->labels_dir);
         ret = keel_audit_check_labels(r, o->labels_dir, batch);
     }
-    if (ret == KEEL_OK && o->firmware_dir != NULL) {
+    if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.4-3")) {
         fprintf(stderr, "keel audit: 5.4-3-2 scanning %s for keys and passwords\n",
                 o->firmware_dir);
         ret = keel_audit_check_firmware(r, o->firmware_dir);
     }
-    if (ret == KEEL_OK && o->firmware_dir != NULL) {
+    if (ret == KEEL_OK && o->firmware_dir != NULL &&
+        wanted(o, r->version == KEEL_EN303645_V2_1_1 ? "5.6-4" : "5.6-4A")) {
         fprintf(stderr, "keel audit: %s scanning %s for a keel development build\n",
                 r->version == KEEL_EN303645_V2_1_1 ? "5.6-4-2" : "5.6-4A-2", o->firmware_dir);
         ret = keel_audit_check_build_kind(r, o->firmware_dir);
@@ -346,11 +399,13 @@ static int integrity_applies(const options *o)
 /* What the device publishes, read without logging in (5.2-1, 5.3-13, 5.3-16). */
 static keel_err run_published(keel_audit_report *r, const keel_audit_target *t, const options *o)
 {
-    keel_err ret;
+    keel_err ret = KEEL_OK;
 
-    fprintf(stderr, "keel audit: 5.2-1-2 reading security.txt (RFC 9116)\n");
-    ret = keel_audit_check_securitytxt(r, t, &o->ixit);
-    if (ret == KEEL_OK) {
+    if (wanted(o, "5.2-1")) {
+        fprintf(stderr, "keel audit: 5.2-1-2 reading security.txt (RFC 9116)\n");
+        ret = keel_audit_check_securitytxt(r, t, &o->ixit);
+    }
+    if (ret == KEEL_OK && (wanted(o, "5.3-13") || wanted(o, "5.3-16"))) {
         fprintf(stderr, "keel audit: 5.3-13-2 5.3-16-2 reading the published support period and "
                         "model designation\n");
         ret = keel_audit_check_published(r, t, &o->ixit, o->labels_dir);
@@ -364,14 +419,17 @@ static keel_err run_published(keel_audit_report *r, const keel_audit_target *t, 
 static keel_err run_owner(keel_audit_report *r, const keel_audit_target *t, const options *o)
 {
     const char *password = o->password_arg != NULL ? o->password : NULL;
-    keel_err ret;
+    const char *input = r->version == KEEL_EN303645_V2_1_1 ? "5.13-1" : "5.13-1B";
+    keel_err ret = KEEL_OK;
 
-    fprintf(stderr, "keel audit: 5.9-2-2 using local function with the cloud link cut%s\n",
-            o->ixit.outage == NULL ? " (skipped: the IXIT has no outage hook)"
-            : password == NULL     ? " (skipped: no --password)"
-                                   : "");
-    ret = keel_audit_check_resilience(r, t, &o->ixit, o->login_path, password);
-    if (ret == KEEL_OK) {
+    if (wanted(o, "5.9-2")) {
+        fprintf(stderr, "keel audit: 5.9-2-2 using local function with the cloud link cut%s\n",
+                o->ixit.outage == NULL ? " (skipped: the IXIT has no outage hook)"
+                : password == NULL     ? " (skipped: no --password)"
+                                       : "");
+        ret = keel_audit_check_resilience(r, t, &o->ixit, o->login_path, password);
+    }
+    if (ret == KEEL_OK && wanted(o, input)) {
         fprintf(stderr, "keel audit: %s sending malformed input to every declared route\n",
                 r->version == KEEL_EN303645_V2_1_1 ? "5.13-1-2" : "5.13-1B-2");
         ret = keel_audit_check_malformed(r, t, &o->ixit, o->login_path, o->status_path, password);
@@ -391,25 +449,26 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
                                      .new_password_file = o->new_password_file};
     keel_err ret = KEEL_OK;
 
-    if (change.password != NULL) {
+    if (change.password != NULL && wanted(o, "5.4-1")) {
         fprintf(stderr, "keel audit: 5.4-1-2 asking the device for its root of trust\n");
         ret = keel_audit_check_rot(r, t, o->login_path, o->status_path, change.password);
     }
-    if (ret == KEEL_OK && o->update.present)
+    if (ret == KEEL_OK && o->update.present &&
+        (wanted(o, "5.3-2") || wanted(o, "5.3-7") || wanted(o, "5.3-9") || wanted(o, "5.3-10")))
         ret = run_update(r, t, o);
     if (ret == KEEL_OK && o->has_ixit)
         ret = run_owner(r, t, o);
-    if (ret != KEEL_OK)
-        return ret;
-    fprintf(stderr, "keel audit: 5.1-4-2 changing the password%s\n",
-            change.password != NULL ? "" : " (skipped: no --password)");
-    ret = keel_audit_check_password_change(r, t, &change);
-    if (ret == KEEL_OK) {
+    if (ret == KEEL_OK && wanted(o, "5.1-4")) {
+        fprintf(stderr, "keel audit: 5.1-4-2 changing the password%s\n",
+                change.password != NULL ? "" : " (skipped: no --password)");
+        ret = keel_audit_check_password_change(r, t, &change);
+    }
+    if (ret == KEEL_OK && wanted(o, "5.1-1")) {
         fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default passwords\n");
         ret = keel_audit_check_credentials(r, t, o->login_path, keel_audit_default_passwords,
                                            keel_audit_default_password_count, 0, batch);
     }
-    if (ret == KEEL_OK) {
+    if (ret == KEEL_OK && wanted(o, "5.1-5")) {
         fprintf(stderr, "keel audit: 5.1-5-2 measuring brute-force protection\n");
         ret = keel_audit_check_bruteforce(r, t, o->login_path);
     }
@@ -424,27 +483,27 @@ static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, con
     keel_err ret = run_offline(r, o, &batch);
 
     memset(&cert, 0, sizeof(cert));
-    if (ret == KEEL_OK) {
+    if (ret == KEEL_OK && wanted(o, "5.6-1")) {
         fprintf(stderr, "keel audit: 5.6-1-2 scanning every TCP port of %s\n", t->host);
         ret = keel_audit_check_ports_ixit(r, t, ixit);
     }
-    if (ret == KEEL_OK) {
+    if (ret == KEEL_OK && wanted(o, "5.5-1")) {
         fprintf(stderr, "keel audit: 5.5-1-2 probing TLS versions, suites and certificate\n");
         ret = keel_audit_check_tls_ixit(r, t, ixit, &cert);
     }
     /* Before the logins: none of these is a login attempt, and the device's guard is
      * still quiet. */
-    if (ret == KEEL_OK) {
+    if (ret == KEEL_OK && (wanted(o, "5.5-4") || wanted(o, "5.5-5"))) {
         fprintf(stderr, "keel audit: 5.5-4-2 5.5-5-2 asking routes without authentication\n");
         ret = keel_audit_check_access(r, t, ixit);
     }
-    if (ret == KEEL_OK) {
+    if (ret == KEEL_OK && wanted(o, "5.6-2")) {
         fprintf(stderr, "keel audit: 5.6-2-2 looking at what the device reveals before login\n");
         ret = keel_audit_check_disclosure(r, t, ixit, o->login_path, o->status_path, &cert);
     }
     if (ret == KEEL_OK && ixit != NULL)
         ret = run_published(r, t, o);
-    if (ret == KEEL_OK && integrity_applies(o)) {
+    if (ret == KEEL_OK && integrity_applies(o) && wanted(o, "5.7-1")) {
         fprintf(stderr, "keel audit: 5.7-1-2 verifying the booted slot of %s\n", o->firmware_dir);
         ret = keel_audit_check_integrity(r, t, o->firmware_dir, o->has_ixit ? &o->update : NULL,
                                          o->status_path);

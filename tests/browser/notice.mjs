@@ -9,53 +9,14 @@
 //
 // usage: node notice.mjs URL PASSWORD SHOTS_DIR VERSION FIXES RISKS INTERRUPTION_SECONDS
 // Prints "ok: ..." lines; exits 1 with "FAIL: ..." on the first check that does not hold.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, clickFor, expectStep, launch, problems, run, shot, text, watch }
+  from './page.mjs';
 
 const [url, password, shots, version, fixes, risks, secondsArg] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 if (!url || !password || !shots || !version || !fixes || !risks || !(seconds > 0)) {
   console.error('usage: node notice.mjs URL PASSWORD SHOTS_DIR VERSION FIXES RISKS SECONDS');
   process.exit(2);
-}
-const origin = new URL(url).origin;
-
-class Fail extends Error {}
-function check(cond, what) {
-  if (!cond) throw new Fail(what);
-}
-
-let browser;
-const problems = []; // console errors, page errors, CSP violations, foreign requests
-
-async function shot(page, name, selector) {
-  const path = join(shots, name + '.png');
-  if (selector) await page.locator(selector).screenshot({ path });
-  else await page.screenshot({ path, fullPage: true });
-}
-
-async function expectStep(page, id) {
-  await page.waitForSelector('#' + id, { state: 'visible' });
-  const step = await page.evaluate(() => {
-    const s = [...document.querySelectorAll('section.step')].find((e) => !e.hidden);
-    return s ? s.id : null;
-  });
-  check(step === id, `the page shows ${step}, expected ${id}`);
-}
-
-// Click and wait for the answer of the API path it triggers: the response.
-async function clickFor(page, selector, path) {
-  const [resp] = await Promise.all([
-    page.waitForResponse((r) => new URL(r.url()).pathname === path),
-    page.click(selector),
-  ]);
-  return resp;
-}
-
-// The element's text as it reads, runs of white space (the HTML's line breaks) as one space.
-async function text(page, selector) {
-  return ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ').trim();
 }
 
 // The update card as a person reads it: the state line, the hints, the notice's facts.
@@ -239,32 +200,9 @@ async function installUnreachable(page) {
 }
 
 async function main() {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run',
-      '--disable-sync', '--disable-gpu'],
-  });
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true, // the device's own certificate, as the label's fingerprint shows
-    viewport: { width: 1000, height: 900 },
-    serviceWorkers: 'block',
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
-  page.on('console', (m) => {
-    if (m.type() !== 'error' || /favicon\.ico/.test(m.location()?.url ?? '')) return;
-    problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
-  page.on('request', (r) => {
-    if (!r.url().startsWith(origin + '/')) problems.push(`request elsewhere: ${r.url()}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !/favicon\.ico$/.test(r.url())) {
-      problems.push(`${r.status()} from ${r.url()}`);
-    }
-  });
+  const context = await launch(url, shots);
+  // No refusal is expected here: any answer of 400 or more is a problem.
+  const page = watch(await context.newPage(), { timeout: 20000, failFrom: 400 });
 
   await login(page);
   await notice(page);
@@ -276,12 +214,4 @@ async function main() {
     'no request off the device');
 }
 
-try {
-  await main();
-  await browser.close();
-} catch (e) {
-  console.log('FAIL: ' + (e instanceof Fail ? e.message : e.stack));
-  if (problems.length) console.log('  browser: ' + problems.join('\n  browser: '));
-  if (browser) await browser.close().catch(() => {});
-  process.exit(1);
-}
+await run(main);

@@ -31,10 +31,10 @@ if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
   exit 77
 fi
 command -v node >/dev/null || { echo "FAIL: node is not installed (scripts/bootstrap)"; exit 1; }
-command -v nginx >/dev/null || { echo "FAIL: nginx is not installed (scripts/bootstrap)"; exit 1; }
 
 . "$KEEL_SOURCE_DIR/scripts/harness.sh"
 . "$KEEL_SOURCE_DIR/tests/integration/keeld_lib.sh"
+. "$KEEL_SOURCE_DIR/tests/integration/update_lib.sh"
 trap harness_cleanup EXIT
 harness_tempdir
 work=$harness_dir
@@ -54,57 +54,7 @@ risks+=" the power & restoring it."
 interrupts=120
 
 # --- the repository: keys, nginx over HTTPS with its own CA ---------------------------------
-keeld_ca "$work/repo-ca"
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/srv.key" \
-  -subj "/CN=127.0.0.1" 2>/dev/null |
-  openssl x509 -req -CA "$work/repo-ca/ca.pem" -CAkey "$work/repo-ca/ca.key" -days 30 \
-    -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') \
-    -out "$work/srv.pem" 2>/dev/null ||
-  keeld_fail "openssl cannot make the repository's certificate"
-"$KEEL_BIN" release init --repo "$work/repo" --keys "$work/keys" >/dev/null ||
-  keeld_fail "keel release init"
-for rport in $(shuf -i 20000-60000 -n 20); do port_free "$rport" && break; done
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    server {
-        listen 127.0.0.1:$rport ssl;
-        ssl_certificate $work/srv.pem;
-        ssl_certificate_key $work/srv.key;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        root $work/repo;
-    }
-}
-CONF
-harness_start "$work/nginx/run.log" nginx -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log"
-nginx_pid=$harness_last_pid
-harness_wait_port "$rport" 10 || keeld_fail "nginx did not start: $(cat "$work/nginx/error.log")"
-
-# release VERSION SECURITY_VERSION FIXES RISKS SECONDS: an image published as a new target.
-# The image is never started here, so any bytes do; keeld's own binary is a realistic size.
-release() {
-  local version=$1 img=$work/img-$1
-  mkdir -p "$img/bin"
-  cp "$KEELD_BIN" "$img/bin/keeld"
-  tar -C "$img" -cf "$work/$model-$version.tar" bin
-  "$KEEL_BIN" release add --repo "$work/repo" --keys "$work/keys" \
-    --file "$work/$model-$version.tar" --name "$model-$version.tar" --hardware-id "$model" \
-    --version "$version" --security-version "$2" --fixes "$3" --risks "$4" --interrupts "$5" \
-    >"$work/release.log" 2>&1 || keeld_fail "keel release add $version: $(cat "$work/release.log")"
-  "$KEEL_BIN" release publish --repo "$work/repo" --keys "$work/keys" >"$work/release.log" 2>&1 ||
-    keeld_fail "keel release publish $version: $(cat "$work/release.log")"
-}
+update_repo_serve
 
 # count PATTERN: how many lines of this run of keeld match.
 count() { grep -c -- "$1" "$work/keeld.run" || true; }
@@ -128,13 +78,11 @@ repo_args=(--web "$KEEL_SOURCE_DIR/web/setup" --update "https://127.0.0.1:$rport
            --update-ca "$work/repo-ca/ca.pem")
 
 # --- the factory: provision, flash 1.0.0 into slot a -----------------------------------------
-release 1.0.0 1 "The first release." "None: the first release." 30
+update_release 1.0.0 1 "The first release." "None: the first release." 30
 keeld_provision "$dev" "$work/label" --model "$model"
 label=$(field password "$work/label")
 [ -n "$label" ] || keeld_fail "no password on the label"
-"$KEEL_BIN" flash --data "$dev" --repo "$work/repo" --target "$model-1.0.0.tar" \
-  >"$work/flash.log" 2>&1 || keeld_fail "keel flash: $(cat "$work/flash.log")"
-harness_keeld_owns "$dev"
+update_flash "$dev" "$model-1.0.0.tar"
 keeld_start "$dev" "${repo_args[@]}" --update-interval 2
 wait_log "integrity: slot a holds $model-1.0.0.tar" 10
 wait_log "event=update.nothing" 15
@@ -156,7 +104,7 @@ expect "the device's settings after setup" \
 echo "ok: the device is set up with automatic installs off"
 
 # --- 1.0.1 is published while keeld runs; it waits for the owner -----------------------------
-release 1.0.1 2 "$fixes" "$risks" "$interrupts"
+update_release 1.0.1 2 "$fixes" "$risks" "$interrupts"
 wait_log "event=update.available target=$model-1.0.1.tar" 15
 wait_log "event=update.available target=$model-1.0.1.tar" 15 3 # two more checks
 no_install "automatic installs are off"

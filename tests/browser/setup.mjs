@@ -9,53 +9,13 @@
 //
 // usage: node setup.mjs URL LABEL_PASSWORD NEW_PASSWORD SHOTS_DIR [full|skip]
 // Prints "ok: ..." lines; exits 1 with "FAIL: ..." on the first check that does not hold.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, clickFor, expectStep, launch, problems, run, sent, shot, text, watch }
+  from './page.mjs';
 
 const [url, labelPassword, newPassword, shots, mode = 'full'] = process.argv.slice(2);
 if (!url || !labelPassword || !newPassword || !shots || !['full', 'skip'].includes(mode)) {
   console.error('usage: node setup.mjs URL LABEL_PASSWORD NEW_PASSWORD SHOTS_DIR [full|skip]');
   process.exit(2);
-}
-const origin = new URL(url).origin;
-
-class Fail extends Error {}
-function check(cond, what) {
-  if (!cond) throw new Fail(what);
-}
-
-let browser;
-const problems = []; // console errors, page errors, CSP violations, foreign requests
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
-}
-
-async function visibleStep(page) {
-  return page.evaluate(() => {
-    const s = [...document.querySelectorAll('section.step')].find((e) => !e.hidden);
-    return s ? s.id : null;
-  });
-}
-
-async function expectStep(page, id) {
-  await page.waitForSelector('#' + id, { state: 'visible' });
-  const step = await visibleStep(page);
-  check(step === id, `the page shows ${step}, expected ${id}`);
-}
-
-// Click and wait for the answer of the API path it triggers: the response.
-async function clickFor(page, selector, path) {
-  const [resp] = await Promise.all([
-    page.waitForResponse((r) => new URL(r.url()).pathname === path),
-    page.click(selector),
-  ]);
-  return resp;
-}
-
-async function text(page, selector) {
-  return (await page.textContent(selector)) ?? '';
 }
 
 // Wait until the element's data-KEY is value (the page sets it with each message).
@@ -348,46 +308,14 @@ async function skip(page, sent, other) {
 }
 
 async function main() {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--no-first-run',
-      '--disable-sync', '--disable-gpu'],
-  });
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true, // the device's own certificate, as the label's fingerprint shows
-    viewport: { width: 1000, height: 900 },
-    serviceWorkers: 'block',
-  });
+  const context = await launch(url, shots);
   // Everything a page of the device does is watched: script errors, CSP violations, requests
-  // anywhere but the device, server errors.
-  const sent = [];
-  const watch = (page, who) => {
-    page.setDefaultTimeout(30000);
-    page.on('console', (m) => {
-      // Chromium logs every 4xx answer to fetch as an error; the checks above expect those
-      // (401, 429, 400, 409), and 5xx answers are caught below. A CSP violation or anything
-      // else is a problem.
-      if (m.type() !== 'error' || /favicon\.ico/.test(m.location()?.url ?? '') ||
-          /^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
-        return;
-      }
-      problems.push(`${who} console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`${who} script error: ${e.message}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith(origin + '/')) problems.push(`${who} request elsewhere: ${r.url()}`);
-      sent.push(new URL(r.url()).pathname);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 500) problems.push(`${who} ${r.status()} from ${r.url()}`);
-    });
-    return page;
-  };
-  const page = watch(await context.newPage(), 'page:');
+  // anywhere but the device, server errors. The 4xx answers are the checks' own business.
+  const page = watch(await context.newPage(), { who: 'page:', timeout: 30000, failFrom: 500 });
 
   if (mode === 'skip') {
-    const other = watch(await context.newPage(), 'second page:');
+    const other = watch(await context.newPage(),
+      { who: 'second page:', timeout: 30000, failFrom: 500 });
     await skip(page, sent, other);
   } else {
     await welcome(page);
@@ -407,12 +335,4 @@ async function main() {
   console.log('ok: no script error, no CSP violation, no request off the device');
 }
 
-try {
-  await main();
-  await browser.close();
-} catch (e) {
-  console.log('FAIL: ' + (e instanceof Fail ? e.message : e.stack));
-  if (problems.length) console.log('  browser: ' + problems.join('\n  browser: '));
-  if (browser) await browser.close().catch(() => {});
-  process.exit(1);
-}
+await run(main);

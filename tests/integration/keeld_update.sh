@@ -11,72 +11,28 @@
 set -euo pipefail
 . "$KEEL_SOURCE_DIR/scripts/harness.sh"
 . "$(dirname "$0")/keeld_lib.sh"
+. "$(dirname "$0")/update_lib.sh"
 trap harness_cleanup EXIT
 harness_tempdir
 work=$harness_dir
 sim=${KEEL_AGENT_SIM:?KEEL_AGENT_SIM must name agent_sim}
-command -v nginx >/dev/null || keeld_fail "nginx is not installed (scripts/bootstrap)"
 [ -x "$sim" ] || keeld_fail "no $sim (build first)"
 dev=$work/dev
 model=keel-lock
 
 # --- the repository: keys, nginx over HTTPS with its own CA ---------------------------------
-keeld_ca "$work/repo-ca"
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/srv.key" \
-  -subj "/CN=127.0.0.1" 2>/dev/null |
-  openssl x509 -req -CA "$work/repo-ca/ca.pem" -CAkey "$work/repo-ca/ca.key" -days 30 \
-    -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') \
-    -out "$work/srv.pem" 2>/dev/null || keeld_fail "openssl cannot make the repository's certificate"
-"$KEEL_BIN" release init --repo "$work/repo" --keys "$work/keys" >/dev/null ||
-  keeld_fail "keel release init"
-for rport in $(shuf -i 20000-60000 -n 20); do port_free "$rport" && break; done
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    server {
-        listen 127.0.0.1:$rport ssl;
-        ssl_certificate $work/srv.pem;
-        ssl_certificate_key $work/srv.key;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        root $work/repo;
-    }
-}
-CONF
-nginx_up() {
-  harness_start "$work/nginx/run.log" nginx -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log"
-  nginx_pid=$harness_last_pid
-  harness_wait_port "$rport" 10 || keeld_fail "nginx did not start: $(cat "$work/nginx/error.log")"
-}
-nginx_up
+update_repo_serve
 
-# release VERSION SV GOOD|BAD: an image (a tar with bin/keeld) published as a new target.
+# release VERSION SV GOOD|BAD: an image (a tar with bin/keeld) published as a new target; a
+# BAD one holds a keeld that cannot start.
 release() {
-  local version=$1 sv=$2 kind=$3 img=$work/img-$1
-  mkdir -p "$img/bin"
-  if [ "$kind" = GOOD ]; then
-    cp "$KEELD_BIN" "$img/bin/keeld"
-  else
-    printf '#!/bin/sh\necho "keeld: this build cannot start" >&2\nexit 70\n' >"$img/bin/keeld"
-    chmod 755 "$img/bin/keeld"
+  local bin=$KEELD_BIN
+  if [ "$3" = BAD ]; then
+    bin=$work/keeld-bad-$1
+    printf '#!/bin/sh\necho "keeld: this build cannot start" >&2\nexit 70\n' >"$bin"
+    chmod 755 "$bin"
   fi
-  tar -C "$img" -cf "$work/$model-$version.tar" bin
-  "$KEEL_BIN" release add --repo "$work/repo" --keys "$work/keys" --file "$work/$model-$version.tar" \
-    --name "$model-$version.tar" --hardware-id "$model" --version "$version" \
-    --security-version "$sv" --fixes "fixes of $version" --risks "risks closed by $version" \
-    --interrupts 30 >/dev/null || keeld_fail "keel release add $version"
-  "$KEEL_BIN" release publish --repo "$work/repo" --keys "$work/keys" >/dev/null ||
-    keeld_fail "keel release publish $version"
+  update_release "$1" "$2" "fixes of $1" "risks closed by $1" 30 "$bin"
 }
 
 env_of() { sed -n "s/^keel_$1=//p" "$dev/bootenv"; }
@@ -110,9 +66,7 @@ wait_log() { harness_wait_for "$work/keeld.run" "$1" "${2:-30}" "$keeld_pid" >/d
 release 1.0.0 1 GOOD
 keeld_provision "$dev" "$work/label" --model "$model"
 pw=$(field password "$work/label")
-"$KEEL_BIN" flash --data "$dev" --repo "$work/repo" --target "$model-1.0.0.tar" >/dev/null ||
-  keeld_fail "keel flash"
-harness_keeld_owns "$dev"
+update_flash "$dev" "$model-1.0.0.tar"
 booted=a
 rm -rf "$work/root" && mkdir "$work/root" && tar -xf "$dev/slot-a" -C "$work/root"
 run_slot
@@ -215,7 +169,7 @@ grep -q "the trial boot failed its health check" "$work/keeld.log" ||
   keeld_fail "no failed health check in the log"
 boot
 expect "the rejected trial falls back at once" "$booted" b
-nginx_up
+update_nginx_up
 run_slot
 wait_log "event=update.rolled-back target=$model-4.0.0.tar"
 expect "slot b stays primary" "$(env_of primary)" b

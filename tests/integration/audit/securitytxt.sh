@@ -26,7 +26,7 @@ jq_expect keeld "$(test_case 5.2-1 5.2-1-2) | .evidence | all(startswith(\"warni
 grep -qx "keel audit: 5.2-1-2 reading security.txt (RFC 9116)" "$WORK/keeld/stderr" ||
     fail "keeld: no progress line for 5.2-1-2"
 # Without an IXIT the test case is not run (the device's documents are what it checks against).
-audit keeld-noixit --target 127.0.0.1:8443
+audit keeld-noixit --target 127.0.0.1:8443 --only 5.2-1
 jq_expect keeld-noixit "$(provision 5.2-1) | .verdict == \"NOT TESTED\" and .tests == []"
 stop_peers
 echo "ok: keeld's security.txt passes 5.2-1-2"
@@ -55,7 +55,10 @@ wait_port 4443
 control() { # NAME PATH: the audit of nginx with the IXIT's security_txt set to PATH
     printf '{"interfaces":[],"routes":[],"security_txt":"%s"}' "$2" >"$WORK/$1-ixit.json"
     ixit_valid "$WORK/$1-ixit.json"
-    audit "$1" --target 127.0.0.1:4443 --ixit "$WORK/$1-ixit.json"
+    # --only: the controls need no port scan or login tests, and the rest stays NOT TESTED
+    audit "$1" --target 127.0.0.1:4443 --ixit "$WORK/$1-ixit.json" --only 5.2-1
+    jq_expect "$1" "$(provision 5.6-1) | .verdict == \"NOT TESTED\" and .tests == []"
+    ! grep -q "^keel audit: 5.6-1-2" "$WORK/$1/stderr" || fail "$1: --only 5.2-1 ran the port scan"
 }
 control expired /expired/security.txt
 verdict expired 5.2-1 5.2-1-2 FAIL
