@@ -81,7 +81,13 @@ echo "ok: the device is initialised, the label password no longer logs in, the o
 keeld_stop
 keeld_provision "$work/dev2" "$work/label2"
 keeld_start "$work/dev2" --web "$KEEL_SOURCE_DIR/web/setup"
-browser "$(field password "$work/label2")" skip
+# This one proves possession with the text of its label's QR code, as a phone's camera reads
+# it (zbarimg decodes the printed PNG), pasted where the password goes.
+command -v zbarimg >/dev/null || keeld_fail "zbarimg is not installed (scripts/bootstrap)"
+qr=$(zbarimg --raw -q "$work/label2.png" 2>/dev/null) || keeld_fail "the label's QR code cannot be read"
+[[ $qr == "keel:setup?"*"&pw=$(field password "$work/label2")&"* ]] ||
+  keeld_fail "the QR code does not hold this label's password"
+browser "$qr" skip
 token=$(login "$new")
 auth=(-H "Authorization: Bearer $token")
 r=$(call GET /api/v1/security "${auth[@]}")

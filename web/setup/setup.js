@@ -271,13 +271,28 @@
 
   /* ---- step 2: the label password ---- */
 
+  const QR_PREFIX = 'keel:setup?';
+
   async function submitLabel(event) {
     event.preventDefault();
     const input = $('label-password');
     const button = $('label-submit');
-    const typed = input.value.trim();
-    const symbols = typed.replace(/[\s-]/g, '');
+    let typed = input.value.trim();
     clearError('label-error');
+    /* The label's QR code holds "keel:setup?v=1&serial=...&pw=...&fp=...": a phone's camera
+     * shows that text, and it may be pasted here instead of typing the password. */
+    if (typed.startsWith(QR_PREFIX)) {
+      const qr = new URLSearchParams(typed.slice(QR_PREFIX.length));
+      const serial = qr.get('serial');
+      if (serial && session.device && session.device.serial && serial !== session.device.serial) {
+        showError('label-error', 'This QR code belongs to another lock (serial ' + serial +
+          '). Use the label of the lock you are setting up.');
+        input.focus();
+        return;
+      }
+      typed = (qr.get('pw') || '').trim();
+    }
+    const symbols = typed.replace(/[\s-]/g, '');
     if (symbols.length === 0) {
       showError('label-error', 'Please type the password from the label.');
       input.focus();
