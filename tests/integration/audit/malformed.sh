@@ -64,13 +64,13 @@ kill -0 "$keeld_pid" || fail "keeld stopped"
 # Without a session the bodies behind it are not reached: undecided. With only what --describe
 # prints, the routes' input is not declared: the conceptual test case cannot judge.
 "$KEELD_BIN" --describe --listen 127.0.0.1 --port 8443 >"$WORK/describe-ixit.json"
-audit keeld-nopw --target 127.0.0.1:8443 --ixit "$WORK/describe-ixit.json"
+audit keeld-nopw --target 127.0.0.1:8443 --ixit "$WORK/describe-ixit.json" --only 5.13-1B
 verdict keeld-nopw 5.13-1B 5.13-1B-2 INCONCLUSIVE
 says keeld-nopw 5.13-1B 5.13-1B-2 "^[0-9]+ route\\\\(s\\\\) taking a body need a session: their bodies were not reached \\\\(give --password\\\\)$"
 verdict keeld-nopw 5.13-1B 5.13-1B-1 INCONCLUSIVE
 says keeld-nopw 5.13-1B 5.13-1B-1 "^the IXIT declares no route's input"
 # EN 303 645 V2.1.1 numbers the provision 5.13-1.
-audit keeld-v2 --target 127.0.0.1:8443 --ixit "$WORK/keeld-ixit.json" --version 2.1.1
+audit keeld-v2 --target 127.0.0.1:8443 --ixit "$WORK/keeld-ixit.json" --version 2.1.1 --only 5.13-1
 jq_expect keeld-v2 "[$(provision 5.13-1) | .tests[].id] == [\"5.13-1-1\", \"5.13-1-2\"]"
 stop_peers
 echo "ok: keeld refuses all malformed input uniformly, stays up, and its owner is not locked out"
@@ -101,7 +101,7 @@ cat >"$WORK/lenient-ixit.json" <<'JSON'
    "max_body": 0}]}
 JSON
 ixit_valid "$WORK/lenient-ixit.json"
-audit lenient --target 127.0.0.1:4443 --ixit "$WORK/lenient-ixit.json" --status-path /api/status
+audit lenient --target 127.0.0.1:4443 --ixit "$WORK/lenient-ixit.json" --status-path /api/status --only 5.13-1B
 verdict lenient 5.13-1B 5.13-1B-2 FAIL
 says lenient 5.13-1B 5.13-1B-2 "^POST /api/echo \\\\(invalid JSON\\\\): HTTP 200: the malformed request was taken$"
 says lenient 5.13-1B 5.13-1B-2 "^POST /api/echo \\\\(unknown member\\\\): HTTP 200: the malformed request was taken$"
@@ -112,7 +112,7 @@ verdict lenient 5.13-1B 5.13-1B-1 FAIL
 says lenient 5.13-1B 5.13-1B-1 "^POST /api/crash: takes up to 64 bytes, no declared body shape$"
 printf '{"interfaces":[],"routes":[{"method":"POST","path":"/api/strict","public":true,"security_relevant":false,"max_body":16,"body":{"x":"integer"}}]}' \
     >"$WORK/strict-ixit.json"
-audit strict --target 127.0.0.1:4444 --ixit "$WORK/strict-ixit.json" --status-path /api/strict
+audit strict --target 127.0.0.1:4444 --ixit "$WORK/strict-ixit.json" --status-path /api/strict --only 5.13-1B
 verdict strict 5.13-1B 5.13-1B-2 FAIL
 says strict 5.13-1B 5.13-1B-2 " 0 taken \\\\(2xx/3xx\\\\), 0 server errors \\\\(5xx\\\\), 0 unanswered$"
 says strict 5.13-1B 5.13-1B-2 "^error answers shaped application/json \\\\{error\\\\}: "

@@ -145,7 +145,7 @@ keeld_set_up 9443 "$WORK/far-label.txt" "cloud lock owner passphrase"
 jq -n --argjson o "$(outage far)" '{interfaces: [], routes: [], outage: $o}' >"$WORK/far-ixit.json"
 ixit_valid "$WORK/far-ixit.json"
 echo "cloud lock owner passphrase" >"$WORK/far-pw"
-audit far --target 127.0.0.1:9443 --ixit "$WORK/far-ixit.json" --password - <"$WORK/far-pw"
+audit far --target 127.0.0.1:9443 --ixit "$WORK/far-ixit.json" --password - --only 5.9-2 <"$WORK/far-pw"
 verdict far 5.9-2 5.9-2-2 FAIL
 says far 5.9-2 5.9-2-2 "^link up: POST /api/v1/lock .*: HTTP 200; GET: locked = false \\\\(expected false\\\\)$"
 says far 5.9-2 5.9-2-2 "^the owner could not log in while the link was cut \\\\(HTTP 502\\\\)$"
@@ -161,14 +161,14 @@ keeld_set_up 8445 "$WORK/label3.txt" "third lock owner passphrase"
 jq -n --argjson o "$(outage hang '[["true"],["sleep","30"]]' 500)" \
     '{interfaces: [], routes: [], outage: $o}' >"$WORK/hang-ixit.json"
 echo "third lock owner passphrase" >"$WORK/pw3"
-audit hang --target 127.0.0.1:8445 --ixit "$WORK/hang-ixit.json" --password - <"$WORK/pw3"
+audit hang --target 127.0.0.1:8445 --ixit "$WORK/hang-ixit.json" --password - --only 5.9-2 <"$WORK/pw3"
 verdict hang 5.9-2 5.9-2-2 INCONCLUSIVE
 says hang 5.9-2 5.9-2-2 "^cut: sleep 30: killed after [0-9]+ ms$"
 says hang 5.9-2 5.9-2-2 "^the cut did not take \\\\(a cut command failed\\\\): nothing was tested offline$"
 [ ! -f "$WORK/hang-cut.mark" ] || fail "hang: the cut went on past a failed command"
 [ -f "$WORK/hang-restored.mark" ] || fail "hang: the restore did not run after a failed cut"
 # No password: undecided, nothing cut.
-audit hang-nopw --target 127.0.0.1:8445 --ixit "$WORK/hang-ixit.json"
+audit hang-nopw --target 127.0.0.1:8445 --ixit "$WORK/hang-ixit.json" --only 5.9-2
 verdict hang-nopw 5.9-2 5.9-2-2 INCONCLUSIVE
 says hang-nopw 5.9-2 5.9-2-2 "^no credentials given \\\\(--password\\\\)"
 grep -qx "keel audit: 5.9-2-2 using local function with the cloud link cut (skipped: no --password)" \
