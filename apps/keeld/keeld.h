@@ -507,7 +507,8 @@ void keeld_handle_setup(struct keeld_state *st, const struct keeld_request *rq,
  * (KEEL_SECURITY_CONTACT), Expires (the earlier of the support period's end and a year
  * from now), Policy, Preferred-Languages: en (no Canonical: the device has no stable
  * address to name; web.c). Public, factory too, GET only, with Content-Security-Policy
- * "default-src 'self'; frame-ancestors 'none'", X-Content-Type-Options nosniff,
+ * "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';
+ * frame-ancestors 'none'", X-Content-Type-Options nosniff,
  * Referrer-Policy no-referrer and X-Frame-Options DENY (server.c sends these on every
  * answer, libwebsockets' own too). */
 #define KEELD_WEB_FILE_MAX ((size_t)256 * 1024)

@@ -280,8 +280,9 @@ static const struct lws_protocol_vhost_options header_frame = {&header_referrer,
 static const struct lws_protocol_vhost_options header_nosniff = {
     &header_frame, NULL, "x-content-type-options:", "nosniff"};
 static const struct lws_protocol_vhost_options headers = {
-    &header_nosniff, NULL,
-    "content-security-policy:", "default-src 'self'; frame-ancestors 'none'"};
+    &header_nosniff, NULL, "content-security-policy:",
+    "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"};
 
 static struct lws_context *create(const struct keeld_config *cfg, struct server *srv, char *cert,
                                   char *key, size_t pathsz)

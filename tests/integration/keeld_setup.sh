@@ -54,7 +54,7 @@ for f in /:index.html:"text/html; charset=utf-8" /setup.css:setup.css:text/css \
   expect "GET $path" "$code" 200
   cmp -s "$work/file" "$web/$file" || fail "GET $path is not $web/$file"
   expect "$path content type" "$(header content-type)" "$type"
-  expect "$path policy" "$(header content-security-policy)" "default-src 'self'; frame-ancestors 'none'"
+  expect "$path policy" "$(header content-security-policy)" "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
   expect "$path: one policy" "$(grep -ci '^content-security-policy:' "$work/headers")" 1
   expect "$path nosniff" "$(header x-content-type-options)" nosniff
   expect "$path referrer" "$(header referrer-policy)" no-referrer
