@@ -32,3 +32,22 @@ int keeld_json_has_escaped_nul(const uint8_t *body, size_t len)
     }
     return 0;
 }
+
+const cJSON *keeld_json_member(const cJSON *root, const char *name)
+{
+    for (const cJSON *m = root != NULL ? root->child : NULL; m != NULL; m = m->next) {
+        if (m->string != NULL && strcmp(m->string, name) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+const char *keeld_json_string(const cJSON *root, const char *name, size_t max, size_t *len)
+{
+    const cJSON *m = keeld_json_member(root, name);
+
+    if (m == NULL || !cJSON_IsString(m) || m->valuestring == NULL)
+        return NULL;
+    *len = strlen(m->valuestring);
+    return *len >= 1 && *len <= max ? m->valuestring : NULL;
+}

@@ -98,6 +98,11 @@ void keeld_device_close(struct keeld_device *dev);
 int keeld_json_only_space(const char *p, const char *end);
 /* Wipe the string values of root's members (cJSON copies passwords into its own memory). */
 void keeld_json_wipe_strings(cJSON *root);
+/* Member name of object root (exact case), or NULL. */
+const cJSON *keeld_json_member(const cJSON *root, const char *name);
+/* The string value of member name when it is 1 to max bytes long (length into *len), or
+ * NULL. */
+const char *keeld_json_string(const cJSON *root, const char *name, size_t max, size_t *len);
 /* 1 when the len bytes at body hold the escape \u0000 (which cJSON would cut a string at). */
 int keeld_json_has_escaped_nul(const uint8_t *body, size_t len);
 

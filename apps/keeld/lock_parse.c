@@ -40,26 +40,6 @@ static keel_err parse_object(const uint8_t *body, size_t len, size_t max, int me
     return KEEL_OK;
 }
 
-static const cJSON *member(const cJSON *root, const char *name)
-{
-    for (const cJSON *m = root->child; m != NULL; m = m->next) {
-        if (m->string != NULL && strcmp(m->string, name) == 0)
-            return m;
-    }
-    return NULL;
-}
-
-/* The string value of member name, 1 to max bytes, or NULL. */
-static const char *string_member(const cJSON *root, const char *name, size_t max, size_t *len)
-{
-    const cJSON *m = member(root, name);
-
-    if (m == NULL || !cJSON_IsString(m) || m->valuestring == NULL)
-        return NULL;
-    *len = strlen(m->valuestring);
-    return *len >= 1 && *len <= max ? m->valuestring : NULL;
-}
-
 /* Length of the UTF-8 sequence at s (n bytes left) that encodes a character that is not a
  * control character (C0, DEL, C1), a surrogate or past U+10FFFF, in its shortest form;
  * 0 when there is none. */
@@ -123,7 +103,7 @@ keel_err keeld_lock_action_parse(const uint8_t *body, size_t len, int *locked)
     ret = parse_object(body, len, KEELD_LOCK_BODY_MAX, 1, &root);
     if (ret != KEEL_OK)
         return ret;
-    action = string_member(root, "action", 6, &n);
+    action = keeld_json_string(root, "action", 6, &n);
     ret = KEEL_ERR_PARSE;
     if (action != NULL && strcmp(action, "lock") == 0) {
         *locked = 1;
@@ -149,8 +129,8 @@ keel_err keeld_pin_add_parse(const uint8_t *body, size_t len, char *name, char *
     ret = parse_object(body, len, KEELD_PIN_BODY_MAX, 2, &root);
     if (ret != KEEL_OK)
         return ret;
-    nm = string_member(root, "name", KEELD_PIN_NAME_MAX, &name_len);
-    pn = string_member(root, "pin", PIN_TEXT_MAX, &pin_len);
+    nm = keeld_json_string(root, "name", KEELD_PIN_NAME_MAX, &name_len);
+    pn = keeld_json_string(root, "pin", PIN_TEXT_MAX, &pin_len);
     ret = KEEL_ERR_PARSE;
     if (nm != NULL && pn != NULL && printable_text(nm, name_len)) {
         memcpy(name, nm, name_len + 1);
@@ -174,7 +154,7 @@ keel_err keeld_pin_remove_parse(const uint8_t *body, size_t len, uint32_t *id)
     ret = parse_object(body, len, KEELD_LOCK_BODY_MAX, 1, &root);
     if (ret != KEEL_OK)
         return ret;
-    m = member(root, "id");
+    m = keeld_json_member(root, "id");
     ret = KEEL_ERR_PARSE;
     /* an integer in range: 1e400 is infinity, 1.5 is not whole, NaN compares false */
     if (m != NULL && cJSON_IsNumber(m) && m->valuedouble >= 1.0 && m->valuedouble <= ID_MAX &&

@@ -5,26 +5,6 @@
 
 #include "keeld.h"
 
-static const cJSON *member(const cJSON *root, const char *name)
-{
-    for (const cJSON *m = root->child; m != NULL; m = m->next) {
-        if (m->string != NULL && strcmp(m->string, name) == 0)
-            return m;
-    }
-    return NULL;
-}
-
-/* The string value of name, 1 to max bytes, or NULL. */
-static const char *string_member(const cJSON *root, const char *name, size_t max, size_t *len)
-{
-    const cJSON *m = member(root, name);
-
-    if (m == NULL || !cJSON_IsString(m) || m->valuestring == NULL)
-        return NULL;
-    *len = strlen(m->valuestring);
-    return *len >= 1 && *len <= max ? m->valuestring : NULL;
-}
-
 static keel_err take(const cJSON *root, keel_secret *current, uint8_t *new_pw, size_t *new_len)
 {
     const char *cur;
@@ -33,8 +13,8 @@ static keel_err take(const cJSON *root, keel_secret *current, uint8_t *new_pw, s
 
     if (!cJSON_IsObject(root) || cJSON_GetArraySize(root) != 2)
         return KEEL_ERR_PARSE; /* also catches a duplicate member */
-    cur = string_member(root, "current", KEEL_SECRET_MAX, &cur_len);
-    nw = string_member(root, "new", KEELD_NEW_PASSWORD_MAX, new_len);
+    cur = keeld_json_string(root, "current", KEEL_SECRET_MAX, &cur_len);
+    nw = keeld_json_string(root, "new", KEELD_NEW_PASSWORD_MAX, new_len);
     if (cur == NULL || nw == NULL)
         return KEEL_ERR_PARSE;
     memcpy(new_pw, nw, *new_len);
