@@ -51,3 +51,17 @@ const char *keeld_json_string(const cJSON *root, const char *name, size_t max, s
     *len = strlen(m->valuestring);
     return *len >= 1 && *len <= max ? m->valuestring : NULL;
 }
+
+int keeld_text_printable(const char *text, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        uint32_t cp = 0;
+        size_t n = keel_utf8_next(text + i, len - i, &cp);
+        if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+            return 0;
+        i += n;
+    }
+    return 1;
+}

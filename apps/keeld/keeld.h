@@ -98,6 +98,9 @@ void keeld_device_close(struct keeld_device *dev);
 int keeld_json_only_space(const char *p, const char *end);
 /* Wipe the string values of root's members (cJSON copies passwords into its own memory). */
 void keeld_json_wipe_strings(cJSON *root);
+/* 1 when the len bytes at text are well-formed UTF-8 (keel_utf8_next) without control
+ * characters (C0, DEL, C1): text the owner sees and the log records. */
+int keeld_text_printable(const char *text, size_t len);
 /* Member name of object root (exact case), or NULL. */
 const cJSON *keeld_json_member(const cJSON *root, const char *name);
 /* The string value of member name when it is 1 to max bytes long (length into *len), or

@@ -40,56 +40,6 @@ static keel_err parse_object(const uint8_t *body, size_t len, size_t max, int me
     return KEEL_OK;
 }
 
-/* Length of the UTF-8 sequence at s (n bytes left) that encodes a character that is not a
- * control character (C0, DEL, C1), a surrogate or past U+10FFFF, in its shortest form;
- * 0 when there is none. */
-static size_t printable_utf8(const unsigned char *s, size_t n)
-{
-    unsigned long cp;
-    size_t need;
-
-    if (s[0] < 0x80)
-        return s[0] >= 0x20 && s[0] != 0x7f ? 1 : 0;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        need = 2;
-        cp = s[0] & 0x1fu;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        need = 3;
-        cp = s[0] & 0x0fu;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        need = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-        return 0;
-    return need;
-}
-
-/* 1 when the len bytes at text are UTF-8 without control characters. */
-static int printable_text(const char *text, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
-
-    while (i < len) {
-        size_t n = printable_utf8(s + i, len - i);
-        if (n == 0)
-            return 0;
-        i += n;
-    }
-    return 1;
-}
-
 keel_err keeld_lock_action_parse(const uint8_t *body, size_t len, int *locked)
 {
     cJSON *root = NULL;
@@ -132,7 +82,7 @@ keel_err keeld_pin_add_parse(const uint8_t *body, size_t len, char *name, char *
     nm = keeld_json_string(root, "name", KEELD_PIN_NAME_MAX, &name_len);
     pn = keeld_json_string(root, "pin", PIN_TEXT_MAX, &pin_len);
     ret = KEEL_ERR_PARSE;
-    if (nm != NULL && pn != NULL && printable_text(nm, name_len)) {
+    if (nm != NULL && pn != NULL && keeld_text_printable(nm, name_len)) {
         memcpy(name, nm, name_len + 1);
         memcpy(pin, pn, pin_len + 1);
         ret = KEEL_OK;

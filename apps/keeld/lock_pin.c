@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "keeld.h"
 #include "lock_int.h"
 
 int keeld_lock_pin_acceptable(const char *text, size_t len, const char **reason)
@@ -60,18 +61,8 @@ static int pin_well_formed(const char *pin, size_t len)
 static int name_valid(const char *name)
 {
     size_t len = name != NULL ? strlen(name) : 0;
-    size_t i = 0;
 
-    if (len == 0 || len > KEELD_PIN_NAME_MAX)
-        return 0;
-    while (i < len) {
-        uint32_t cp = 0;
-        size_t n = keel_utf8_next(name + i, len - i, &cp);
-        if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-            return 0;
-        i += n;
-    }
-    return 1;
+    return len > 0 && len <= KEELD_PIN_NAME_MAX && keeld_text_printable(name, len);
 }
 
 static keel_err pin_hmac(const struct keeld_lock *l, const char *pin, size_t len,
