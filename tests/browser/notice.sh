@@ -20,17 +20,7 @@
 #
 # Skipped (exit 77) only when Chromium or playwright-core is not installed, saying which.
 set -euo pipefail
-here=$KEEL_SOURCE_DIR/tests/browser
-chromium=/usr/bin/chromium
-if [ ! -x "$chromium" ]; then
-  echo "SKIP: no $chromium (Debian's chromium package; scripts/bootstrap installs it)"
-  exit 77
-fi
-if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
-  echo "SKIP: no $here/node_modules/playwright-core (scripts/bootstrap runs npm ci there)"
-  exit 77
-fi
-command -v node >/dev/null || { echo "FAIL: node is not installed (scripts/bootstrap)"; exit 1; }
+. "$KEEL_SOURCE_DIR/tests/browser/lib.sh"
 
 . "$KEEL_SOURCE_DIR/scripts/harness.sh"
 . "$KEEL_SOURCE_DIR/tests/integration/keeld_lib.sh"
