@@ -22,11 +22,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "keel/core.h"
 #include "keel/store.h"
 
 #define KEELD_LOCK_DB "lock.db"
 #define KEELD_REC_PIN_KEY "lock.pin_key" /* 32 random bytes, the PINs' HMAC key */
+/* 32 random bytes: the key sealing personal data in lock.db (keel/privacy.h): the PIN
+ * holders' names, the access log's "who", the access-log copies waiting for the cloud. */
+#define KEELD_REC_DATA_KEY "privacy.data_key"
+/* The telemetry pseudonym (keel/events.h), 32 hex digits; made on first use. */
+#define KEELD_REC_PSEUDONYM "events.pseudonym"
+/* Retention of the access log (6-6): entries older than this are deleted on schedule. */
+#define KEELD_LOG_RETENTION_DEFAULT_S (90LL * 86400LL)
+/* The optional processing the owner may consent to (6-2, 6-3A, 6-3B): a copy of each
+ * access-log entry, with who, sent to the owner's cloud account (keel/<serial>/accesslog). */
+#define KEELD_CONSENT_ACCESS_LOG_SYNC "access_log_sync"
+#define KEELD_CONSENT_RECORDS_MAX 1000u /* consent records kept; the oldest go first */
+#define KEELD_SYNC_MAX 1000u            /* access-log copies waiting for the cloud */
+#define KEELD_DELETION_ID_HEX 32u       /* a deletion request's id: 16 random bytes in hex */
 
 #define KEELD_PINS_MAX 16u      /* PIN codes a lock holds */
 #define KEELD_PIN_MIN_DIGITS 6u /* a PIN is 6 to 12 decimal digits */
@@ -135,5 +150,85 @@ keel_err keeld_lock_outbox_peek(struct keeld_lock *l, uint64_t *seq, char *json,
 /* The broker took event seq (its PUBACK came): remove it. Removing a seq no longer queued
  * is KEEL_OK (a repeat). */
 keel_err keeld_lock_outbox_done(struct keeld_lock *l, uint64_t seq);
+
+/* ---- security events (5.10-1) ----
+ * Events of the rest of keeld (auth.failure, auth.lockout, auth.password_changed,
+ * setup.completed, config.changed, consent.granted, consent.withdrawn, update.*,
+ * integrity.failed, link.up, factory_reset) go into the same access log and the same queue
+ * for the cloud as the lock's own, in one transaction, with the bolt's state as it is.
+ * The cloud's events are keel/events.h objects: "device" is the pseudonym
+ * (KEELD_REC_PSEUDONYM), "firmware" KEELD_FIRMWARE_VERSION. name must pass
+ * keel_event_name_valid (KEEL_ERR_ARG). */
+keel_err keeld_lock_security(struct keeld_lock *l, const char *name, keeld_lock_source src);
+
+/* The device's telemetry pseudonym (32 hex digits and a NUL). */
+keel_err keeld_lock_pseudonym(struct keeld_lock *l, char out[33]);
+
+/* ---- personal data: retention (6-6), consent (6-2, 6-3A, 6-3B), export ---- */
+
+/* Keep access-log entries for seconds (> 0; KEELD_LOG_RETENTION_DEFAULT_S until set). */
+keel_err keeld_lock_set_retention(struct keeld_lock *l, int64_t seconds);
+/* Delete the access-log entries (and their copies waiting for the cloud) older than the
+ * retention at time now; how many into *removed (may be NULL). keeld runs it at start and
+ * then at least every minute. The database runs with secure_delete on, so deleted entries
+ * are overwritten in the file, not only unlinked. */
+keel_err keeld_lock_prune(struct keeld_lock *l, int64_t now, uint32_t *removed);
+
+/* Record the owner's choice for purpose (only KEELD_CONSENT_ACCESS_LOG_SYNC exists:
+ * otherwise KEEL_ERR_NOT_FOUND). via: "setup" or "api". Every call adds a record (time,
+ * purpose, granted, via), also when the choice does not change; at most
+ * KEELD_CONSENT_RECORDS_MAX are kept. Withdrawing stops the processing at once: in the same
+ * transaction every access-log copy still waiting for the cloud is deleted. A security event
+ * consent.granted / consent.withdrawn is queued. Off until the owner grants it. */
+keel_err keeld_lock_consent_set(struct keeld_lock *l, const char *purpose, int granted,
+                                const char *via);
+/* 1 when purpose is granted now, 0 when not (also for an unknown purpose). */
+int keeld_lock_consent_granted(struct keeld_lock *l, const char *purpose);
+/* {"consents":[{"purpose":"access_log_sync","granted":false,"changed":"RFC 3339"|null}],
+ *  "records":[{"seq":1,"time":"...","purpose":"...","granted":true,"via":"setup"}, ...]}
+ * records oldest first. */
+keel_err keeld_lock_consent_json(struct keeld_lock *l, char *out, size_t outsz);
+
+/* While KEELD_CONSENT_ACCESS_LOG_SYNC is granted, every access-log entry also queues a copy
+ * for the owner's cloud account (at most KEELD_SYNC_MAX; the oldest dropped), sealed at
+ * rest. Peek the oldest: {"seq":N,"time":"...","event":"...","source":"...","who":"..."}
+ * ("who" when known); KEEL_ERR_NOT_FOUND when none waits (always so without consent). */
+keel_err keeld_lock_sync_peek(struct keeld_lock *l, uint64_t *seq, char *json, size_t jsonsz);
+/* The broker took copy seq: remove it (a seq no longer queued is KEEL_OK). */
+keel_err keeld_lock_sync_done(struct keeld_lock *l, uint64_t seq);
+
+/* Every personal datum the lock holds, added as members of the object doc (the owner's
+ * export, the EU Data Act's access and portability): "pins" (id, name, created; never the
+ * codes or their HMACs), "access_log" (every entry, oldest first, with who), "consents" and
+ * "consent_records" (as keeld_lock_consent_json), "cloud_deletion" (as
+ * keeld_lock_deletion_json), "retention_days". KEEL_ERR_NOMEM. */
+keel_err keeld_lock_export(struct keeld_lock *l, cJSON *doc);
+
+/* ---- deletion of the owner's data at the associated service (5.11-2, 5.11-4) ---- */
+
+/* Ask the service to delete the owner's data: a new request (16 random bytes, hex into id),
+ * state "pending", replacing an earlier one that is not pending. KEEL_ERR_EXISTS while a
+ * request is pending (its id into id): it is sent, not duplicated. Security event
+ * config.changed is not queued (no configuration changes). */
+keel_err keeld_lock_deletion_request(struct keeld_lock *l, char id[KEELD_DELETION_ID_HEX + 1]);
+/* The pending request the cloud link must (re)send: KEEL_ERR_NOT_FOUND when none. */
+keel_err keeld_lock_deletion_pending(struct keeld_lock *l, char id[KEELD_DELETION_ID_HEX + 1],
+                                     int64_t *requested);
+/* The service confirmed request id (items: what it deleted): state "confirmed" with the time.
+ * KEEL_ERR_NOT_FOUND for an id that is not the pending request (a stale or forged reply). */
+keel_err keeld_lock_deletion_confirm(struct keeld_lock *l, const char *id, uint64_t items);
+/* {"state":"none"} or {"state":"pending"|"confirmed","request":"<id>","requested":"...",
+ *  "confirmed":"..."|null,"items":N|null} */
+keel_err keeld_lock_deletion_json(struct keeld_lock *l, char *out, size_t outsz);
+
+/* ---- factory reset (5.11-1) ---- */
+
+/* Close the database for good and erase lock.db, lock.db-wal and lock.db-shm of data_dir
+ * with keel_privacy_erase_file (absent files are fine). Every later call on l except
+ * keeld_lock_close answers KEEL_ERR_IO. The caller destroys the keys in the store first
+ * (crypto-erase: keys, then files). */
+keel_err keeld_lock_erase(struct keeld_lock *l);
+/* The same for a lock that is not open (finishing a reset interrupted by a power cut). */
+keel_err keeld_lock_erase_files(const char *data_dir);
 
 #endif /* KEEL_APPS_KEELD_LOCK_H */

@@ -70,6 +70,14 @@ KEEL_MUST_CHECK keel_err keel_store_put(keel_store *s, const char *name, const v
 /* Remove name and persist. KEEL_ERR_NOT_FOUND if it was absent. */
 KEEL_MUST_CHECK keel_err keel_store_delete(keel_store *s, const char *name);
 
+/* Factory reset of the store (5.11-1): remove, in one write, every record whose name is not
+ * among the n names of keep (the records the factory wrote), so that every key and
+ * parameter made after the factory is gone from the file; the number removed into *removed
+ * (may be NULL). Nothing to remove is KEEL_OK without a write. Errors as keel_store_put; on
+ * an error the store in memory and on flash keep every record. */
+KEEL_MUST_CHECK keel_err keel_store_retain(keel_store *s, const char *const *keep, size_t n,
+                                           size_t *removed);
+
 /* The generation of the open store (how many writes it has seen). */
 uint64_t keel_store_generation(const keel_store *s);
 
