@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int auto_install = 7, data_processing = 7;
     keel_err ret = keeld_setup_parse(data, size, &auto_install, &data_processing);
     char v[64];
+    char consent[KEELD_RESPONSE_MAX];
     size_t len = 0;
     int status;
 
@@ -25,7 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     status = fuzz_post(d, "/api/v1/setup", data, size, KEELD_SETUP_BODY_MAX);
     if ((status != 400 && status != 413) || (ret == KEEL_ERR_TOO_LARGE) != (status == 413))
         abort();
-    if (d->st.data_processing != 0 ||
+    /* no consent recorded (the choice goes into the lock's consent records, 6-3A) */
+    if (keeld_lock_consent_granted(d->lock, KEELD_CONSENT_ACCESS_LOG_SYNC) != 0 ||
+        keeld_lock_consent_json(d->lock, consent, sizeof(consent)) != KEEL_OK ||
+        strstr(consent, "\"records\":[]") == NULL ||
         keel_store_get(d->store, KEELD_REC_PROCESSING, v, sizeof(v), &len) != KEEL_ERR_NOT_FOUND ||
         keel_store_get(d->store, KEELD_REC_UPDATE_SETTINGS, v, sizeof(v), &len) !=
             KEEL_ERR_NOT_FOUND)

@@ -23,5 +23,6 @@ int cli_provision(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_release(int argc, char **argv);
 int cli_flash(int argc, char **argv);
+int cli_monitor(int argc, char **argv);
 
 #endif /* KEEL_APPS_CLI_H */

@@ -27,6 +27,7 @@ typedef struct options {
     const char *password_arg; /* as given: the password, or "-" for stdin */
     const char *labels_dir;
     const char *firmware_dir;
+    const char *device_data; /* --device-data: the device's data tree, for 5.11-1-2 */
     const char *ixit_path;
     keel_audit_ixit ixit; /* loaded when ixit_path is given */
     int has_ixit;
@@ -46,6 +47,7 @@ static void usage(FILE *to)
                 "                  [--password PW|-] [--password-path PATH]\n"
                 "                  [--status-path PATH]\n"
                 "                  [--labels DIR] [--firmware DIR] [--ixit FILE]\n"
+                "                  [--device-data DIR]\n"
                 "                  [--only ID[,ID...]]\n\n"
                 "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
                 "test cases of ETSI TS 103 701 that keel implements. --ixit FILE is the\n"
@@ -109,6 +111,16 @@ static void usage(FILE *to)
                 "           every declared route (with --password, non-public ones with a\n"
                 "           session; never a wrong password): only uniform 4xx answers, the\n"
                 "           device still up; 5.13-1B-1 (5.13-1-1) every route declares its input\n"
+                "  5.8-3-1 5.10-1-1 5.11-1-1 5.11-2-1 6-1-1 6-2-1 6-4-1 6-5-1 (conceptual) the\n"
+                "           IXIT's personal_data, telemetry, sensing, deletion and user_info\n"
+                "  6-3A-2 (6-3-2 in 2.1.1) with --password and the IXIT's consent_check: consent\n"
+                "           given, the datum seen on the broker; withdrawn, nothing more arrives\n"
+                "  5.11-2-2 5.11-4-1 with --password: the device asks its service to delete the\n"
+                "           owner's data and shows the service's confirmation\n"
+                "  5.11-1-2 with --password and --device-data DIR (the device's data tree):\n"
+                "           canaries planted as user data, the device RESET through its declared\n"
+                "           function, no canary left in DIR. Runs after every test case that\n"
+                "           needs the owner (before 5.1-1-2 and 5.1-5-2, which need none)\n"
                 "--only ID,... runs only the steps that serve those provisions (a step that\n"
                 "serves several records them all); every other provision stays NOT TESTED.\n"
                 "Writes report.json and report.html into DIR (default: current directory;\n"
@@ -154,6 +166,7 @@ static int parse_options(int argc, char **argv, options *o)
                                              {"status-path", required_argument, NULL, 'S'},
                                              {"labels", required_argument, NULL, 'L'},
                                              {"firmware", required_argument, NULL, 'F'},
+                                             {"device-data", required_argument, NULL, 'D'},
                                              {"ixit", required_argument, NULL, 'I'},
                                              {"only", required_argument, NULL, 'O'},
                                              {"help", no_argument, NULL, 'h'},
@@ -177,6 +190,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'S': o->status_path = optarg; break;
         case 'L': o->labels_dir = optarg; break;
         case 'F': o->firmware_dir = optarg; break;
+        case 'D': o->device_data = optarg; break;
         case 'I': o->ixit_path = optarg; break;
         case 'O': o->only_arg = optarg; break;
         case 'f':
@@ -318,7 +332,8 @@ static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *
     }
     if ((ret = check_paths(o)) != CLI_EXIT_OK ||
         (ret = check_dir("--labels", o->labels_dir)) != CLI_EXIT_OK ||
-        (ret = check_dir("--firmware", o->firmware_dir)) != CLI_EXIT_OK)
+        (ret = check_dir("--firmware", o->firmware_dir)) != CLI_EXIT_OK ||
+        (ret = check_dir("--device-data", o->device_data)) != CLI_EXIT_OK)
         return ret;
     /* The report directory is made if it is missing (its parent must exist). */
     if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
@@ -413,6 +428,76 @@ static keel_err run_published(keel_audit_report *r, const keel_audit_target *t, 
     return ret;
 }
 
+/* The conceptual privacy test cases serve these provisions (a step that serves several records
+ * them all). */
+static int privacy_docs_wanted(const options *o)
+{
+    static const char *const ids[] = {"5.8-3", "5.10-1", "5.11-1", "5.11-2",
+                                      "6-1",   "6-2",    "6-4",    "6-5"};
+
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        if (wanted(o, ids[i]))
+            return 1;
+    return 0;
+}
+
+static keel_err run_privacy_docs(keel_audit_report *r, const options *o)
+{
+    fprintf(stderr, "keel audit: 5.8-3-1 5.10-1-1 5.11-1-1 5.11-2-1 6-1-1 6-2-1 6-4-1 6-5-1 "
+                    "reading the IXIT's personal data, telemetry, sensing and deletion\n");
+    return keel_audit_check_privacy_docs(r, &o->ixit);
+}
+
+/* The owner's privacy functions (6-3A, 5.11-2, 5.11-4): consent given and withdrawn, the
+ * service asked to delete; they leave the consent withdrawn. */
+static keel_err run_privacy_owner(keel_audit_report *r, const keel_audit_target *t,
+                                  const options *o, const char *password)
+{
+    const char *consent = r->version == KEEL_EN303645_V2_1_1 ? "6-3" : "6-3A";
+    const keel_audit_ixit_privacy *p = o->ixit.privacy;
+    keel_err ret = KEEL_OK;
+
+    if (wanted(o, consent)) {
+        fprintf(stderr, "keel audit: %s withdrawing consent and watching the processing stop%s\n",
+                r->version == KEEL_EN303645_V2_1_1 ? "6-3-2" : "6-3A-2",
+                p == NULL || !p->consent_check.present ? " (skipped: the IXIT has no consent_check)"
+                : password == NULL                     ? " (skipped: no --password)"
+                                                       : "");
+        ret = keel_audit_check_consent(r, t, &o->ixit, o->login_path, password);
+    }
+    if (ret == KEEL_OK && (wanted(o, "5.11-2") || wanted(o, "5.11-4"))) {
+        fprintf(stderr,
+                "keel audit: 5.11-2-2 5.11-4-1 asking the associated service to delete "
+                "the owner's data%s\n",
+                password == NULL ? " (skipped: no --password)" : "");
+        ret = keel_audit_check_service_deletion(r, t, &o->ixit, o->login_path, password);
+    }
+    return ret;
+}
+
+/* 5.11-1-2: it resets the device, so it comes after every test case that acts as the owner,
+ * with the password the device has now (5.1-4-2 may have set a new one). The tests after it
+ * (5.1-1-2, 5.1-5-2) need no owner, and their wrong passwords would lock the owner out. */
+static keel_err run_reset(keel_audit_report *r, const keel_audit_target *t, const options *o,
+                          const char *password)
+{
+    keel_audit_reset_opts ro = {.ixit = &o->ixit,
+                                .login_path = o->login_path,
+                                .status_path = o->status_path,
+                                .password = password,
+                                .device_data = o->device_data};
+    const keel_audit_ixit_privacy *p = o->ixit.privacy;
+
+    fprintf(stderr,
+            "keel audit: 5.11-1-2 planting canaries, resetting the device, searching "
+            "its data%s\n",
+            p == NULL || !p->deletion.present ? " (skipped: the IXIT has no deletion)"
+            : password == NULL                ? " (skipped: no --password)"
+            : o->device_data == NULL          ? " (skipped: no --device-data)"
+                                              : "");
+    return keel_audit_check_reset(r, t, &ro);
+}
+
 /* The owner's tests of the IXIT's routes and hook (5.9-2, 5.13-1B): with the given password,
  * so before 5.1-4-2 replaces it; the campaign sends no wrong password, so the guard stays
  * quiet for the tests after it. */
@@ -434,6 +519,8 @@ static keel_err run_owner(keel_audit_report *r, const keel_audit_target *t, cons
                 r->version == KEEL_EN303645_V2_1_1 ? "5.13-1-2" : "5.13-1B-2");
         ret = keel_audit_check_malformed(r, t, &o->ixit, o->login_path, o->status_path, password);
     }
+    if (ret == KEEL_OK)
+        ret = run_privacy_owner(r, t, o, password);
     return ret;
 }
 
@@ -443,11 +530,16 @@ static keel_err run_owner(keel_audit_report *r, const keel_audit_target *t, cons
 static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, const options *o,
                            const keel_audit_batch_stats *batch)
 {
+    char now[KEEL_SECRET_MAX + 1]; /* the password after 5.1-4-2 */
     keel_audit_change_opts change = {.login_path = o->login_path,
                                      .password_path = o->password_path,
                                      .password = o->password_arg != NULL ? o->password : NULL,
-                                     .new_password_file = o->new_password_file};
+                                     .new_password_file = o->new_password_file,
+                                     .password_now = now};
     keel_err ret = KEEL_OK;
+
+    if (keel_str_copy(now, sizeof(now), change.password != NULL ? change.password : "") != KEEL_OK)
+        return KEEL_ERR_ARG;
 
     if (change.password != NULL && wanted(o, "5.4-1")) {
         fprintf(stderr, "keel audit: 5.4-1-2 asking the device for its root of trust\n");
@@ -463,6 +555,9 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
                 change.password != NULL ? "" : " (skipped: no --password)");
         ret = keel_audit_check_password_change(r, t, &change);
     }
+    if (ret == KEEL_OK && o->has_ixit && wanted(o, "5.11-1"))
+        ret = run_reset(r, t, o, change.password != NULL ? now : NULL);
+    keel_wipe(now, sizeof(now));
     if (ret == KEEL_OK && wanted(o, "5.1-1")) {
         fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default passwords\n");
         ret = keel_audit_check_credentials(r, t, o->login_path, keel_audit_default_passwords,
@@ -503,6 +598,8 @@ static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, con
     }
     if (ret == KEEL_OK && ixit != NULL)
         ret = run_published(r, t, o);
+    if (ret == KEEL_OK && ixit != NULL && privacy_docs_wanted(o))
+        ret = run_privacy_docs(r, o);
     if (ret == KEEL_OK && integrity_applies(o) && wanted(o, "5.7-1")) {
         fprintf(stderr, "keel audit: 5.7-1-2 verifying the booted slot of %s\n", o->firmware_dir);
         ret = keel_audit_check_integrity(r, t, o->firmware_dir, o->has_ixit ? &o->update : NULL,

@@ -1,4 +1,5 @@
-/* keel: the command line for the factory, the release team and the assessor. */
+/* keel: the command line for the factory, the release team, the assessor and the fleet
+ * operator. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ static const struct command commands[] = {
     {"flash", cli_flash, "install a device's first software from its update repository"},
     {"audit", cli_audit, "test a device against EN 303 645 (TS 103 701)"},
     {"release", cli_release, "keep a signed update repository"},
+    {"monitor", cli_monitor, "watch the fleet's security events for anomalies (5.10-1)"},
 };
 
 static void usage(FILE *to)

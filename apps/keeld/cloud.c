@@ -21,11 +21,23 @@
  * a fleet from knocking the broker over again (tests/integration/storm.sh measures it).
  *
  * Topics, all under keel/<serial>/ (the broker's ACL gives each device its own subtree):
- *   status   retained: {"state":"online","model":...,"firmware_version":...} on connect,
- *            {"state":"offline"} as the will (an unclean loss) and on a clean stop.
- *   events   the lock's queued events (lock.h), QoS 1, oldest first, one in flight.
- *   command  subscribed (QoS 1): {"id":"...","action":"lock"|"unlock"|"state"} (keeld.h).
- *   reply    QoS 1: the answer to each command.
+ *   status           retained: {"state":"online","model":...,"firmware_version":...} on
+ *                    connect, {"state":"offline"} as the will (an unclean loss) and on a clean
+ *                    stop.
+ *   events           the security telemetry (5.10-1): the lock's queued events, keel/events.h
+ *                    objects (a pseudonymous "device", no personal data: 6-4), QoS 1, oldest
+ *                    first, one in flight. Every connection queues "link.up".
+ *   accesslog        QoS 1, only while the owner consents (6-2, 6-3A): copies of the access
+ *                    log with who (keeld_lock_sync_peek), one in flight (cloud_sync.c).
+ *   command          subscribed (QoS 1): {"id":"...","action":"lock"|"unlock"|"state"}
+ *                    (keeld.h).
+ *   reply            QoS 1: the answer to each command.
+ *   privacy/delete   QoS 1: the owner's request that the service delete their data
+ *                    (5.11-2), {"request":"<id>","requested":"RFC 3339"}, sent on every
+ *                    connection while it is pending (cloud_sync.c).
+ *   privacy/deleted  subscribed (QoS 1): the service's confirmation (5.11-4),
+ *                    {"request":"<id>","items":N}, parsed strictly (cloud_privacy.c); a
+ *                    retained one is refused, one for another id ignored.
  *
  * Delivery of events, in order and exactly once from the device's view: the events wait in
  * lock.db (SQLite, so they survive a power cut and a restart). While the link is up and no
@@ -33,7 +45,8 @@
  * it from the queue (keeld_lock_outbox_done), and only then does the next one go. When the
  * link is lost with an event in flight, the event stays queued and goes again after the
  * reconnection (libmosquitto resends it, marked as a duplicate, as soon as the broker has
- * accepted the new session; after a restart of keeld it is published afresh from the queue).
+ * accepted the new session; after a restart of keeld, or when the link thread renewed the
+ * client because an access-log copy was in flight too, it is published afresh from the queue).
  * So the broker can receive an event twice when its PUBACK was lost on the way: every event
  * carries its seq, which counts up by one per event and is never reused, and the cloud drops
  * an event whose seq it has already seen. It never receives one out of order, and never
@@ -58,46 +71,18 @@
 #include <mosquitto.h>
 #include <openssl/ssl.h>
 
+#include "cloud_int.h"
 #include "keel/tls.h"
-#include "keeld.h"
 
 #define CLOUD_KEEPALIVE_S 60
 #define CLOUD_LOOP_MS 500          /* how soon the thread sees a stop request */
 #define CLOUD_CONNECT_TIMEOUT_S 20 /* from TCP connect to the broker's CONNACK */
 #define CLOUD_GOODBYE_ROUNDS 10    /* of CLOUD_LOOP_MS: the offline status's time to go out */
-#define CLOUD_TOPIC_MAX (sizeof("keel//command") + KEELD_NAME_MAX)
-#define CLOUD_REPLY_MAX 256 /* the largest reply keeld_command_execute writes is ~90 bytes */
+#define CLOUD_REPLY_MAX 256        /* the largest reply keeld_command_execute writes is ~90 bytes */
 #define CLOUD_PATH_MAX 4096
-#define CLOUD_QOS 1
+#define CLOUD_QOS KEELD_CLOUD_QOS
 
 static const char offline_status[] = "{\"state\":\"offline\"}";
-
-struct keeld_cloud {
-    struct mosquitto *mosq;
-    char host[KEELD_ADDRESS_MAX];
-    unsigned port;
-    char topic[CLOUD_TOPIC_MAX]; /* status */
-    char events_topic[CLOUD_TOPIC_MAX];
-    char command_topic[CLOUD_TOPIC_MAX];
-    char reply_topic[CLOUD_TOPIC_MAX];
-    char *online_status;     /* cJSON-made */
-    struct keeld_lock *lock; /* borrowed (keeld_cloud_attach); NULL: status only */
-    int *online_flag;        /* borrowed; written with __atomic_store_n */
-    pthread_t thread;
-    int thread_started;
-    pthread_mutex_t mutex; /* guards stop */
-    pthread_cond_t wake;
-    int stop;
-    /* Touched by the link thread only (mosquitto runs its callbacks there). */
-    int online;
-    int goodbye_mid;
-    int goodbye_sent;
-    uint32_t attempt; /* retries since the broker last accepted a session */
-    int inflight;     /* an event is published and its PUBACK not yet in */
-    int inflight_mid;
-    uint64_t inflight_seq;
-    int queue_failing; /* the queue could not be read: logged once until it can again */
-};
 
 static void set_online(struct keeld_cloud *c, int online)
 {
@@ -131,6 +116,14 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
     if (prc != MOSQ_ERR_SUCCESS)
         keel_log(KEEL_LOG_WARN, "cloud: cannot subscribe to the commands: %s",
                  mosquitto_strerror(prc));
+    prc = mosquitto_subscribe(mosq, NULL, c->deleted_topic, CLOUD_QOS);
+    if (prc != MOSQ_ERR_SUCCESS)
+        keel_log(KEEL_LOG_WARN, "cloud: cannot subscribe to the deletion confirmations: %s",
+                 mosquitto_strerror(prc));
+    c->deletion_sent[0] = '\0'; /* a pending request goes again in this session */
+    /* Every connection is a security event (5.10-1): a device reconnecting in a storm is
+     * what the service's monitor looks for. */
+    keeld_security_event(c->lock, "link.up", KEELD_SRC_SYSTEM);
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
@@ -151,6 +144,8 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
     (void)mosq;
     if (c->goodbye_mid != 0 && mid == c->goodbye_mid)
         c->goodbye_sent = 1;
+    if (keeld_cloud_sync_acked(c, mid))
+        return;
     if (!c->inflight || mid != c->inflight_mid)
         return;
     /* The broker has the event: only now does it leave the queue. Should the removal fail,
@@ -201,8 +196,15 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
     char reply[CLOUD_REPLY_MAX];
 
     (void)mosq;
-    if (c->lock == NULL || msg->topic == NULL || strcmp(msg->topic, c->command_topic) != 0 ||
-        msg->payloadlen < 0 || (msg->payload == NULL && msg->payloadlen != 0))
+    if (c->lock == NULL || msg->topic == NULL || msg->payloadlen < 0 ||
+        (msg->payload == NULL && msg->payloadlen != 0))
+        return;
+    if (strcmp(msg->topic, c->deleted_topic) == 0) {
+        /* logged there; nothing is answered */
+        (void)keeld_cloud_deleted(c->lock, msg->payload, (size_t)msg->payloadlen, msg->retain);
+        return;
+    }
+    if (strcmp(msg->topic, c->command_topic) != 0)
         return;
     if (msg->retain) {
         keel_log(KEEL_LOG_WARN, "cloud: refused a retained command");
@@ -249,9 +251,7 @@ static int backoff_wait(struct keeld_cloud *c, uint32_t ms)
     return stop;
 }
 
-/* Errors of mosquitto_publish raised before the message is queued; after any other the
- * message is in libmosquitto's queue and goes out (again) once the link is up. */
-static int publish_not_queued(int rc)
+int keeld_cloud_publish_not_queued(int rc)
 {
     return rc == MOSQ_ERR_NOMEM || rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE ||
            rc == MOSQ_ERR_MALFORMED_UTF8 || rc == MOSQ_ERR_OVERSIZE_PACKET ||
@@ -284,7 +284,7 @@ static void deliver_next(struct keeld_cloud *c)
     c->queue_failing = 0;
     rc = mosquitto_publish(c->mosq, &mid, c->events_topic, (int)strlen(json), json, CLOUD_QOS,
                            false);
-    if (publish_not_queued(rc)) {
+    if (keeld_cloud_publish_not_queued(rc)) {
         keel_log(KEEL_LOG_WARN, "cloud: cannot publish event %llu: %s", (unsigned long long)seq,
                  mosquitto_strerror(rc));
         return;
@@ -372,6 +372,8 @@ static uint32_t next_wait_ms(struct keeld_cloud *c)
     return ms;
 }
 
+static keel_err renew_client(struct keeld_cloud *c);
+
 static void *link_thread(void *arg)
 {
     struct keeld_cloud *c = arg;
@@ -390,8 +392,12 @@ static void *link_thread(void *arg)
             rc = mosquitto_loop(c->mosq, CLOUD_LOOP_MS, 1);
             if (rc == MOSQ_ERR_SUCCESS)
                 rc = attempt_check(c, started);
-            if (rc == MOSQ_ERR_SUCCESS)
+            if (rc == MOSQ_ERR_SUCCESS) {
+                /* an event first, then a copy: neither waits behind the other (cloud_sync.c) */
                 deliver_next(c);
+                keeld_cloud_sync_next(c);
+                keeld_cloud_deletion_next(c);
+            }
         }
         if (rc == MOSQ_ERR_SUCCESS)
             break; /* stopping */
@@ -403,6 +409,14 @@ static void *link_thread(void *arg)
                  failure_reason(rc), (unsigned)wait_ms);
         if (backoff_wait(c, wait_ms))
             break;
+        /* A copy of the access log was in flight: libmosquitto would resend it by itself,
+         * even after the owner withdrew their consent. A fresh client holds nothing; what
+         * is still queued in lock.db goes from there, and only while the consent holds. */
+        if (c->sync_inflight) {
+            if (renew_client(c) != KEEL_OK)
+                continue; /* no connection with the old client: tried again after a wait */
+            first = 1;
+        }
     }
     goodbye(c);
     return NULL;
@@ -470,35 +484,67 @@ static keel_err tls_context(const struct keeld_config *cfg, struct keeld_device 
     return ret;
 }
 
-static keel_err mqtt_client(struct keeld_cloud *c, const struct keeld_identity *id, SSL_CTX *ctx,
-                            char *err, size_t errsz)
+/* A new MQTT client for c (its serial as the client id, keel's TLS context, the will, the
+ * callbacks) into *out. */
+static keel_err client_make(struct keeld_cloud *c, struct mosquitto **out, char *err, size_t errsz)
 {
+    struct mosquitto *mosq = mosquitto_new(c->serial, true, c);
     int rc;
 
-    c->mosq = mosquitto_new(id->serial, true, c);
-    if (c->mosq == NULL) {
+    *out = NULL;
+    if (mosq == NULL) {
         (void)keel_str_format(err, errsz, "cloud: cannot create the MQTT client");
         return KEEL_ERR_NOMEM;
     }
-    rc = mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-    /* mosquitto takes its own reference on ctx */
+    rc = mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    /* mosquitto takes its own reference on the context */
     if (rc == MOSQ_ERR_SUCCESS)
-        rc = mosquitto_void_option(c->mosq, MOSQ_OPT_SSL_CTX, ctx);
+        rc = mosquitto_void_option(mosq, MOSQ_OPT_SSL_CTX, c->ssl_ctx);
     if (rc == MOSQ_ERR_SUCCESS)
-        rc = mosquitto_int_option(c->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+        rc = mosquitto_int_option(mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
     if (rc == MOSQ_ERR_SUCCESS)
-        rc = mosquitto_will_set(c->mosq, c->topic, (int)strlen(offline_status), offline_status,
+        rc = mosquitto_will_set(mosq, c->topic, (int)strlen(offline_status), offline_status,
                                 CLOUD_QOS, true);
     if (rc != MOSQ_ERR_SUCCESS) {
         (void)keel_str_format(err, errsz, "cloud: cannot configure the MQTT client: %s",
                               mosquitto_strerror(rc));
+        mosquitto_destroy(mosq);
         return KEEL_ERR_ARG;
     }
-    mosquitto_connect_callback_set(c->mosq, on_connect);
-    mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
-    mosquitto_publish_callback_set(c->mosq, on_publish);
-    mosquitto_message_callback_set(c->mosq, on_message);
+    mosquitto_connect_callback_set(mosq, on_connect);
+    mosquitto_disconnect_callback_set(mosq, on_disconnect);
+    mosquitto_publish_callback_set(mosq, on_publish);
+    mosquitto_message_callback_set(mosq, on_message);
+    *out = mosq;
     return KEEL_OK;
+}
+
+/* Replace the client by a fresh one (on the link thread, while not connected): whatever
+ * libmosquitto still held to send is gone; the events and copies in flight go again from
+ * lock.db. */
+static keel_err renew_client(struct keeld_cloud *c)
+{
+    char err[KEELD_ERROR_MAX];
+    struct mosquitto *mosq = NULL;
+    keel_err ret = client_make(c, &mosq, err, sizeof(err));
+
+    if (ret != KEEL_OK) {
+        keel_log(KEEL_LOG_ERROR, "%s", err);
+        return ret;
+    }
+    mosquitto_destroy(c->mosq);
+    c->mosq = mosq;
+    c->inflight = 0;
+    c->sync_inflight = 0;
+    c->goodbye_mid = 0;
+    keel_log(KEEL_LOG_INFO, "cloud: a fresh client: the access-log copy in flight is not resent");
+    return KEEL_OK;
+}
+
+/* keel/<serial>/<leaf> into topic (KEELD_CLOUD_TOPIC_MAX bytes). */
+static keel_err topic_make(char *topic, const char *serial, const char *leaf)
+{
+    return keel_str_format(topic, KEELD_CLOUD_TOPIC_MAX, "keel/%s/%s", serial, leaf);
 }
 
 static keel_err cloud_init(struct keeld_cloud *c, const struct keeld_config *cfg,
@@ -506,13 +552,14 @@ static keel_err cloud_init(struct keeld_cloud *c, const struct keeld_config *cfg
                            size_t errsz)
 {
     if (keel_str_copy(c->host, sizeof(c->host), cfg->mqtt_host) != KEEL_OK ||
-        keel_str_format(c->topic, sizeof(c->topic), "keel/%s/status", id->serial) != KEEL_OK ||
-        keel_str_format(c->events_topic, sizeof(c->events_topic), "keel/%s/events", id->serial) !=
-            KEEL_OK ||
-        keel_str_format(c->command_topic, sizeof(c->command_topic), "keel/%s/command",
-                        id->serial) != KEEL_OK ||
-        keel_str_format(c->reply_topic, sizeof(c->reply_topic), "keel/%s/reply", id->serial) !=
-            KEEL_OK) {
+        keel_str_copy(c->serial, sizeof(c->serial), id->serial) != KEEL_OK ||
+        topic_make(c->accesslog_topic, id->serial, "accesslog") != KEEL_OK ||
+        topic_make(c->delete_topic, id->serial, "privacy/delete") != KEEL_OK ||
+        topic_make(c->deleted_topic, id->serial, "privacy/deleted") != KEEL_OK ||
+        topic_make(c->topic, id->serial, "status") != KEEL_OK ||
+        topic_make(c->events_topic, id->serial, "events") != KEEL_OK ||
+        topic_make(c->command_topic, id->serial, "command") != KEEL_OK ||
+        topic_make(c->reply_topic, id->serial, "reply") != KEEL_OK) {
         (void)keel_str_format(err, errsz, "cloud: the broker name or serial is too long");
         return KEEL_ERR_RANGE;
     }
@@ -547,7 +594,6 @@ keel_err keeld_cloud_open(const struct keeld_config *cfg, struct keeld_device *d
                           struct keeld_cloud **out, char *err, size_t errsz)
 {
     struct keeld_cloud *c = NULL;
-    SSL_CTX *ctx = NULL;
     keel_err ret = KEEL_ERR_ARG;
 
     if (out != NULL)
@@ -570,15 +616,14 @@ keel_err keeld_cloud_open(const struct keeld_config *cfg, struct keeld_device *d
     }
     ret = cloud_init(c, cfg, id, alert, err, errsz);
     if (ret == KEEL_OK)
-        ret = tls_context(cfg, dev, &ctx, err, errsz);
+        ret = tls_context(cfg, dev, &c->ssl_ctx, err, errsz);
     if (ret == KEEL_OK)
-        ret = mqtt_client(c, id, ctx, err, errsz);
+        ret = client_make(c, &c->mosq, err, errsz);
     if (ret == KEEL_OK) {
         *out = c;
         c = NULL;
     }
 out:
-    SSL_CTX_free(ctx);
     keeld_cloud_close(c);
     return ret;
 }
@@ -616,7 +661,8 @@ void keeld_cloud_close(struct keeld_cloud *c)
         pthread_mutex_unlock(&c->mutex);
         pthread_join(c->thread, NULL);
     }
-    mosquitto_destroy(c->mosq); /* frees its reference on the TLS context, and so the key */
+    mosquitto_destroy(c->mosq); /* frees its reference on the TLS context */
+    SSL_CTX_free(c->ssl_ctx);   /* and ours: with the last one goes the key */
     mosquitto_lib_cleanup();
     pthread_cond_destroy(&c->wake);
     pthread_mutex_destroy(&c->mutex);

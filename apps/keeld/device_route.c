@@ -113,6 +113,9 @@ static void check_all(struct keeld_state *st, struct check c[8])
 {
     int file_rot = strcmp(st->identity.rot, "file") == 0;
     int online = __atomic_load_n(&st->cloud_online, __ATOMIC_ACQUIRE);
+    /* the optional processing is on exactly while its consent is granted (6-3A) */
+    int processing = st->lock != NULL &&
+                     keeld_lock_consent_granted(st->lock, KEELD_CONSENT_ACCESS_LOG_SYNC) == 1;
 
     c[0] = (struct check){"owner_password", keeld_initialised(st), 1, "", 0};
     (void)keel_str_copy(c[0].detail, sizeof(c[0].detail),
@@ -135,10 +138,10 @@ static void check_all(struct keeld_state *st, struct check c[8])
     c[6] = (struct check){"cloud_link", 1, 0, "", online};
     (void)keel_str_copy(c[6].detail, sizeof(c[6].detail),
                         online ? "connected" : "not connected: the lock works locally");
-    c[7] = (struct check){"data_processing", 1, 0, "", st->data_processing};
+    c[7] = (struct check){"data_processing", 1, 0, "", processing};
     (void)keel_str_copy(c[7].detail, sizeof(c[7].detail),
-                        st->data_processing ? "optional processing on (your choice)"
-                                            : "optional processing off");
+                        processing ? "optional processing on (your choice)"
+                                   : "optional processing off");
 }
 
 void keeld_handle_security(struct keeld_state *st, const struct keeld_request *rq,

@@ -1,7 +1,9 @@
 /* The brute-force guard (5.1-5) wired to keeld: its records live in the secure store, one per
  * client slot and one for all clients, so neither a restart nor a power cut hands out fresh
  * attempts. Only what changed is written. Every failure, delay and lock-out is a security
- * event in the log, with the client's address and never a password or token. */
+ * event in the log, with the client's address and never a password or token; each counted
+ * failure (auth.failure) and each wait imposed (auth.lockout) is also queued for the cloud
+ * (5.10-1), without the address (6-4). */
 #include <string.h>
 
 #include "keeld.h"
@@ -140,10 +142,15 @@ void keeld_guard_failed(struct keeld_state *st, const char *client)
     persist(st, &r);
     keel_log(KEEL_LOG_WARN, "event=auth.failure client=%s count=%u recent=%u", addr,
              (unsigned)r.failures, (unsigned)r.overall_recent);
+    keeld_security_event(st->lock, "auth.failure", KEELD_SRC_API);
     if (r.evicted)
         keel_log(KEEL_LOG_WARN, "event=auth.guard_evicted client=%s", addr);
     if (r.retry_after_s == 0)
         return;
+    /* The client (or, past the overall limit, every client) now waits: one event per wait
+     * imposed, not one per attempt refused during it, so that an attacker knocking on a
+     * closed door cannot flood the queue and push older events out of it. */
+    keeld_security_event(st->lock, "auth.lockout", KEELD_SRC_API);
     if (r.overall)
         keel_log(KEEL_LOG_WARN, "event=auth.overall_delay recent=%u wait=%u",
                  (unsigned)r.overall_recent, (unsigned)r.retry_after_s);

@@ -149,7 +149,8 @@ static keel_err fill(cJSON *root, const struct keeld_config *cfg)
         if (!add_route(rlist, "GET", keeld_web_path_at(i), 1, 0, 1))
             return KEEL_ERR_NOMEM;
     }
-    return KEEL_OK;
+    /* the personal data keeld processes (6-1, 6-5): the IXIT's 21-PersData and 24-TelData */
+    return keeld_inventory_add(root);
 }
 
 keel_err keeld_describe(const struct keeld_config *cfg, char **out)

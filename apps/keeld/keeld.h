@@ -146,9 +146,14 @@ struct keeld_state {
     int restricted;              /* the integrity check failed: only the alert is served */
     struct keeld_lock *lock;     /* the lock's state (lock.h); NULL only in unit tests */
     const struct keeld_web *web; /* the setup page's files; NULL only in unit tests */
-    int data_processing;         /* the owner's choice of optional processing (off: 0) */
     int cloud_online;            /* 1 while the cloud link is up: written by its thread, read by the
                                     server's, both with __atomic_load_n / __atomic_store_n */
+    /* Set after keeld_state_init (which zeroes the state), by main.c or a test: */
+    const char *data_dir; /* borrowed: the device directory (lock.db, the reset marker) */
+    int cloud_configured; /* a cloud link is configured (--mqtt): the service can be asked to
+                             delete the owner's data (5.11-2) */
+    int reset_done;       /* a factory reset erased the device: every request answers 503 until
+                             keeld exits (__atomic_*: the retention thread reads it) */
 };
 
 struct keeld_request {
@@ -172,7 +177,17 @@ struct keeld_response {
     const uint8_t *ext_body;
     size_t ext_len;
     const char *content_type;
+    /* An answer larger than body (the owner's export, a long consent history): heap memory
+     * owned by the response and sent instead of body (ext_body wins over it); whoever
+     * dispatched the request gives it back with keeld_response_release, which wipes it. */
+    char *owned;
+    size_t owned_len;
+    const char *disposition; /* a Content-Disposition header (static text), or NULL */
+    int exit_after;          /* keeld stops once this answer is sent (the factory reset) */
 };
+
+/* Wipe and free rs->owned (NULL is fine), leaving rs without it. */
+void keeld_response_release(struct keeld_response *rs);
 
 /* One entry of the route table, the single place that says which routes exist and which
  * are public (5.5-4: everything else needs a session; 5.5-5: every route that changes
@@ -247,7 +262,8 @@ const char *keeld_method_name(keeld_method m);
 /* Answer rq into rs: a static file of st->web for GET (keeld_web_find), else the route
  * table: 404, 405, 401, 403 (setup required: the factory state and a route not marked
  * factory), 413 in that order, else the route's handler. Error bodies are uniform and carry
- * no detail. The caller wipes rs (it may hold a token). */
+ * no detail. Once a factory reset is done (st->reset_done) every request is 503. The caller
+ * releases rs (keeld_response_release) and wipes it (it may hold a token). */
 void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
                     struct keeld_response *rs);
 
@@ -288,6 +304,8 @@ struct keeld_config {
     const char *slot_b;       /* --slot-b PATH (default DATA/slot-b) */
     const char *web_dir;      /* --web DIR: the setup page (default KEELD_WEB_DIR) */
     const char *keypad;       /* --keypad PATH: the keypad's socket (default DATA/keypad.sock) */
+    int64_t log_retention_s;  /* --log-retention S: access-log entries kept this long (6-6;
+                                 default KEELD_LOG_RETENTION_DEFAULT_S) */
 };
 
 /* ---- declared interfaces (5.6-1: every port and service in one place) ---- */
@@ -316,9 +334,10 @@ keel_err keeld_interfaces(const struct keeld_config *cfg, struct keeld_interface
  * NUL-terminated buffer the caller frees with free(). Shape:
  *   {"interfaces":[{"id","direction","transport","address","port","protocol","purpose",
  *                   "authentication"}, ...],
- *    "routes":[{"method","path","public":bool,"security_relevant":bool,"factory":bool}, ...]}
+ *    "routes":[{"method","path","public":bool,"security_relevant":bool,"factory":bool}, ...],
+ *    "privacy":{the data inventory, keeld_inventory_add}}
  * The routes are the route table's, then the static files (keeld_web_path_at) as public GETs.
- * KEEL_ERR_NOMEM, KEEL_ERR_RANGE. */
+ * KEEL_ERR_NOMEM, KEEL_ERR_RANGE, KEEL_ERR_PARSE (an inventory that is not an object). */
 keel_err keeld_describe(const struct keeld_config *cfg, char **out);
 
 /* ---- the HTTPS server ---- */
@@ -499,14 +518,23 @@ void keeld_handle_security(struct keeld_state *st, const struct keeld_request *r
 /* ---- first-run setup (5.12-1, setup_route.c) ----
  * POST /api/v1/setup (session; the owner's password must already be set, else 403):
  * {"auto_install":bool,"data_processing":bool}, both required: automatic updates (on by
- * default) and the optional processing (off by default, KEELD_REC_PROCESSING). 204. */
+ * default) and the optional processing (off by default): data_processing true grants
+ * KEELD_CONSENT_ACCESS_LOG_SYNC through keeld_lock_consent_set (via "setup"), false records
+ * a refusal the same way (6-2, 6-3A). 204. */
 #define KEELD_SETUP_BODY_MAX 128u
-#define KEELD_REC_PROCESSING "privacy.processing" /* "0" or "1" */
+/* Where keeld before consent records kept the setup's choice ("0" or "1"): read once at start
+ * by keeld_setup_migrate, then deleted. */
+#define KEELD_REC_PROCESSING "privacy.processing"
 
 keel_err keeld_setup_parse(const uint8_t *body, size_t len, int *auto_install,
                            int *data_processing);
 void keeld_handle_setup(struct keeld_state *st, const struct keeld_request *rq,
                         struct keeld_response *rs);
+/* Once at start, with the lock open: a choice left in KEELD_REC_PROCESSING by an older keeld
+ * becomes a consent record (via "setup", as it was made), then the record is deleted. A
+ * malformed value records nothing (the processing stays off) and is deleted too. Nothing to
+ * do: KEEL_OK. *migrated (may be NULL): 1 when a record was found. */
+keel_err keeld_setup_migrate(keel_store *store, struct keeld_lock *lock, int *migrated);
 
 /* ---- the setup page and security.txt (web.c) ----
  * The files of web/setup/ are read once at start (before the sandbox) into memory and
@@ -602,6 +630,152 @@ keel_err keeld_command_parse(const uint8_t *payload, size_t len, char id[KEELD_C
 /* Parse and carry out one command payload; the reply JSON (NUL-terminated) into out. */
 void keeld_command_execute(struct keeld_lock *l, const uint8_t *payload, size_t len, char *out,
                            size_t outsz);
+
+/* Queue the security event name (keeld_lock_security) from src; l NULL (unit tests without
+ * a lock) does nothing, and a failure is logged, never passed on: the action the event
+ * reports has already happened (security_event.c). */
+void keeld_security_event(struct keeld_lock *l, const char *name, keeld_lock_source src);
+
+/* ---- the owner's data at the associated service (cloud_privacy.c; 5.11-2, 5.11-4) ----
+ * keel/<serial>/privacy/delete   device -> service, QoS 1, sent on every connection while the
+ *                                request is pending: {"request":"<id>","requested":"RFC 3339"}
+ * keel/<serial>/privacy/deleted  service -> device, QoS 1, never retained:
+ *                                {"request":"<id>","items":N}
+ * The id is KEELD_DELETION_ID_HEX lower-case hex digits; N is a whole number
+ * 0..KEELD_DELETED_ITEMS_MAX (what the service deleted). */
+#define KEELD_DELETED_MAX 256u                               /* a confirmation's payload */
+#define KEELD_DELETED_ITEMS_MAX ((uint64_t)9007199254740992) /* 2^53: exact in JSON */
+#define KEELD_DELETION_REQUEST_MAX 96u                       /* the request's JSON and NUL */
+
+/* Parse a confirmation (len untrusted bytes, need not be NUL-terminated): exactly the two
+ * members above, each once, of the right type and characters, nothing after the object.
+ * KEEL_ERR_TOO_LARGE past KEELD_DELETED_MAX bytes, KEEL_ERR_PARSE otherwise; on failure id is
+ * "" and *items 0. KEEL_ERR_ARG for NULL outputs or NULL payload with len > 0. */
+keel_err keeld_deleted_parse(const uint8_t *payload, size_t len,
+                             char id[KEELD_DELETION_ID_HEX + 1], uint64_t *items);
+/* The request's JSON for id (checked: KEEL_ERR_ARG) made at requested (seconds since the
+ * epoch) into out. KEEL_ERR_RANGE when out is too small. */
+keel_err keeld_deletion_request_json(const char *id, int64_t requested, char *out, size_t outsz);
+/* One message from privacy/deleted as the broker delivered it: a retained one is refused
+ * (KEEL_ERR_PERM: it would be replayed at every connection), a malformed one refused
+ * (keeld_deleted_parse's error), one naming a request that is not pending ignored
+ * (KEEL_ERR_NOT_FOUND: stale or forged); otherwise the request is confirmed
+ * (keeld_lock_deletion_confirm). Each outcome is logged. l NULL: KEEL_ERR_ARG. */
+keel_err keeld_cloud_deleted(struct keeld_lock *l, const uint8_t *payload, size_t len,
+                             int retained);
+
+/* ---- personal data (6-1 .. 6-8) and deletion (5.11): privacy_route.c, privacy_parse.c,
+ * inventory.c, reset.c, retention.c ----
+ * GET  /api/v1/privacy               public, factory too: the data inventory
+ *                                    (data/privacy/keeld-inventory.json, compiled in), byte for
+ *                                    byte (6-1, 6-5)
+ * GET  /api/v1/privacy/consent       keeld_lock_consent_json
+ * POST /api/v1/privacy/consent       {"purpose":"access_log_sync","granted":bool} -> 200 and
+ *                                    keeld_lock_consent_json; an unknown purpose 400 (6-2, 6-3)
+ * GET  /api/v1/privacy/export        everything keeld holds about its owner as one document,
+ *                                    Content-Disposition: attachment; filename="keel-export.json":
+ *                                    {"format":"keel-export-1","exported":"RFC 3339",
+ *                                     "device":{"serial","model"},"owner":{"password_set":true,
+ *                                     "update_settings":{"auto_install","notify",
+ *                                     "postponed_until":"RFC 3339"|null}}, + keeld_lock_export}
+ * POST /api/v1/privacy/cloud-delete  {} -> 202 {"state":"pending","request":"<id>"} (the same
+ *                                    request while one is pending); 409 without a cloud link
+ * GET  /api/v1/privacy/cloud-delete  keeld_lock_deletion_json (5.11-2, 5.11-4)
+ * POST /api/v1/reset                 {"password":"<owner's>","confirm":"erase"} -> 200
+ *                                    {"reset":"done","erased":[...]}; then keeld exits with
+ *                                    KEELD_EXIT_REBOOT and starts in the factory state (5.11-1)
+ * Every one but the inventory needs a session and is refused in the factory state. */
+#define KEELD_CONSENT_BODY_MAX 128u
+#define KEELD_CONSENT_PURPOSE_MAX 32u /* bytes of a purpose's name, [a-z0-9_] */
+#define KEELD_CLOUD_DELETE_BODY_MAX 16u
+#define KEELD_RESET_BODY_MAX 1024u
+#define KEELD_EXPORT_FORMAT "keel-export-1"
+#define KEELD_EXPORT_FILE "keel-export.json"
+/* The largest answer kept in memory (the export of a full access log and consent history
+ * is well below it); more is a 500 rather than an unbounded allocation. */
+#define KEELD_ANSWER_MAX ((size_t)4 * 1024 * 1024)
+/* The factory reset's marker in the data directory: written before anything is erased and
+ * removed by the next start once the erasure is complete, so that a power cut in between
+ * finishes the reset at the next start (keeld_reset_resume). */
+#define KEELD_RESET_MARKER "reset-pending"
+#define KEELD_RESET_MARKER_MAX 256u
+/* "update.floor-base" (src/update/floor.c): where the anti-rollback counter started on this
+ * device. Kept by the factory reset: without it the next start would take the counter as it
+ * is for floor 0 and accept images older than the ones already confirmed (5.3 anti-rollback). */
+#define KEELD_REC_UPDATE_FLOOR_BASE "update.floor-base"
+
+/* The compiled-in inventory (generated by the build from data/privacy/keeld-inventory.json,
+ * checked to be JSON then): keeld_inventory_size bytes, not NUL-terminated. */
+extern const uint8_t keeld_inventory_data[];
+extern const size_t keeld_inventory_size;
+/* Add the inventory to root as member "privacy" (for keeld --describe and the IXIT).
+ * KEEL_ERR_PARSE if it is not a JSON object, KEEL_ERR_NOMEM. */
+keel_err keeld_inventory_add(cJSON *root);
+
+/* Parse a POST /api/v1/privacy/consent body: exactly {"purpose":string,"granted":bool},
+ * purpose 1..KEELD_CONSENT_PURPOSE_MAX bytes of [a-z0-9_] copied into purpose
+ * (KEELD_CONSENT_PURPOSE_MAX + 1, NUL-terminated; whether keeld knows it is the lock's to
+ * say). KEEL_ERR_PARSE, KEEL_ERR_TOO_LARGE past KEELD_CONSENT_BODY_MAX; on error purpose is
+ * "" and *granted 0. */
+keel_err keeld_consent_parse(const uint8_t *body, size_t len, char *purpose, int *granted);
+/* Parse a POST /api/v1/privacy/cloud-delete body: an empty JSON object, whitespace allowed.
+ * KEEL_ERR_PARSE, KEEL_ERR_TOO_LARGE past KEELD_CLOUD_DELETE_BODY_MAX. */
+keel_err keeld_cloud_delete_parse(const uint8_t *body, size_t len);
+/* Parse a POST /api/v1/reset body: exactly {"password":string,"confirm":"erase"}, the
+ * password 1..KEEL_SECRET_MAX bytes without NUL. KEEL_ERR_PARSE (also for any other
+ * "confirm"), KEEL_ERR_TOO_LARGE past KEELD_RESET_BODY_MAX. Every copy of the password made
+ * while parsing is wiped; on error *password is empty. */
+keel_err keeld_reset_parse(const uint8_t *body, size_t len, keel_secret *password);
+
+void keeld_handle_privacy(struct keeld_state *st, const struct keeld_request *rq,
+                          struct keeld_response *rs);
+void keeld_handle_consent_get(struct keeld_state *st, const struct keeld_request *rq,
+                              struct keeld_response *rs);
+void keeld_handle_consent_set(struct keeld_state *st, const struct keeld_request *rq,
+                              struct keeld_response *rs);
+void keeld_handle_export(struct keeld_state *st, const struct keeld_request *rq,
+                         struct keeld_response *rs);
+void keeld_handle_cloud_delete_get(struct keeld_state *st, const struct keeld_request *rq,
+                                   struct keeld_response *rs);
+void keeld_handle_cloud_delete(struct keeld_state *st, const struct keeld_request *rq,
+                               struct keeld_response *rs);
+void keeld_handle_reset(struct keeld_state *st, const struct keeld_request *rq,
+                        struct keeld_response *rs);
+
+/* The store records a factory reset keeps (the manufacturer's: what keel provision writes,
+ * and the anti-rollback base); every other record is destroyed. The one list; its length
+ * into *n. */
+const char *const *keeld_factory_records(size_t *n);
+
+/* The factory reset of a running keeld (5.11-1), crash-safe: (1) the marker
+ * DATA/KEELD_RESET_MARKER written atomically ({"requested":"RFC 3339"}); (2) the store kept to
+ * keeld_factory_records (the owner's password hash, the guard's records, the update settings,
+ * the lock's PIN key, the data key, the telemetry pseudonym: gone); (3) the lock's database
+ * erased (keeld_lock_erase: crypto-erase first, then the files' bytes); (4) every session
+ * ended and the owner's hash and guard records dropped from memory; st->reset_done set. The
+ * marker stays for the next start. Needs st->data_dir and st->lock. A failure after (1)
+ * leaves the marker, so that the next start finishes the reset; err says which step failed. */
+keel_err keeld_factory_reset(struct keeld_state *st, char *err, size_t errsz);
+/* At start, after the store is open and before the state and the lock are: when the marker
+ * exists, do steps (2) and (3) again (idempotent; *resumed 1), else nothing (*resumed 0). */
+keel_err keeld_reset_resume(const char *data_dir, keel_store *store, int *resumed, char *err,
+                            size_t errsz);
+/* Once the fresh lock is open after a resumed reset: record the security event
+ * "factory_reset" and remove the marker (and sync the directory). */
+keel_err keeld_reset_finish(const char *data_dir, struct keeld_lock *lock, char *err, size_t errsz);
+
+/* Retention (6-6): a thread that prunes the access log (keeld_lock_prune) every
+ * keeld_retention_interval_s seconds until stopped; pruning also runs once at start, before
+ * the thread (main.c). Started after the sandbox; its calls (futex, clock_gettime, the
+ * lock's SQLite writes) are on the allow-list. Skips its work once st->reset_done is set. */
+struct keeld_retention; /* opaque */
+/* min(retention_s, 60), at least 1: an entry outlives its retention by less than a minute
+ * (and by less than the retention itself when that is shorter). */
+uint32_t keeld_retention_interval_s(int64_t retention_s);
+keel_err keeld_retention_start(struct keeld_state *st, int64_t retention_s,
+                               struct keeld_retention **out);
+/* Stop the thread and free. NULL is a no-op. */
+void keeld_retention_stop(struct keeld_retention *r);
 
 /* ---- privileges and the system-call allow-list (5.6-7) (sandbox.c) ---- */
 

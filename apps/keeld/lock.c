@@ -1,7 +1,8 @@
 /*
  * The lock's state (lock.h): the bolt, the door sensor, the battery, and the one path every
- * event takes: the access-log entry and the cloud's event in the same transaction as the
- * change they describe (5.9-2).
+ * event takes: the access-log entry (its "who" sealed, 6-6), the cloud's event and, while
+ * the owner consents, the copy for the owner's cloud account, all in the same transaction
+ * as the change they describe (5.9-2).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,11 +105,11 @@ static keel_err log_add(struct keeld_lock *l, uint64_t seq, int64_t now, const c
     sqlite3_bind_int64(add, 2, now);
     sqlite3_bind_text(add, 3, event, -1, SQLITE_STATIC);
     sqlite3_bind_text(add, 4, source, -1, SQLITE_STATIC);
-    if (who != NULL)
-        sqlite3_bind_text(add, 5, who, -1, SQLITE_TRANSIENT);
+    ret = keeld_lock_bind_sealed(l, add, 5, KEELD_SEAL_LOG_WHO, who);
+    if (ret == KEEL_OK)
+        ret = keeld_lock_run(l, add);
     else
-        sqlite3_bind_null(add, 5);
-    ret = keeld_lock_run(l, add);
+        sqlite3_clear_bindings(add);
     if (ret == KEEL_OK && seq > KEELD_LOG_KEEP) {
         sqlite3_bind_int64(trim, 1, (sqlite3_int64)(seq - KEELD_LOG_KEEP));
         ret = keeld_lock_run(l, trim);
@@ -123,7 +124,8 @@ keel_err keeld_lock_record(struct keeld_lock *l, int64_t now, const char *event,
     char time_text[21];
     char json[KEELD_EVENT_MAX];
     const char *source = keeld_lock_source_name(src);
-    keel_err ret = keeld_lock_row_read(l, &row);
+    int sync = keeld_lock_consent_on(l, KEELD_CONSENT_ACCESS_LOG_SYNC);
+    keel_err ret = sync < 0 ? (keel_err)sync : keeld_lock_row_read(l, &row);
 
     if (ret != KEEL_OK)
         return ret;
@@ -138,6 +140,8 @@ keel_err keeld_lock_record(struct keeld_lock *l, int64_t now, const char *event,
         ret = log_add(l, row.next_seq, now, event, source, who);
     if (ret == KEEL_OK)
         ret = outbox_add(l, row.next_seq, json);
+    if (ret == KEEL_OK && sync)
+        ret = keeld_lock_sync_add(l, row.next_seq, now, event, source, who);
     if (ret == KEEL_OK)
         ret = keeld_lock_run(l, l->stmt[KEELD_LOCK_STATE_SEQ]);
     if (ret == KEEL_OK)
@@ -153,9 +157,10 @@ typedef keel_err (*lock_change)(struct keeld_lock *l, const struct keeld_lock_ro
 static keel_err transact(struct keeld_lock *l, lock_change change, const void *arg)
 {
     struct keeld_lock_row row;
-    keel_err ret;
+    keel_err ret = keeld_lock_acquire(l);
 
-    pthread_mutex_lock(&l->mu);
+    if (ret != KEEL_OK)
+        return ret;
     ret = keeld_lock_begin(l);
     if (ret == KEEL_OK)
         ret = keeld_lock_row_read(l, &row);
@@ -165,7 +170,7 @@ static keel_err transact(struct keeld_lock *l, lock_change change, const void *a
         ret = keeld_lock_commit(l);
     else
         keeld_lock_rollback(l);
-    pthread_mutex_unlock(&l->mu);
+    keeld_lock_release(l);
     return ret;
 }
 
@@ -191,7 +196,9 @@ keel_err keeld_lock_set(struct keeld_lock *l, int locked, keeld_lock_source src,
 {
     struct bolt_request rq = {locked != 0, src, who};
 
-    if (l == NULL || !source_valid(src))
+    if (l == NULL || !source_valid(src) ||
+        (who != NULL &&
+         (who[0] == '\0' || strnlen(who, KEELD_LOCK_WHO_MAX + 1) > KEELD_LOCK_WHO_MAX)))
         return KEEL_ERR_ARG;
     return transact(l, bolt_change, &rq);
 }
@@ -261,7 +268,9 @@ keel_err keeld_lock_get(struct keeld_lock *l, struct keeld_lock_state *out)
     if (l == NULL || out == NULL)
         return KEEL_ERR_ARG;
     memset(out, 0, sizeof(*out));
-    pthread_mutex_lock(&l->mu);
+    ret = keeld_lock_acquire(l);
+    if (ret != KEEL_OK)
+        return ret;
     count = l->stmt[KEELD_LOCK_OUT_COUNT];
     ret = keeld_lock_row_read(l, &row);
     if (ret == KEEL_OK && sqlite3_step(count) == SQLITE_ROW)
@@ -282,7 +291,7 @@ keel_err keeld_lock_get(struct keeld_lock *l, struct keeld_lock_state *out)
         out->queued = (uint32_t)queued;
         out->dropped = row.dropped;
     }
-    pthread_mutex_unlock(&l->mu);
+    keeld_lock_release(l);
     return ret;
 }
 
@@ -305,33 +314,57 @@ keel_err keeld_lock_json_emit(cJSON *root, char *out, size_t outsz)
     return ret;
 }
 
-static keel_err log_entry(cJSON *entries, sqlite3_stmt *s)
+keel_err keeld_lock_log_row(const struct keeld_lock *l, cJSON *entries, sqlite3_stmt *s)
 {
     cJSON *e = cJSON_CreateObject();
     char time_text[21];
-    const char *who = (const char *)sqlite3_column_text(s, 4);
+    char who[KEELD_LOCK_WHO_MAX + 1];
+    keel_err ret;
 
     keeld_lock_time(sqlite3_column_int64(s, 1), time_text);
-    if (e == NULL || !cJSON_AddItemToArray(entries, e))
+    if (e == NULL || !cJSON_AddItemToArray(entries, e)) {
+        cJSON_Delete(e);
         return KEEL_ERR_NOMEM;
+    }
+    ret = keeld_lock_column_open(l, s, 4, KEELD_SEAL_LOG_WHO, who, sizeof(who));
+    if (ret != KEEL_OK && ret != KEEL_ERR_NOT_FOUND)
+        return ret;
     if (cJSON_AddNumberToObject(e, "seq", (double)sqlite3_column_int64(s, 0)) == NULL ||
         cJSON_AddStringToObject(e, "time", time_text) == NULL ||
         cJSON_AddStringToObject(e, "event", (const char *)sqlite3_column_text(s, 2)) == NULL ||
         cJSON_AddStringToObject(e, "source", (const char *)sqlite3_column_text(s, 3)) == NULL ||
-        (who != NULL && cJSON_AddStringToObject(e, "who", who) == NULL))
-        return KEEL_ERR_NOMEM;
-    return KEEL_OK;
+        (ret == KEEL_OK && cJSON_AddStringToObject(e, "who", who) == NULL))
+        ret = KEEL_ERR_NOMEM;
+    else
+        ret = KEEL_OK;
+    keel_wipe(who, sizeof(who));
+    return ret;
+}
+
+keel_err keeld_lock_rows_add(struct keeld_lock *l, enum keeld_lock_stmt stmt, int64_t limit,
+                             cJSON *array, keeld_lock_row_fn row)
+{
+    sqlite3_stmt *s = l->stmt[stmt];
+    keel_err ret = KEEL_OK;
+    int rc = SQLITE_DONE;
+
+    if (limit >= 0)
+        sqlite3_bind_int64(s, 1, limit);
+    while (ret == KEEL_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        ret = row(l, array, s);
+    if (ret == KEEL_OK && rc != SQLITE_DONE)
+        ret = keeld_lock_db_error(l, rc);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return ret;
 }
 
 keel_err keeld_lock_rows_json(struct keeld_lock *l, enum keeld_lock_stmt stmt, int64_t limit,
-                              const char *key, keel_err (*row)(cJSON *array, sqlite3_stmt *s),
-                              char *out, size_t outsz)
+                              const char *key, keeld_lock_row_fn row, char *out, size_t outsz)
 {
     cJSON *root;
     cJSON *array;
-    sqlite3_stmt *s;
-    keel_err ret = KEEL_OK;
-    int rc = SQLITE_DONE;
+    keel_err ret;
 
     if (l == NULL || out == NULL || outsz == 0)
         return KEEL_ERR_ARG;
@@ -342,17 +375,11 @@ keel_err keeld_lock_rows_json(struct keeld_lock *l, enum keeld_lock_stmt stmt, i
         cJSON_Delete(root);
         return KEEL_ERR_NOMEM;
     }
-    pthread_mutex_lock(&l->mu);
-    s = l->stmt[stmt];
-    if (limit >= 0)
-        sqlite3_bind_int64(s, 1, limit);
-    while (ret == KEEL_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        ret = row(array, s);
-    if (ret == KEEL_OK && rc != SQLITE_DONE)
-        ret = keeld_lock_db_error(l, rc);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    pthread_mutex_unlock(&l->mu);
+    ret = keeld_lock_acquire(l);
+    if (ret == KEEL_OK) {
+        ret = keeld_lock_rows_add(l, stmt, limit, array, row);
+        keeld_lock_release(l);
+    }
     if (ret != KEEL_OK) {
         cJSON_Delete(root);
         return ret;
@@ -363,6 +390,6 @@ keel_err keeld_lock_rows_json(struct keeld_lock *l, enum keeld_lock_stmt stmt, i
 keel_err keeld_lock_log_json(struct keeld_lock *l, unsigned max, char *out, size_t outsz)
 {
     return keeld_lock_rows_json(l, KEELD_LOCK_LOG_NEWEST,
-                                max > KEELD_LOG_KEEP ? KEELD_LOG_KEEP : max, "entries", log_entry,
-                                out, outsz);
+                                max > KEELD_LOG_KEEP ? KEELD_LOG_KEEP : max, "entries",
+                                keeld_lock_log_row, out, outsz);
 }

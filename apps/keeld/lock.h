@@ -83,13 +83,16 @@ struct keeld_lock_state {
 
 struct keeld_lock; /* opaque */
 
-/* Open (or, the first time, create) data_dir/lock.db: WAL mode, synchronous=FULL, the
- * schema checked (a database of another shape or a newer version is refused, never
- * rewritten), PRAGMA quick_check passed, the PIN key read from store (made and stored when
- * the database holds no PIN yet and the record is absent; when PINs exist and the key is
- * missing, the open fails with KEEL_ERR_NOT_FOUND naming the record). An unclean earlier run locks
- * the bolt (source SYSTEM, event "fail_secure"). Then the running mark is set. err names the file
- * and the problem. The store is borrowed and used only during this call. */
+/* Open (or, the first time, create) data_dir/lock.db: WAL mode, synchronous=FULL,
+ * secure_delete on, the schema checked (a database of another shape or a newer version is
+ * refused, never rewritten; a schema-1 database of keeld's is migrated to schema 2 in one
+ * transaction, its names and "who" sealed), PRAGMA quick_check passed, the PIN key read from
+ * store (made and stored when the database holds no PIN yet and the record is absent; when
+ * PINs exist and the key is missing, the open fails with KEEL_ERR_NOT_FOUND naming the
+ * record), the data key KEELD_REC_DATA_KEY by the same rule (sealed names or "who" need it),
+ * the pseudonym KEELD_REC_PSEUDONYM read or made. An unclean earlier run locks the bolt
+ * (source SYSTEM, event "fail_secure"). Then the running mark is set. err names the file and
+ * the problem. The store is borrowed and used only during this call. */
 keel_err keeld_lock_open(const char *data_dir, keel_store *store, struct keeld_lock **out,
                          char *err, size_t errsz);
 
@@ -99,7 +102,8 @@ void keeld_lock_close(struct keeld_lock *l);
 keel_err keeld_lock_get(struct keeld_lock *l, struct keeld_lock_state *out);
 
 /* Throw or withdraw the bolt: state, access log entry and cloud event in one transaction.
- * who: the PIN's name or NULL. Setting the state it already has still logs the request. */
+ * who: the PIN's name (1..KEELD_PIN_NAME_MAX bytes, else KEEL_ERR_ARG) or NULL. Setting the
+ * state it already has still logs the request. */
 keel_err keeld_lock_set(struct keeld_lock *l, int locked, keeld_lock_source src, const char *who);
 
 /* A PIN typed on the keypad (len bytes, untrusted). When the keypad's guard makes it wait,
@@ -166,7 +170,8 @@ keel_err keeld_lock_pseudonym(struct keeld_lock *l, char out[33]);
 
 /* ---- personal data: retention (6-6), consent (6-2, 6-3A, 6-3B), export ---- */
 
-/* Keep access-log entries for seconds (> 0; KEELD_LOG_RETENTION_DEFAULT_S until set). */
+/* Keep access-log entries for seconds (> 0, else KEEL_ERR_RANGE; KEELD_LOG_RETENTION_DEFAULT_S
+ * until set). */
 keel_err keeld_lock_set_retention(struct keeld_lock *l, int64_t seconds);
 /* Delete the access-log entries (and their copies waiting for the cloud) older than the
  * retention at time now; how many into *removed (may be NULL). keeld runs it at start and
@@ -175,7 +180,8 @@ keel_err keeld_lock_set_retention(struct keeld_lock *l, int64_t seconds);
 keel_err keeld_lock_prune(struct keeld_lock *l, int64_t now, uint32_t *removed);
 
 /* Record the owner's choice for purpose (only KEELD_CONSENT_ACCESS_LOG_SYNC exists:
- * otherwise KEEL_ERR_NOT_FOUND). via: "setup" or "api". Every call adds a record (time,
+ * otherwise KEEL_ERR_NOT_FOUND). via: "setup" or "api" (else KEEL_ERR_ARG); "changed" in
+ * keeld_lock_consent_json is the time of the latest choice. Every call adds a record (time,
  * purpose, granted, via), also when the choice does not change; at most
  * KEELD_CONSENT_RECORDS_MAX are kept. Withdrawing stops the processing at once: in the same
  * transaction every access-log copy still waiting for the cloud is deleted. A security event
@@ -201,7 +207,7 @@ keel_err keeld_lock_sync_done(struct keeld_lock *l, uint64_t seq);
  * export, the EU Data Act's access and portability): "pins" (id, name, created; never the
  * codes or their HMACs), "access_log" (every entry, oldest first, with who), "consents" and
  * "consent_records" (as keeld_lock_consent_json), "cloud_deletion" (as
- * keeld_lock_deletion_json), "retention_days". KEEL_ERR_NOMEM. */
+ * keeld_lock_deletion_json), "retention_days" (a number: seconds / 86400). KEEL_ERR_NOMEM. */
 keel_err keeld_lock_export(struct keeld_lock *l, cJSON *doc);
 
 /* ---- deletion of the owner's data at the associated service (5.11-2, 5.11-4) ---- */
@@ -215,7 +221,8 @@ keel_err keeld_lock_deletion_request(struct keeld_lock *l, char id[KEELD_DELETIO
 keel_err keeld_lock_deletion_pending(struct keeld_lock *l, char id[KEELD_DELETION_ID_HEX + 1],
                                      int64_t *requested);
 /* The service confirmed request id (items: what it deleted): state "confirmed" with the time.
- * KEEL_ERR_NOT_FOUND for an id that is not the pending request (a stale or forged reply). */
+ * KEEL_ERR_NOT_FOUND for an id that is not the pending request (a stale or forged reply);
+ * KEEL_ERR_RANGE for items past 2^53 - 1 (not exact as a JSON number). */
 keel_err keeld_lock_deletion_confirm(struct keeld_lock *l, const char *id, uint64_t items);
 /* {"state":"none"} or {"state":"pending"|"confirmed","request":"<id>","requested":"...",
  *  "confirmed":"..."|null,"items":N|null} */

@@ -1,9 +1,16 @@
 /*
  * The lock's database, DATA/lock.db: its schema, how it is opened and checked, and the
  * transaction helpers (lock.h). The file is made with mode 0600 (it holds the PIN holders'
- * names and the PINs' HMACs); SQLite gives its WAL and shared-memory files the same mode.
- * A file that is not a SQLite database, fails its check, or has another shape or a newer
- * schema is refused and left exactly as it is: nothing is ever rewritten to make it fit.
+ * sealed names and the PINs' HMACs); SQLite gives its WAL and shared-memory files the same
+ * mode. A file that is not a SQLite database, fails its check, or has another shape or a
+ * newer schema is refused and left exactly as it is: nothing is ever rewritten to make it
+ * fit. The one change made to an older database is the migration of a checked schema-1
+ * lock to schema 2 (lock_migrate.c), in one transaction.
+ *
+ * Schema 2 (6-6, 6-3A, 5.11-2): the personal data sealed (BLOB columns: pins.name, log.who,
+ * sync.who), the retention of the access log (privacy), the owner's consent and its record
+ * (consent, consent_log), the access-log copies waiting for the owner's cloud account
+ * (sync), the request that the associated service delete the owner's data (deletion).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +23,24 @@
 #include "lock_int.h"
 
 /* The schema, as SQLite keeps it in sqlite_master (compared word for word on open). */
-static const char *const schema_tables[][2] = {
+static const char *const schema_v2[][2] = {
+    {"state", "CREATE TABLE state(id INTEGER PRIMARY KEY CHECK (id = 1), "
+              "locked INTEGER NOT NULL, door_open INTEGER NOT NULL, battery INTEGER NOT NULL, "
+              "changed_at INTEGER NOT NULL, running INTEGER NOT NULL, "
+              "keypad_failures INTEGER NOT NULL, keypad_wait_until INTEGER NOT NULL, "
+              "dropped INTEGER NOT NULL, next_seq INTEGER NOT NULL)"},
+    {"pins", KEELD_LOCK_SQL_PINS_V2},
+    {"log", KEELD_LOCK_SQL_LOG_V2},
+    {"outbox", "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, event TEXT NOT NULL, "
+               "dropped INTEGER NOT NULL)"},
+    {"privacy", KEELD_LOCK_SQL_PRIVACY},
+    {"consent", KEELD_LOCK_SQL_CONSENT},
+    {"consent_log", KEELD_LOCK_SQL_CONSENT_LOG},
+    {"sync", KEELD_LOCK_SQL_SYNC},
+    {"deletion", KEELD_LOCK_SQL_DELETION}};
+
+/* Schema 1, the shape a database must have exactly before it is migrated. */
+static const char *const schema_v1[][2] = {
     {"state", "CREATE TABLE state(id INTEGER PRIMARY KEY CHECK (id = 1), "
               "locked INTEGER NOT NULL, door_open INTEGER NOT NULL, battery INTEGER NOT NULL, "
               "changed_at INTEGER NOT NULL, running INTEGER NOT NULL, "
@@ -28,7 +52,13 @@ static const char *const schema_tables[][2] = {
             "event TEXT NOT NULL, source TEXT NOT NULL, who TEXT)"},
     {"outbox", "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, event TEXT NOT NULL, "
                "dropped INTEGER NOT NULL)"}};
-#define SCHEMA_TABLES (sizeof(schema_tables) / sizeof(schema_tables[0]))
+
+struct schema {
+    const char *const (*tables)[2];
+    size_t n;
+};
+static const struct schema schema_current = {schema_v2, sizeof(schema_v2) / sizeof(schema_v2[0])};
+static const struct schema schema_old = {schema_v1, sizeof(schema_v1) / sizeof(schema_v1[0])};
 
 const char *const keeld_lock_sql[KEELD_LOCK_STMT_COUNT] = {
     [KEELD_LOCK_BEGIN] = "BEGIN IMMEDIATE",
@@ -61,7 +91,37 @@ const char *const keeld_lock_sql[KEELD_LOCK_STMT_COUNT] = {
     [KEELD_LOCK_PIN_ADD] = "INSERT INTO pins(name, hmac, created) VALUES (?1, ?2, ?3)",
     [KEELD_LOCK_PIN_DELETE] = "DELETE FROM pins WHERE id = ?1",
     [KEELD_LOCK_PIN_NAME] = "SELECT name FROM pins WHERE id = ?1",
-    [KEELD_LOCK_PIN_LIST] = "SELECT id, name, created FROM pins ORDER BY id"};
+    [KEELD_LOCK_PIN_LIST] = "SELECT id, name, created FROM pins ORDER BY id",
+    [KEELD_LOCK_LOG_ALL] = "SELECT seq, time, event, source, who FROM log ORDER BY seq",
+    [KEELD_LOCK_LOG_PRUNE] = "DELETE FROM log WHERE time < ?1",
+    [KEELD_LOCK_PRIV_GET] = "SELECT retention_s FROM privacy WHERE id = 1",
+    [KEELD_LOCK_PRIV_RETENTION] = "UPDATE privacy SET retention_s = ?1 WHERE id = 1",
+    [KEELD_LOCK_CONSENT_GET] = "SELECT granted, changed FROM consent WHERE purpose = ?1",
+    [KEELD_LOCK_CONSENT_SET] =
+        ("INSERT INTO consent(purpose, granted, changed) VALUES (?1, ?2, ?3) "
+         "ON CONFLICT(purpose) DO UPDATE SET granted = excluded.granted, changed = "
+         "excluded.changed"),
+    [KEELD_LOCK_CONSENT_RECORD] =
+        "INSERT INTO consent_log(time, purpose, granted, via) VALUES (?1, ?2, ?3, ?4)",
+    [KEELD_LOCK_CONSENT_TRIM] =
+        "DELETE FROM consent_log WHERE seq <= (SELECT max(seq) FROM consent_log) - ?1",
+    [KEELD_LOCK_CONSENT_RECORDS] =
+        "SELECT seq, time, purpose, granted, via FROM consent_log ORDER BY seq",
+    [KEELD_LOCK_SYNC_ADD] =
+        "INSERT INTO sync(seq, time, event, source, who) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [KEELD_LOCK_SYNC_COUNT] = "SELECT count(*) FROM sync",
+    [KEELD_LOCK_SYNC_OLDEST] =
+        "SELECT seq, time, event, source, who FROM sync ORDER BY seq LIMIT 1",
+    [KEELD_LOCK_SYNC_DELETE] = "DELETE FROM sync WHERE seq = ?1",
+    [KEELD_LOCK_SYNC_CLEAR] = "DELETE FROM sync",
+    [KEELD_LOCK_SYNC_PRUNE] = "DELETE FROM sync WHERE time < ?1",
+    [KEELD_LOCK_DEL_GET] =
+        "SELECT request, state, requested, confirmed, items FROM deletion WHERE id = 1",
+    [KEELD_LOCK_DEL_REQUEST] =
+        ("INSERT OR REPLACE INTO deletion(id, request, state, requested, confirmed, items) "
+         "VALUES (1, ?1, 'pending', ?2, NULL, NULL)"),
+    [KEELD_LOCK_DEL_CONFIRM] = ("UPDATE deletion SET state = 'confirmed', confirmed = ?1, "
+                                "items = ?2 WHERE id = 1 AND state = 'pending'")};
 
 /* ---- helpers for the other parts ---- */
 
@@ -77,6 +137,23 @@ void keeld_lock_time(int64_t t, char out[21])
 
     if (gmtime_r(&tt, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
         memcpy(out, "1970-01-01T00:00:00Z", 21);
+}
+
+keel_err keeld_lock_acquire(struct keeld_lock *l)
+{
+    if (l == NULL)
+        return KEEL_ERR_ARG;
+    pthread_mutex_lock(&l->mu);
+    if (l->erased) {
+        pthread_mutex_unlock(&l->mu);
+        return KEEL_ERR_IO;
+    }
+    return KEEL_OK;
+}
+
+void keeld_lock_release(struct keeld_lock *l)
+{
+    pthread_mutex_unlock(&l->mu);
 }
 
 keel_err keeld_lock_db_error(struct keeld_lock *l, int rc)
@@ -187,9 +264,7 @@ static keel_err file_prepare(const char *path, char *err, size_t errsz)
     return KEEL_OK;
 }
 
-/* Run one statement of fixed text (pragmas, the schema); the first column of its first row
- * as text into out (may be NULL). */
-static int exec_text(sqlite3 *db, const char *sql, char *out, size_t outsz)
+int keeld_lock_exec_text(sqlite3 *db, const char *sql, char *out, size_t outsz)
 {
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
@@ -212,7 +287,7 @@ static int exec_text(sqlite3 *db, const char *sql, char *out, size_t outsz)
 static keel_err db_check(struct keeld_lock *l, char *err, size_t errsz)
 {
     char result[256];
-    int rc = exec_text(l->db, "SELECT count(*) FROM sqlite_master", NULL, 0);
+    int rc = keeld_lock_exec_text(l->db, "SELECT count(*) FROM sqlite_master", NULL, 0);
 
     if (rc != SQLITE_OK) {
         (void)keel_str_format(err, errsz, "%s is not a lock database (%s): refusing to touch it",
@@ -220,7 +295,7 @@ static keel_err db_check(struct keeld_lock *l, char *err, size_t errsz)
         return (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT ? KEEL_ERR_PARSE
                                                                              : KEEL_ERR_IO;
     }
-    rc = exec_text(l->db, "PRAGMA quick_check", result, sizeof(result));
+    rc = keeld_lock_exec_text(l->db, "PRAGMA quick_check", result, sizeof(result));
     if (rc != SQLITE_OK || strcmp(result, "ok") != 0) {
         (void)keel_str_format(err, errsz,
                               "%s failed its integrity check (%s): refusing to touch it", l->path,
@@ -231,14 +306,15 @@ static keel_err db_check(struct keeld_lock *l, char *err, size_t errsz)
 }
 
 /* WAL and a sync on every commit: a commit reported is on flash (5.9-2). Deleted rows are
- * overwritten (a removed PIN leaves nothing behind); temporary data stays in memory. */
+ * overwritten (a removed PIN leaves nothing behind); temporary data stays in memory; the WAL
+ * is never unlinked by SQLite (lock_wal.c). */
 static keel_err db_configure(struct keeld_lock *l, char *err, size_t errsz)
 {
     static const char *const pragmas[] = {"PRAGMA synchronous = FULL", "PRAGMA secure_delete = ON",
                                           "PRAGMA temp_store = MEMORY",
                                           "PRAGMA trusted_schema = OFF"};
     char mode[16];
-    int rc = exec_text(l->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode));
+    int rc = keeld_lock_exec_text(l->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode));
 
     if (rc != SQLITE_OK || strcmp(mode, "wal") != 0) {
         (void)keel_str_format(err, errsz, "%s: cannot use WAL mode (%s)", l->path,
@@ -246,38 +322,48 @@ static keel_err db_configure(struct keeld_lock *l, char *err, size_t errsz)
         return KEEL_ERR_IO;
     }
     for (size_t i = 0; i < sizeof(pragmas) / sizeof(pragmas[0]); i++) {
-        rc = exec_text(l->db, pragmas[i], NULL, 0);
+        rc = keeld_lock_exec_text(l->db, pragmas[i], NULL, 0);
         if (rc != SQLITE_OK) {
             (void)keel_str_format(err, errsz, "%s: %s failed (%s)", l->path, pragmas[i],
                                   sqlite3_errstr(rc));
             return KEEL_ERR_IO;
         }
     }
+    if (keeld_lock_wal_persist(l) != KEEL_OK) {
+        (void)keel_str_format(err, errsz, "%s: cannot keep its WAL persistent", l->path);
+        return KEEL_ERR_IO;
+    }
     return KEEL_OK;
 }
 
-/* A new database: the tables and the state row (locked, door closed, the battery full until
- * the gauge says otherwise), in one transaction with the version. */
+/* A new database: the tables, the state row (locked, door closed, the battery full until
+ * the gauge says otherwise) and the privacy row (the default retention), in one transaction
+ * with the version. */
 static keel_err schema_create(struct keeld_lock *l, char *err, size_t errsz)
 {
     char row[256];
-    int rc = exec_text(l->db, "BEGIN IMMEDIATE", NULL, 0);
+    int rc = keeld_lock_exec_text(l->db, "BEGIN IMMEDIATE", NULL, 0);
 
-    for (size_t i = 0; rc == SQLITE_OK && i < SCHEMA_TABLES; i++)
-        rc = exec_text(l->db, schema_tables[i][1], NULL, 0);
+    for (size_t i = 0; rc == SQLITE_OK && i < schema_current.n; i++)
+        rc = keeld_lock_exec_text(l->db, schema_current.tables[i][1], NULL, 0);
     if (rc == SQLITE_OK &&
         keel_str_format(row, sizeof(row),
                         "INSERT INTO state VALUES (1, 1, 0, 100, %lld, 0, 0, 0, 0, 1)",
                         (long long)keeld_lock_now()) != KEEL_OK)
         rc = SQLITE_TOOBIG;
     if (rc == SQLITE_OK)
-        rc = exec_text(l->db, row, NULL, 0);
+        rc = keeld_lock_exec_text(l->db, row, NULL, 0);
     if (rc == SQLITE_OK)
-        rc = exec_text(l->db, "PRAGMA user_version = 1", NULL, 0);
+        rc = keeld_lock_exec_text(l->db, KEELD_LOCK_SQL_PRIVACY_ROW, NULL, 0);
+    if (rc == SQLITE_OK && keel_str_format(row, sizeof(row), "PRAGMA user_version = %d",
+                                           KEELD_LOCK_SCHEMA_VERSION) != KEEL_OK)
+        rc = SQLITE_TOOBIG;
     if (rc == SQLITE_OK)
-        rc = exec_text(l->db, "COMMIT", NULL, 0);
+        rc = keeld_lock_exec_text(l->db, row, NULL, 0);
+    if (rc == SQLITE_OK)
+        rc = keeld_lock_exec_text(l->db, "COMMIT", NULL, 0);
     if (rc != SQLITE_OK) {
-        (void)exec_text(l->db, "ROLLBACK", NULL, 0);
+        (void)keeld_lock_exec_text(l->db, "ROLLBACK", NULL, 0);
         (void)keel_str_format(err, errsz, "%s: cannot create the lock's tables (%s)", l->path,
                               sqlite3_errstr(rc));
         return KEEL_ERR_IO;
@@ -285,8 +371,9 @@ static keel_err schema_create(struct keeld_lock *l, char *err, size_t errsz)
     return KEEL_OK;
 }
 
-/* The tables as stored, each compared with the schema above: another shape is refused. */
-static keel_err schema_compare(struct keeld_lock *l, char *err, size_t errsz)
+/* The tables as stored, each compared with the schema sc: another shape is refused. */
+static keel_err schema_compare(struct keeld_lock *l, const struct schema *sc, char *err,
+                               size_t errsz)
 {
     sqlite3_stmt *s = NULL;
     size_t seen = 0;
@@ -300,15 +387,15 @@ static keel_err schema_compare(struct keeld_lock *l, char *err, size_t errsz)
         const char *name = (const char *)sqlite3_column_text(s, 0);
         const char *sql = (const char *)sqlite3_column_text(s, 1);
         size_t i = 0;
-        while (i < SCHEMA_TABLES && (name == NULL || strcmp(name, schema_tables[i][0]) != 0))
+        while (i < sc->n && (name == NULL || strcmp(name, sc->tables[i][0]) != 0))
             i++;
-        if (i == SCHEMA_TABLES || sql == NULL || strcmp(sql, schema_tables[i][1]) != 0)
+        if (i == sc->n || sql == NULL || strcmp(sql, sc->tables[i][1]) != 0)
             ret = KEEL_ERR_PARSE;
         seen++;
         rc = SQLITE_OK;
     }
     sqlite3_finalize(s);
-    if (ret == KEEL_OK && (rc != SQLITE_DONE || seen != SCHEMA_TABLES))
+    if (ret == KEEL_OK && (rc != SQLITE_DONE || seen != sc->n))
         ret = rc == SQLITE_DONE ? KEEL_ERR_PARSE : KEEL_ERR_IO;
     if (ret != KEEL_OK)
         (void)keel_str_format(err, errsz,
@@ -318,41 +405,43 @@ static keel_err schema_compare(struct keeld_lock *l, char *err, size_t errsz)
     return ret;
 }
 
-/* Read-only: *fresh set for an empty database (no table, version 0), else the version and
- * the tables checked. */
-static keel_err schema_inspect(struct keeld_lock *l, int *fresh, char *err, size_t errsz)
+/* Read-only: *version 0 for an empty database (no table, version 0), else the version
+ * (schema 1 or the current one) with the tables checked against it. */
+static keel_err schema_inspect(struct keeld_lock *l, int *version, char *err, size_t errsz)
 {
     char text[32];
     char tables[32];
-    uint64_t version = 0;
-    int rc = exec_text(l->db, "PRAGMA user_version", text, sizeof(text));
+    uint64_t v = 0;
+    int rc = keeld_lock_exec_text(l->db, "PRAGMA user_version", text, sizeof(text));
 
-    *fresh = 0;
+    *version = -1;
     if (rc == SQLITE_OK)
-        rc = exec_text(l->db, "SELECT count(*) FROM sqlite_master", tables, sizeof(tables));
-    if (rc != SQLITE_OK || keel_str_to_u64(text, 0, UINT32_MAX, &version) != KEEL_OK) {
+        rc = keeld_lock_exec_text(l->db, "SELECT count(*) FROM sqlite_master", tables,
+                                  sizeof(tables));
+    if (rc != SQLITE_OK || keel_str_to_u64(text, 0, UINT32_MAX, &v) != KEEL_OK) {
         (void)keel_str_format(err, errsz, "%s: cannot read its schema version", l->path);
         return KEEL_ERR_IO;
     }
-    if (version == 0 && strcmp(tables, "0") == 0) {
-        *fresh = 1;
+    if (v == 0 && strcmp(tables, "0") == 0) {
+        *version = 0;
         return KEEL_OK;
     }
-    if (version > KEELD_LOCK_SCHEMA_VERSION) {
+    if (v > KEELD_LOCK_SCHEMA_VERSION) {
         (void)keel_str_format(err, errsz,
                               "%s has schema version %llu, newer than this keeld's %d: refusing "
                               "to touch it",
-                              l->path, (unsigned long long)version, KEELD_LOCK_SCHEMA_VERSION);
+                              l->path, (unsigned long long)v, KEELD_LOCK_SCHEMA_VERSION);
         return KEEL_ERR_PARSE;
     }
-    if (version != KEELD_LOCK_SCHEMA_VERSION) {
+    if (v != KEELD_LOCK_SCHEMA_VERSION && v != KEELD_LOCK_SCHEMA_V1) {
         (void)keel_str_format(err, errsz,
                               "%s has schema version %llu, not a lock database of keeld's: "
                               "refusing to touch it",
-                              l->path, (unsigned long long)version);
+                              l->path, (unsigned long long)v);
         return KEEL_ERR_PARSE;
     }
-    return schema_compare(l, err, errsz);
+    *version = (int)v;
+    return schema_compare(l, v == KEELD_LOCK_SCHEMA_V1 ? &schema_old : &schema_current, err, errsz);
 }
 
 static keel_err statements_prepare(struct keeld_lock *l, char *err, size_t errsz)
@@ -367,41 +456,6 @@ static keel_err statements_prepare(struct keeld_lock *l, char *err, size_t errsz
         }
     }
     return KEEL_OK;
-}
-
-/* The PINs' HMAC key: read, or made when the database holds no PIN yet. */
-static keel_err pin_key_load(struct keeld_lock *l, keel_store *store, char *err, size_t errsz)
-{
-    sqlite3_stmt *s = l->stmt[KEELD_LOCK_PIN_COUNT];
-    size_t len = 0;
-    int64_t pins = -1;
-    keel_err ret = keel_store_get(store, KEELD_REC_PIN_KEY, l->pin_key, sizeof(l->pin_key), &len);
-
-    if (ret == KEEL_OK && len == KEELD_LOCK_KEY_BYTES)
-        return KEEL_OK;
-    if (ret != KEEL_ERR_NOT_FOUND) {
-        (void)keel_str_format(err, errsz, "secure store record '%s': %s", KEELD_REC_PIN_KEY,
-                              ret == KEEL_OK || ret == KEEL_ERR_RANGE ? "not a 32-byte key"
-                                                                      : keel_strerror(ret));
-        return ret == KEEL_OK || ret == KEEL_ERR_RANGE ? KEEL_ERR_PARSE : ret;
-    }
-    if (sqlite3_step(s) == SQLITE_ROW)
-        pins = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    if (pins != 0) {
-        (void)keel_str_format(err, errsz,
-                              "secure store record '%s' is missing but %s holds PIN codes: "
-                              "they cannot be checked",
-                              KEELD_REC_PIN_KEY, l->path);
-        return KEEL_ERR_NOT_FOUND;
-    }
-    ret = keel_random(l->pin_key, sizeof(l->pin_key));
-    if (ret == KEEL_OK)
-        ret = keel_store_put(store, KEELD_REC_PIN_KEY, l->pin_key, sizeof(l->pin_key));
-    if (ret != KEEL_OK)
-        (void)keel_str_format(err, errsz, "secure store record '%s': cannot make it (%s)",
-                              KEELD_REC_PIN_KEY, keel_strerror(ret));
-    return ret;
 }
 
 /* An earlier run that did not stop cleanly (its running mark is still set) leaves the bolt
@@ -448,9 +502,12 @@ static void lock_free(struct keeld_lock *l)
     free(l);
 }
 
+/* Checked (read-only) first; then configured, created or migrated, and the keys read: the
+ * PIN key before the data key, so that a store that lost both is named by the PINs' record
+ * first. */
 static keel_err open_steps(struct keeld_lock *l, keel_store *store, char *err, size_t errsz)
 {
-    int fresh = 0;
+    int version = -1;
     int rc;
     keel_err ret = file_prepare(l->path, err, errsz);
 
@@ -467,15 +524,19 @@ static keel_err open_steps(struct keeld_lock *l, keel_store *store, char *err, s
     sqlite3_busy_timeout(l->db, 5000);
     ret = db_check(l, err, errsz);
     if (ret == KEEL_OK)
-        ret = schema_inspect(l, &fresh, err, errsz);
+        ret = schema_inspect(l, &version, err, errsz);
     if (ret == KEEL_OK)
         ret = db_configure(l, err, errsz);
-    if (ret == KEEL_OK && fresh)
+    if (ret == KEEL_OK && version == 0)
         ret = schema_create(l, err, errsz);
+    if (ret == KEEL_OK)
+        ret = keeld_lock_keys_load(l, store, version == KEELD_LOCK_SCHEMA_V1, err, errsz);
+    if (ret == KEEL_OK && version == KEELD_LOCK_SCHEMA_V1)
+        ret = keeld_lock_migrate_v1(l, err, errsz);
     if (ret == KEEL_OK)
         ret = statements_prepare(l, err, errsz);
     if (ret == KEEL_OK)
-        ret = pin_key_load(l, store, err, errsz);
+        ret = keeld_lock_pseudonym_load(l, store, err, errsz);
     if (ret == KEEL_OK)
         ret = fail_secure(l, err, errsz);
     return ret;
@@ -512,20 +573,28 @@ keel_err keeld_lock_open(const char *data_dir, keel_store *store, struct keeld_l
     return KEEL_OK;
 }
 
+/* After keeld_lock_erase there is no database left to mark: only the memory is freed. A
+ * clean stop scrubs the WAL (lock_wal.c), then lets SQLite remove the empty file; if the
+ * scrub fails the WAL stays where it is, bytes and all, rather than being unlinked. */
 void keeld_lock_close(struct keeld_lock *l)
 {
     sqlite3_stmt *mark;
+    int persist = 0;
 
     if (l == NULL)
         return;
     pthread_mutex_lock(&l->mu);
-    mark = l->stmt[KEELD_LOCK_STATE_RUNNING];
-    sqlite3_bind_int(mark, 1, 0);
-    if (keeld_lock_run(l, mark) != KEEL_OK)
-        keel_log(KEEL_LOG_ERROR,
-                 "lock: %s: cannot record the clean stop: the next start "
-                 "locks the bolt",
-                 l->path);
+    if (!l->erased) {
+        mark = l->stmt[KEELD_LOCK_STATE_RUNNING];
+        sqlite3_bind_int(mark, 1, 0);
+        if (keeld_lock_run(l, mark) != KEEL_OK)
+            keel_log(KEEL_LOG_ERROR,
+                     "lock: %s: cannot record the clean stop: the next start "
+                     "locks the bolt",
+                     l->path);
+        if (keeld_lock_wal_scrub(l) == KEEL_OK)
+            (void)sqlite3_file_control(l->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    }
     pthread_mutex_unlock(&l->mu);
     lock_free(l);
 }

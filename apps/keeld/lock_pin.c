@@ -4,6 +4,10 @@
  * alone does not let anyone try the million six-digit codes offline. A typed PIN is
  * compared with every stored one in constant time, all of them every time.
  *
+ * The holders' names are personal data, sealed under the data key (6-6): SQLite cannot
+ * compare them, so a new name is checked against every stored one here, opened one by one
+ * (KEELD_PINS_MAX of them at most).
+ *
  * The guard (5.1-5 for the keypad): after KEELD_KEYPAD_FREE_FAILURES wrong PINs in a row the
  * keypad waits KEELD_KEYPAD_WAIT_S seconds, doubling with each further wrong PIN up to
  * KEELD_KEYPAD_WAIT_MAX_S; the count and the end of the wait are in lock.db, so that pulling
@@ -86,29 +90,35 @@ struct pin_match {
 };
 
 /* Compare mac with every stored PIN (all of them, in constant time each) and name (may be
- * NULL) with every holder's name. */
+ * NULL) with every holder's name; the matching PIN's holder opened into m->name. */
 static keel_err pins_scan(struct keeld_lock *l, const uint8_t *mac, const char *name,
                           struct pin_match *m)
 {
     sqlite3_stmt *s = l->stmt[KEELD_LOCK_PIN_ALL];
-    int rc;
+    char holder[KEELD_PIN_NAME_MAX + 1];
+    keel_err ret = KEEL_OK;
+    int rc = SQLITE_DONE;
 
     memset(m, 0, sizeof(*m));
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (ret == KEEL_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const void *stored = sqlite3_column_blob(s, 2);
-        const char *holder = (const char *)sqlite3_column_text(s, 1);
         int same = mac != NULL && stored != NULL &&
                    sqlite3_column_bytes(s, 2) == (int)KEELD_LOCK_HMAC_BYTES &&
                    keel_ct_equal(stored, mac, KEELD_LOCK_HMAC_BYTES);
-        if (same && m->id == 0) {
+        if ((same && m->id == 0) || name != NULL)
+            ret = keeld_lock_column_open(l, s, 1, KEELD_SEAL_PIN_NAME, holder, sizeof(holder));
+        if (ret == KEEL_OK && same && m->id == 0) {
             m->id = sqlite3_column_int64(s, 0);
-            (void)keel_str_copy(m->name, sizeof(m->name), holder != NULL ? holder : "");
+            ret = keel_str_copy(m->name, sizeof(m->name), holder);
         }
-        if (name != NULL && holder != NULL && strcmp(holder, name) == 0)
+        if (ret == KEEL_OK && name != NULL && strcmp(holder, name) == 0)
             m->name_taken = 1;
     }
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? KEEL_OK : keeld_lock_db_error(l, rc);
+    keel_wipe(holder, sizeof(holder));
+    if (ret == KEEL_OK && rc != SQLITE_DONE)
+        ret = keeld_lock_db_error(l, rc);
+    return ret;
 }
 
 /* The wait after the failures-th wrong PIN in a row (0 while still free). */
@@ -194,12 +204,13 @@ keel_err keeld_lock_keypad_pin(struct keeld_lock *l, const char *pin, size_t len
         *wait_s = 0;
     if (l == NULL || wait_s == NULL || (pin == NULL && len > 0))
         return KEEL_ERR_ARG;
-    if (well)
-        ret = pin_hmac(l, pin, len, mac);
+    ret = keeld_lock_acquire(l);
     if (ret != KEEL_OK)
         return ret;
-    pthread_mutex_lock(&l->mu);
-    ret = keeld_lock_begin(l);
+    if (well)
+        ret = pin_hmac(l, pin, len, mac);
+    if (ret == KEEL_OK)
+        ret = keeld_lock_begin(l);
     if (ret == KEEL_OK) {
         outcome = keypad_pin_locked(l, well ? mac : NULL, wait_s);
         /* a wrong PIN is an outcome to keep, not a failure to undo */
@@ -212,7 +223,7 @@ keel_err keeld_lock_keypad_pin(struct keeld_lock *l, const char *pin, size_t len
             ret = outcome;
         }
     }
-    pthread_mutex_unlock(&l->mu);
+    keeld_lock_release(l);
     keel_wipe(mac, sizeof(mac));
     return ret;
 }
@@ -249,7 +260,11 @@ static keel_err pin_add_locked(struct keeld_lock *l, const struct pin_add_rq *rq
         return KEEL_ERR_IO;
     if (held >= (int64_t)KEELD_PINS_MAX)
         return KEEL_ERR_AUTH_FULL;
-    sqlite3_bind_text(add, 1, rq->name, -1, SQLITE_STATIC);
+    ret = keeld_lock_bind_sealed(l, add, 1, KEELD_SEAL_PIN_NAME, rq->name);
+    if (ret != KEEL_OK) {
+        sqlite3_clear_bindings(add);
+        return ret;
+    }
     sqlite3_bind_blob(add, 2, rq->mac, (int)KEELD_LOCK_HMAC_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(add, 3, now);
     ret = keeld_lock_run(l, add);
@@ -280,11 +295,12 @@ keel_err keeld_lock_pin_add(struct keeld_lock *l, const char *name, const char *
     }
     if (!name_valid(name))
         return KEEL_ERR_PARSE;
-    ret = pin_hmac(l, pin, len, mac);
+    ret = keeld_lock_acquire(l);
     if (ret != KEEL_OK)
         return ret;
-    pthread_mutex_lock(&l->mu);
-    ret = keeld_lock_begin(l);
+    ret = pin_hmac(l, pin, len, mac);
+    if (ret == KEEL_OK)
+        ret = keeld_lock_begin(l);
     if (ret == KEEL_OK) {
         ret = pin_add_locked(l, &rq);
         if (ret == KEEL_OK)
@@ -292,7 +308,7 @@ keel_err keeld_lock_pin_add(struct keeld_lock *l, const char *name, const char *
         else
             keeld_lock_rollback(l);
     }
-    pthread_mutex_unlock(&l->mu);
+    keeld_lock_release(l);
     keel_wipe(mac, sizeof(mac));
     if (ret != KEEL_OK)
         *id = 0;
@@ -312,19 +328,23 @@ static keel_err pin_remove_locked(struct keeld_lock *l, uint32_t id)
         return ret;
     sqlite3_bind_int64(find, 1, id);
     rc = sqlite3_step(find);
-    if (rc == SQLITE_ROW && sqlite3_column_text(find, 0) != NULL)
-        ret = keel_str_copy(name, sizeof(name), (const char *)sqlite3_column_text(find, 0));
-    else
+    if (rc == SQLITE_ROW) {
+        ret = keeld_lock_column_open(l, find, 0, KEELD_SEAL_PIN_NAME, name, sizeof(name));
+        if (ret == KEEL_ERR_NOT_FOUND)
+            ret = KEEL_ERR_PARSE; /* NOT NULL in the schema: cannot happen */
+    } else {
         ret = rc == SQLITE_DONE ? KEEL_ERR_NOT_FOUND : keeld_lock_db_error(l, rc);
+    }
     sqlite3_reset(find);
     sqlite3_clear_bindings(find);
-    if (ret != KEEL_OK)
-        return ret;
-    sqlite3_bind_int64(del, 1, id);
-    ret = keeld_lock_run(l, del);
+    if (ret == KEEL_OK) {
+        sqlite3_bind_int64(del, 1, id);
+        ret = keeld_lock_run(l, del);
+    }
     if (ret == KEEL_OK)
         ret =
             keeld_lock_record(l, keeld_lock_now(), "pin_removed", KEELD_SRC_API, name, row.locked);
+    keel_wipe(name, sizeof(name));
     return ret;
 }
 
@@ -336,7 +356,9 @@ keel_err keeld_lock_pin_remove(struct keeld_lock *l, uint32_t id)
         return KEEL_ERR_ARG;
     if (id == 0)
         return KEEL_ERR_NOT_FOUND;
-    pthread_mutex_lock(&l->mu);
+    ret = keeld_lock_acquire(l);
+    if (ret != KEEL_OK)
+        return ret;
     ret = keeld_lock_begin(l);
     if (ret == KEEL_OK) {
         ret = pin_remove_locked(l, id);
@@ -345,27 +367,35 @@ keel_err keeld_lock_pin_remove(struct keeld_lock *l, uint32_t id)
         else
             keeld_lock_rollback(l);
     }
-    pthread_mutex_unlock(&l->mu);
+    keeld_lock_release(l);
     return ret;
 }
 
-static keel_err pin_entry(cJSON *pins, sqlite3_stmt *s)
+keel_err keeld_lock_pin_row(const struct keeld_lock *l, cJSON *pins, sqlite3_stmt *s)
 {
     cJSON *e = cJSON_CreateObject();
     char created[21];
-    const char *name = (const char *)sqlite3_column_text(s, 1);
+    char name[KEELD_PIN_NAME_MAX + 1];
+    keel_err ret;
 
     keeld_lock_time(sqlite3_column_int64(s, 2), created);
-    if (e == NULL || !cJSON_AddItemToArray(pins, e))
+    if (e == NULL || !cJSON_AddItemToArray(pins, e)) {
+        cJSON_Delete(e);
         return KEEL_ERR_NOMEM;
-    if (cJSON_AddNumberToObject(e, "id", (double)sqlite3_column_int64(s, 0)) == NULL ||
-        cJSON_AddStringToObject(e, "name", name != NULL ? name : "") == NULL ||
-        cJSON_AddStringToObject(e, "created", created) == NULL)
-        return KEEL_ERR_NOMEM;
-    return KEEL_OK;
+    }
+    ret = keeld_lock_column_open(l, s, 1, KEELD_SEAL_PIN_NAME, name, sizeof(name));
+    if (ret == KEEL_ERR_NOT_FOUND)
+        ret = KEEL_ERR_PARSE; /* NOT NULL in the schema: cannot happen */
+    if (ret == KEEL_OK &&
+        (cJSON_AddNumberToObject(e, "id", (double)sqlite3_column_int64(s, 0)) == NULL ||
+         cJSON_AddStringToObject(e, "name", name) == NULL ||
+         cJSON_AddStringToObject(e, "created", created) == NULL))
+        ret = KEEL_ERR_NOMEM;
+    keel_wipe(name, sizeof(name));
+    return ret;
 }
 
 keel_err keeld_lock_pins_json(struct keeld_lock *l, char *out, size_t outsz)
 {
-    return keeld_lock_rows_json(l, KEELD_LOCK_PIN_LIST, -1, "pins", pin_entry, out, outsz);
+    return keeld_lock_rows_json(l, KEELD_LOCK_PIN_LIST, -1, "pins", keeld_lock_pin_row, out, outsz);
 }

@@ -5,9 +5,10 @@
  * verifies its software against its signed update metadata, drops its privileges, and serves
  * the local HTTPS API (and keeps its cloud link and checks for updates) until SIGTERM or
  * SIGINT, then wipes its sessions and exits 0, or KEELD_EXIT_REBOOT (75) when an update waits
- * in the other slot or a trial was rejected. It refuses to start (exit 1,
- * naming what is wrong) on anything it cannot verify. `keeld --describe` prints the
- * interfaces and routes it declares (5.6-1) and exits.
+ * in the other slot or a trial was rejected, or once a factory reset has erased the owner's
+ * data (the next start, which finishes an interrupted reset first, is in the factory state).
+ * It refuses to start (exit 1, naming what is wrong) on anything it cannot verify.
+ * `keeld --describe` prints the interfaces and routes it declares (5.6-1) and exits.
  */
 #include <arpa/inet.h>
 #include <signal.h>
@@ -19,6 +20,8 @@
 #include "keeld.h"
 
 static volatile int stop_requested;
+
+#define LOG_RETENTION_MAX_S ((uint64_t)10 * 365 * 86400) /* ten years */
 
 static void on_signal(int sig)
 {
@@ -47,7 +50,8 @@ static void usage(FILE *to)
         "usage: keeld --data DIR [--rot SPEC] [--listen ADDR] [--port N] [--user NAME]\n"
         "             [--mqtt HOST[:PORT] --mqtt-ca FILE [--mqtt-name NAME]]\n"
         "             [--update URL --update-ca FILE [--update-interval S]]\n"
-        "             [--boot file:PATH] [--slot-a PATH] [--slot-b PATH] [--web DIR]%s\n"
+        "             [--boot file:PATH] [--slot-a PATH] [--slot-b PATH] [--web DIR]\n"
+        "             [--log-retention S]%s\n"
         "       keeld --describe [--listen ADDR] [--port N] [--mqtt HOST[:PORT]] [--update URL]\n\n"
         "  --data DIR       the device directory made by 'keel provision'\n"
         "  --rot SPEC       root of trust: tpm2:TCTI%s (default " KEELD_ROT_DEFAULT ")\n"
@@ -66,6 +70,8 @@ static void usage(FILE *to)
         "  --slot-a PATH, --slot-b PATH  the A/B slots (default DATA/slot-a, DATA/slot-b)\n"
         "  --keypad PATH    the keypad's local socket (default DATA/" KEELD_KEYPAD_SOCKET ")\n"
         "  --web DIR        the setup page's files (default " KEELD_WEB_DIR ")\n"
+        "  --log-retention S  seconds access-log entries are kept, 1-315360000\n"
+        "                   (default 7776000, 90 days)\n"
         "  --describe       print the declared interfaces and routes as JSON and exit\n"
         "%s",
         verbose_usage, rot_choices, verbose_help);
@@ -160,6 +166,13 @@ static int parse(int argc, char **argv, struct keeld_config *cfg)
             cfg->keypad = v;
         } else if (strcmp(a, "--web") == 0) {
             cfg->web_dir = v;
+        } else if (strcmp(a, "--log-retention") == 0) {
+            if (keel_str_to_u64(v, 1, LOG_RETENTION_MAX_S, &port) != KEEL_OK) {
+                fprintf(stderr, "keeld: --log-retention '%s' is not 1 to %llu seconds\n", v,
+                        (unsigned long long)LOG_RETENTION_MAX_S);
+                return -1;
+            }
+            cfg->log_retention_s = (int64_t)port;
         } else {
             fprintf(stderr, "keeld: unknown argument '%s'\n", a);
             return -1;
@@ -202,52 +215,74 @@ static int install_signals(void)
            signal(SIGPIPE, SIG_IGN) != SIG_ERR;
 }
 
+/* The personal data's upkeep once the lock is open: a factory reset a power cut interrupted
+ * is recorded and its marker removed (5.11-1), the access log pruned to its retention (6-6),
+ * and an older keeld's choice of optional processing turned into a consent record. */
+static keel_err lock_upkeep(const struct keeld_config *cfg, struct keeld_state *st, int resumed,
+                            char *err, size_t errsz)
+{
+    keel_err ret = KEEL_OK;
+
+    if (resumed)
+        ret = keeld_reset_finish(cfg->data_dir, st->lock, err, errsz);
+    if (ret == KEEL_OK)
+        ret = keeld_lock_set_retention(st->lock, cfg->log_retention_s);
+    if (ret == KEEL_OK)
+        ret = keeld_lock_prune(st->lock, (int64_t)time(NULL), NULL);
+    if (ret == KEEL_OK)
+        ret = keeld_setup_migrate(st->store, st->lock, NULL);
+    if (ret != KEEL_OK && err[0] == '\0')
+        (void)keel_str_format(err, errsz, "the access log's retention or consent: %s",
+                              keel_strerror(ret));
+    return ret;
+}
+
 /* The account and the data directory's ownership (keeld_sandbox_check), then identity, root
- * of trust, store, state, and the software's integrity (5.7-1), in that order; err says what
- * failed. */
+ * of trust, store, a factory reset to finish, state, and the software's integrity (5.7-1), in
+ * that order; err says what failed. */
 static keel_err start(const struct keeld_config *cfg, struct keeld_device *dev,
                       struct keeld_state *st, char *err, size_t errsz)
 {
     struct keeld_identity id;
-    keel_err ret = keeld_sandbox_check(cfg, err, errsz);
+    int resumed = 0;
+    keel_err ret;
 
+    err[0] = '\0';
+    ret = keeld_sandbox_check(cfg, err, errsz);
     if (ret == KEEL_OK)
         ret = keeld_identity_load(cfg->data_dir, &id, err, errsz);
     if (ret == KEEL_OK)
         ret = keeld_device_open(cfg->data_dir, cfg->rot_spec, &id, dev, err, errsz);
+    /* an interrupted factory reset is finished before anything reads the owner's data */
+    if (ret == KEEL_OK)
+        ret = keeld_reset_resume(cfg->data_dir, dev->store, &resumed, err, errsz);
     if (ret == KEEL_OK)
         ret = keeld_state_init(st, &id, dev->store, err, errsz);
+    if (ret == KEEL_OK) {
+        st->data_dir = cfg->data_dir;
+        st->cloud_configured = cfg->mqtt_host != NULL;
+    }
     /* the lock's state, and its fail-secure lock after an unclean stop, before anything
      * else can move the bolt (5.9-2) */
     if (ret == KEEL_OK)
         ret = keeld_lock_open(cfg->data_dir, dev->store, &st->lock, err, errsz);
+    if (ret == KEEL_OK)
+        ret = lock_upkeep(cfg, st, resumed, err, errsz);
     if (ret == KEEL_OK)
         ret = keeld_update_open(cfg, dev, st, &st->update, err, errsz);
     keel_wipe(&id, sizeof(id));
     return ret;
 }
 
-/* The setup page and security.txt, read before the sandbox (5.12-1, 5.2-1), and the owner's
- * choice of optional processing (off unless the owner chose it at setup). */
+/* The setup page and security.txt, read before the sandbox (5.12-1, 5.2-1). */
 static keel_err load_web(const struct keeld_config *cfg, struct keeld_state *st,
                          struct keeld_web **web, char *err, size_t errsz)
 {
-    char v[2];
-    size_t len = 0;
     keel_err ret = keeld_web_load(cfg->web_dir, (int64_t)time(NULL), web, err, errsz);
 
-    if (ret != KEEL_OK)
-        return ret;
-    st->web = *web;
-    ret = keel_store_get(st->store, KEELD_REC_PROCESSING, v, sizeof(v), &len);
-    if (ret == KEEL_OK && len == 1 && (v[0] == '0' || v[0] == '1'))
-        st->data_processing = v[0] == '1';
-    else if (ret != KEEL_ERR_NOT_FOUND)
-        keel_log(KEEL_LOG_WARN,
-                 "the stored choice of optional processing ('%s') is malformed; "
-                 "it stays off until the owner chooses again",
-                 KEELD_REC_PROCESSING);
-    return KEEL_OK;
+    if (ret == KEEL_OK)
+        st->web = *web;
+    return ret;
 }
 
 /* The keypad's socket (default DATA/keypad.sock), bound before the sandbox. */
@@ -289,6 +324,7 @@ static int run(const struct keeld_config *cfg, struct keeld_device *dev, struct 
     struct keeld_server *srv = NULL;
     struct keeld_cloud *cloud = NULL;
     struct keeld_keypad *keypad = NULL;
+    struct keeld_retention *retention = NULL;
     char err[KEELD_ERROR_MAX];
     int rc = 1;
 
@@ -324,12 +360,20 @@ static int run(const struct keeld_config *cfg, struct keeld_device *dev, struct 
         fprintf(stderr, "keeld: the update agent cannot start\n");
         goto out;
     }
+    if (keeld_retention_start(st, cfg->log_retention_s, &retention) != KEEL_OK) {
+        fprintf(stderr, "keeld: the access log's retention cannot start\n");
+        goto out;
+    }
     /* the line tests and supervisors wait for: printed once keeld is sandboxed and ready */
     fprintf(stderr, "keeld: listening on %s:%u\n", cfg->listen, cfg->port);
     rc = keeld_server_run(srv, &stop_requested);
     if (rc == 0 && keeld_update_reboot_requested(st->update))
         rc = KEELD_EXIT_REBOOT;
+    /* after a factory reset the system restarts keeld, which comes up in the factory state */
+    if (rc == 0 && __atomic_load_n(&st->reset_done, __ATOMIC_ACQUIRE))
+        rc = KEELD_EXIT_REBOOT;
 out:
+    keeld_retention_stop(retention);
     keeld_update_close(st->update);
     st->update = NULL;
     keeld_cloud_close(cloud);
@@ -345,7 +389,8 @@ int main(int argc, char **argv)
                                .port = 8443,
                                .rot_spec = KEELD_ROT_DEFAULT,
                                .mqtt_port = KEELD_MQTT_PORT_DEFAULT,
-                               .web_dir = KEELD_WEB_DIR};
+                               .web_dir = KEELD_WEB_DIR,
+                               .log_retention_s = KEELD_LOG_RETENTION_DEFAULT_S};
     struct keeld_web *web = NULL;
     struct keeld_device dev = {NULL, NULL};
     char err[KEELD_ERROR_MAX];

@@ -48,6 +48,7 @@ static void change(struct keeld_state *st, const struct keeld_request *rq, const
         keeld_update_consent(st->update); /* setup done: automatic updates may run (5.3-4A) */
     keel_log(KEEL_LOG_WARN, "event=auth.password_changed client=%s",
              rq->client != NULL ? rq->client : "-");
+    keeld_security_event(st->lock, "auth.password_changed", KEELD_SRC_API);
     memset(rs, 0, sizeof(*rs));
     rs->status = 204;
 }

@@ -42,6 +42,18 @@ static const struct keeld_route routes[] = {
     {"/api/v1/update/settings", KEELD_UPDATE_BODY_MAX, keeld_handle_update_settings, KEELD_POST, 1,
      1, 0},
     {"/api/v1/update/install", 0, keeld_handle_update_install, KEELD_POST, 1, 1, 0},
+    /* personal data (6-1 .. 6-8, 5.11): what keeld processes is public, as a privacy notice
+     * is; the owner's data, choices and requests need their session */
+    {"/api/v1/privacy", 0, keeld_handle_privacy, KEELD_GET, 0, 0, 1},
+    {"/api/v1/privacy/consent", 0, keeld_handle_consent_get, KEELD_GET, 1, 0, 0},
+    /* what leaves the device, what the service keeps, and the reset: security-relevant */
+    {"/api/v1/privacy/consent", KEELD_CONSENT_BODY_MAX, keeld_handle_consent_set, KEELD_POST, 1, 1,
+     0},
+    {"/api/v1/privacy/export", 0, keeld_handle_export, KEELD_GET, 1, 0, 0},
+    {"/api/v1/privacy/cloud-delete", 0, keeld_handle_cloud_delete_get, KEELD_GET, 1, 0, 0},
+    {"/api/v1/privacy/cloud-delete", KEELD_CLOUD_DELETE_BODY_MAX, keeld_handle_cloud_delete,
+     KEELD_POST, 1, 1, 0},
+    {"/api/v1/reset", KEELD_RESET_BODY_MAX, keeld_handle_reset, KEELD_POST, 1, 1, 0},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
@@ -207,6 +219,11 @@ void keeld_dispatch(struct keeld_state *st, const struct keeld_request *rq,
     const struct keeld_route *r;
 
     memset(rs, 0, sizeof(*rs));
+    /* erased by a factory reset, stopping: nothing here is the owner's any more */
+    if (__atomic_load_n(&st->reset_done, __ATOMIC_ACQUIRE)) {
+        keeld_response_error(rs, 503);
+        return;
+    }
     if (st->restricted) {
         restricted(st, rq, rs);
         return;

@@ -22,6 +22,7 @@
 struct server {
     struct keeld_state *state;
     int policy_applied;
+    volatile int *stop; /* keeld_server_run's: set once an exit_after answer is out */
 };
 
 /* Per connection; reset at each request, wiped when the connection goes. */
@@ -39,6 +40,7 @@ struct conn {
     int pending;
     size_t sent;  /* bytes of the answer's body written so far */
     int answered; /* this request has its answer: lws may still report an empty body's end */
+    int exiting;  /* an exit_after answer was written: stop once lws has sent all of it */
     struct keeld_response rs;
     uint8_t out[LWS_PRE + KEELD_RESPONSE_MAX];
 };
@@ -72,11 +74,36 @@ static int retry_after_header(struct lws *wsi, uint32_t seconds, uint8_t **p, ui
                : 0;
 }
 
-/* The answer's body: a static file (the setup page) or the JSON in rs->body. */
+/* The answer's body: a static file (the setup page), a large answer the response owns (the
+ * export), or the JSON in rs->body. */
 static const uint8_t *body_of(const struct keeld_response *rs, size_t *len)
 {
-    *len = rs->ext_body != NULL ? rs->ext_len : rs->body_len;
-    return rs->ext_body != NULL ? rs->ext_body : (const uint8_t *)rs->body;
+    if (rs->ext_body != NULL) {
+        *len = rs->ext_len;
+        return rs->ext_body;
+    }
+    if (rs->owned != NULL) {
+        *len = rs->owned_len;
+        return (const uint8_t *)rs->owned;
+    }
+    *len = rs->body_len;
+    return (const uint8_t *)rs->body;
+}
+
+/* The answer is done with: its owned memory wiped and freed, then all of it wiped (it may
+ * hold a token or the owner's data). */
+static void response_done(struct keeld_response *rs)
+{
+    keeld_response_release(rs);
+    keel_wipe(rs, sizeof(*rs));
+}
+
+/* An exit_after answer has left keeld (or its connection is gone): stop serving. */
+static void stop_after_answer(struct server *srv)
+{
+    if (srv->stop != NULL)
+        *srv->stop = 1;
+    keeld_wake();
 }
 
 static int send_headers(struct lws *wsi, const struct keeld_response *rs)
@@ -100,6 +127,11 @@ static int send_headers(struct lws *wsi, const struct keeld_response *rs)
         return -1;
     if (rs->retry_after > 0 && retry_after_header(wsi, rs->retry_after, &p, end) != 0)
         return -1;
+    if (rs->disposition != NULL &&
+        lws_add_http_header_by_name(
+            wsi, (const uint8_t *)"content-disposition:", (const uint8_t *)rs->disposition,
+            (int)strlen(rs->disposition), &p, end))
+        return -1;
     return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
 
@@ -121,10 +153,22 @@ static int respond(struct lws *wsi, struct server *srv, struct conn *c)
     keeld_dispatch(srv->state, &rq, &c->rs);
     keel_wipe(c->body, sizeof(c->body));
     keel_wipe(c->auth, sizeof(c->auth));
-    if (send_headers(wsi, &c->rs) != 0)
+    if (send_headers(wsi, &c->rs) != 0) {
+        if (c->rs.exit_after)
+            stop_after_answer(srv);
+        response_done(&c->rs);
         return -1;
-    if (c->rs.body_len == 0 && c->rs.ext_body == NULL)
+    }
+    if (c->rs.body_len == 0 && c->rs.ext_body == NULL && c->rs.owned == NULL) {
+        if (c->rs.exit_after) { /* a header-only answer: out once lws says it may write */
+            c->exiting = 1;
+            response_done(&c->rs);
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+        response_done(&c->rs);
         return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
     c->pending = 1;
     c->sent = 0;
     lws_callback_on_writable(wsi);
@@ -133,13 +177,19 @@ static int respond(struct lws *wsi, struct server *srv, struct conn *c)
 
 /* The body in pieces of at most KEELD_RESPONSE_MAX bytes, one per LWS_CALLBACK_HTTP_WRITEABLE
  * (a file of the setup page is up to KEELD_WEB_FILE_MAX), the last one marked final. */
-static int write_body(struct lws *wsi, struct conn *c)
+static int write_body(struct lws *wsi, struct server *srv, struct conn *c)
 {
     size_t total = 0;
     const uint8_t *body = body_of(&c->rs, &total);
     size_t piece = total - c->sent;
     int last, n;
 
+    if (c->exiting) {
+        /* lws calls back writable only once everything it buffered is out: the answer has
+         * reached the socket, and keeld may stop (the factory reset) */
+        stop_after_answer(srv);
+        return -1;
+    }
     if (!c->pending)
         return 0;
     if (piece > KEELD_RESPONSE_MAX)
@@ -149,7 +199,9 @@ static int write_body(struct lws *wsi, struct conn *c)
     n = lws_write(wsi, c->out + LWS_PRE, piece, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
     keel_wipe(c->out, sizeof(c->out)); /* may hold a session token */
     if (n < 0 || (size_t)n != piece) {
-        keel_wipe(&c->rs, sizeof(c->rs));
+        if (c->rs.exit_after)
+            stop_after_answer(srv);
+        response_done(&c->rs);
         c->pending = 0;
         return -1;
     }
@@ -159,7 +211,13 @@ static int write_body(struct lws *wsi, struct conn *c)
         return 0;
     }
     c->pending = 0;
-    keel_wipe(&c->rs, sizeof(c->rs));
+    if (c->rs.exit_after) {
+        c->exiting = 1;
+        response_done(&c->rs);
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    response_done(&c->rs);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -198,6 +256,7 @@ static int begin(struct lws *wsi, struct server *srv, struct conn *c, const char
     const struct keeld_route *r;
     long long clen;
 
+    keeld_response_release(&c->rs); /* none is left here, but never leak one */
     keel_wipe(c, sizeof(*c));
     c->method = method_of(wsi);
     c->path_too_long = keel_str_copy(c->path, sizeof(c->path), uri ? uri : "") != KEEL_OK;
@@ -249,11 +308,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP: return begin(wsi, srv, c, in);
     case LWS_CALLBACK_HTTP_BODY: return take_body(c, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION: return respond(wsi, srv, c);
-    case LWS_CALLBACK_HTTP_WRITEABLE: return write_body(wsi, c);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return write_body(wsi, srv, c);
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        if (c != NULL)
+        if (c != NULL) {
+            /* the client left before the reset's answer was out: keeld stops all the same */
+            if (c->exiting || c->rs.exit_after)
+                stop_after_answer(srv);
+            response_done(&c->rs);
             keel_wipe(c, sizeof(*c));
+        }
         return 0;
     default: return lws_callback_http_dummy(wsi, reason, user, in, len);
     }
@@ -355,6 +419,7 @@ int keeld_server_open(const struct keeld_config *cfg, struct keeld_state *st,
 
 int keeld_server_run(struct keeld_server *s, volatile int *stop)
 {
+    s->srv.stop = stop;
     running = s->ctx;
     while (!*stop) {
         if (lws_service(s->ctx, 0) < 0)

@@ -1,7 +1,9 @@
 /* First-run setup (5.12-1): once the owner has replaced the label password with their own
  * (POST /api/v1/password), POST /api/v1/setup records their two choices: automatic updates
- * (on by default, 5.3-4A) and the optional data processing (off by default). Skipping this
- * step leaves those defaults, which are the secure ones. */
+ * (on by default, 5.3-4A) and the optional data processing (off by default), the latter as
+ * a consent record in the lock (6-2, 6-3A: the same record the privacy routes keep, so that
+ * every grant and refusal is on file and the export shows it). Skipping this step leaves
+ * those defaults, which are the secure ones. */
 #include <string.h>
 
 #include "keeld.h"
@@ -83,9 +85,11 @@ void keeld_handle_setup(struct keeld_state *st, const struct keeld_request *rq,
         keeld_response_error(rs, ret == KEEL_ERR_TOO_LARGE ? 413 : 400);
         return;
     }
-    ret = keel_store_put(st->store, KEELD_REC_PROCESSING, data_processing ? "1" : "0", 1);
-    if (ret == KEEL_OK)
-        st->data_processing = data_processing;
+    if (st->lock == NULL) {
+        keeld_response_error(rs, 500);
+        return;
+    }
+    ret = keeld_lock_consent_set(st->lock, KEELD_CONSENT_ACCESS_LOG_SYNC, data_processing, "setup");
     if (ret == KEEL_OK)
         ret = apply_auto_install(st, auto_install);
     if (ret != KEEL_OK) {
@@ -95,6 +99,40 @@ void keeld_handle_setup(struct keeld_state *st, const struct keeld_request *rq,
     }
     keel_log(KEEL_LOG_WARN, "event=setup.completed auto_install=%d data_processing=%d",
              auto_install, data_processing);
+    keeld_security_event(st->lock, "setup.completed", KEELD_SRC_API);
     rs->status = 204;
     rs->body_len = 0;
+}
+
+/* The choice an older keeld kept in the store becomes what it would have been had consent
+ * records existed: a record made at setup. The consent is recorded before the old record is
+ * deleted, so that a power cut between the two repeats the record rather than losing the
+ * owner's choice. */
+keel_err keeld_setup_migrate(keel_store *store, struct keeld_lock *lock, int *migrated)
+{
+    char v[8];
+    size_t len = 0;
+    keel_err ret;
+
+    if (store == NULL || lock == NULL)
+        return KEEL_ERR_ARG;
+    if (migrated != NULL)
+        *migrated = 0;
+    ret = keel_store_get(store, KEELD_REC_PROCESSING, v, sizeof(v), &len);
+    if (ret == KEEL_ERR_NOT_FOUND)
+        return KEEL_OK;
+    if (ret != KEEL_OK && ret != KEEL_ERR_RANGE)
+        return ret;
+    if (ret == KEEL_OK && len == 1 && (v[0] == '0' || v[0] == '1'))
+        ret = keeld_lock_consent_set(lock, KEELD_CONSENT_ACCESS_LOG_SYNC, v[0] == '1', "setup");
+    else
+        keel_log(KEEL_LOG_WARN,
+                 "the stored choice of optional processing ('%s') is malformed; it stays off "
+                 "until the owner chooses again",
+                 KEELD_REC_PROCESSING);
+    if (ret == KEEL_OK || ret == KEEL_ERR_RANGE)
+        ret = keel_store_delete(store, KEELD_REC_PROCESSING);
+    if (ret == KEEL_OK && migrated != NULL)
+        *migrated = 1;
+    return ret;
 }

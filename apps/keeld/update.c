@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "keel/events.h"
 #include "keel/integrity.h"
 #include "keeld.h"
 
@@ -32,8 +33,9 @@ struct keeld_update {
     char slot_b[UPDATE_PATH_MAX];
     char hardware_id[KEELD_NAME_MAX + 1];
     unsigned interval_s;
-    keel_store *store; /* borrowed: settings are written on the server's thread only */
-    char *alert;       /* the integrity alert, when the check failed */
+    keel_store *store;              /* borrowed: settings are written on the server's thread only */
+    struct keeld_lock *device_lock; /* borrowed: takes the security events (NULL: none) */
+    char *alert;                    /* the integrity alert, when the check failed */
     void (*request_stop)(void);
     pthread_t thread;
     int started;
@@ -116,6 +118,21 @@ static void settings_load(struct keeld_update *u)
                                 "until the owner sets them again");
 }
 
+/* "update.<outcome>" for the cloud (5.10-1): keel_update_outcome_name with '-' as '_', the
+ * characters an event name may hold (keel_event_name_valid). */
+static void update_event(struct keeld_update *u, keel_update_outcome outcome)
+{
+    char name[KEEL_EVENT_NAME_MAX];
+
+    if (keel_str_format(name, sizeof(name), "update.%s", keel_update_outcome_name(outcome)) !=
+        KEEL_OK)
+        return;
+    for (char *p = name; *p != '\0'; p++)
+        if (*p == '-')
+            *p = '_';
+    keeld_security_event(u->device_lock, name, KEELD_SRC_SYSTEM);
+}
+
 static void remember(struct keeld_update *u, const keel_update_report *r)
 {
     pthread_mutex_lock(&u->lock);
@@ -136,6 +153,7 @@ static void remember(struct keeld_update *u, const keel_update_report *r)
              r->target.name[0] != '\0' ? r->target.name : "-", r->slot != 0 ? r->slot : '-',
              r->error != KEEL_OK ? " error=\"" : "",
              r->error != KEEL_OK ? keel_strerror(r->error) : "", r->error != KEEL_OK ? "\"" : "");
+    update_event(u, r->outcome);
 }
 
 static keel_err make_alert(struct keeld_update *u, const keel_integrity_result *res, keel_err why)
@@ -166,6 +184,7 @@ static keel_err verify_software(struct keeld_update *u, struct keeld_state *st)
             res.slot != 0 ? res.slot : '?', keel_strerror(ret));
     keel_log(KEEL_LOG_ERROR, "event=integrity.failed slot=%c error=\"%s\"",
              res.slot != 0 ? res.slot : '-', keel_strerror(ret));
+    keeld_security_event(u->device_lock, "integrity.failed", KEELD_SRC_SYSTEM);
     st->restricted = 1;
     return make_alert(u, &res, ret);
 }
@@ -246,6 +265,7 @@ keel_err keeld_update_open(const struct keeld_config *cfg, struct keeld_device *
     u->agent.hardware_id = u->hardware_id;
     u->agent.rot = dev->rot;
     u->store = dev->store;
+    u->device_lock = st->lock;
     u->interval_s =
         cfg->update_interval != 0 ? cfg->update_interval : KEELD_UPDATE_INTERVAL_DEFAULT;
     ret = sync_init(u);

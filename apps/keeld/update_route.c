@@ -40,13 +40,14 @@ void keeld_handle_update(struct keeld_state *st, const struct keeld_request *rq,
 void keeld_handle_update_settings(struct keeld_state *st, const struct keeld_request *rq,
                                   struct keeld_response *rs)
 {
-    struct keeld_update_settings s;
+    struct keeld_update_settings s, before;
     char text[64];
     keel_err ret;
 
     if (no_update(st, rs))
         return;
     keeld_update_settings_get(st->update, &s);
+    before = s;
     ret = keeld_update_settings_parse(rq->body, rq->body_len, (int64_t)time(NULL), &s);
     if (ret != KEEL_OK) {
         keeld_response_error(rs, ret == KEEL_ERR_TOO_LARGE ? 413 : 400);
@@ -61,6 +62,11 @@ void keeld_handle_update_settings(struct keeld_state *st, const struct keeld_req
     keeld_update_settings_set(st->update, &s);
     keel_log(KEEL_LOG_WARN, "event=update.settings auto_install=%d notify=%d", s.auto_install,
              s.notify);
+    /* the owner changed the device's configuration (5.10-1); a request that restates the
+     * settings as they are changes nothing and is no event */
+    if (s.auto_install != before.auto_install || s.notify != before.notify ||
+        s.postponed_until != before.postponed_until)
+        keeld_security_event(st->lock, "config.changed", KEELD_SRC_API);
     keeld_handle_update(st, rq, rs);
 }
 

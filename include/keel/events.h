@@ -28,12 +28,12 @@
 extern "C" {
 #endif
 
-#define KEEL_EVENT_JSON_MAX 512      /* one encoded event, and the most a parser accepts */
-#define KEEL_EVENT_NAME_MAX 32       /* "auth.failure": [a-z0-9_.], 1..31 bytes */
-#define KEEL_EVENT_SOURCE_MAX 16     /* "keypad", "button", "api", "cloud", "system": [a-z] */
-#define KEEL_EVENT_PSEUDONYM_HEX 32  /* hex digits of "device" */
-#define KEEL_EVENT_FIRMWARE_MAX 32   /* "1.2.0": [0-9A-Za-z.+-], 1..31 bytes */
-#define KEEL_EVENT_TIME_LEN 20       /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define KEEL_EVENT_JSON_MAX 512     /* one encoded event, and the most a parser accepts */
+#define KEEL_EVENT_NAME_MAX 32      /* "auth.failure": [a-z0-9_.], 1..31 bytes */
+#define KEEL_EVENT_SOURCE_MAX 16    /* "keypad", "button", "api", "cloud", "system": [a-z] */
+#define KEEL_EVENT_PSEUDONYM_HEX 32 /* hex digits of "device" */
+#define KEEL_EVENT_FIRMWARE_MAX 32  /* "1.2.0": [0-9A-Za-z.+-], 1..31 bytes */
+#define KEEL_EVENT_TIME_LEN 20      /* "YYYY-MM-DDTHH:MM:SSZ" */
 
 typedef struct keel_event {
     uint64_t seq;
@@ -48,16 +48,16 @@ typedef struct keel_event {
 
 /* What an event tells the monitor (keel_event_class). */
 typedef enum keel_event_class {
-    KEEL_EVENT_OTHER = 0,     /* lock activity and anything not listed below */
-    KEEL_EVENT_AUTH_FAILURE,  /* "auth.failure", "pin_rejected": a wrong password or PIN */
-    KEEL_EVENT_LOCKOUT,       /* "auth.lockout", "auth.throttled", "keypad_wait" */
-    KEEL_EVENT_INTEGRITY,     /* "integrity.failed": the installed software failed 5.7-1 */
-    KEEL_EVENT_LINK,          /* "link.up": the device (re)connected to the broker */
-    KEEL_EVENT_CONFIG,        /* "auth.password_changed", "setup.completed", "config.changed",
-                                 "consent.granted", "consent.withdrawn" */
-    KEEL_EVENT_UPDATE,        /* every name starting "update." */
-    KEEL_EVENT_RESET,         /* "factory_reset" */
-    KEEL_EVENT_FAIL_SECURE    /* "fail_secure": the lock restarted after an unclean stop */
+    KEEL_EVENT_OTHER = 0,    /* lock activity and anything not listed below */
+    KEEL_EVENT_AUTH_FAILURE, /* "auth.failure", "pin_rejected": a wrong password or PIN */
+    KEEL_EVENT_LOCKOUT,      /* "auth.lockout", "auth.throttled", "keypad_wait" */
+    KEEL_EVENT_INTEGRITY,    /* "integrity.failed": the installed software failed 5.7-1 */
+    KEEL_EVENT_LINK,         /* "link.up": the device (re)connected to the broker */
+    KEEL_EVENT_CONFIG,       /* "auth.password_changed", "setup.completed", "config.changed",
+                                "consent.granted", "consent.withdrawn" */
+    KEEL_EVENT_UPDATE,       /* every name starting "update." */
+    KEEL_EVENT_RESET,        /* "factory_reset" */
+    KEEL_EVENT_FAIL_SECURE   /* "fail_secure": the lock restarted after an unclean stop */
 } keel_event_class;
 
 #define KEEL_EVENT_CLASS_COUNT 9

@@ -8,5 +8,7 @@
 #include "keel/tls.h"
 #include "keel/update.h"
 #include "keel/integrity.h"
+#include "keel/privacy.h"
+#include "keel/events.h"
 
 #endif /* KEEL_KEEL_H */

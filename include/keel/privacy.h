@@ -46,10 +46,11 @@ keel_err keel_privacy_seal(const uint8_t key[KEEL_PRIVACY_KEY_LEN], const char *
 /* Open a sealed value (untrusted bytes) into out (outsz bytes; len - overhead needed, else
  * KEEL_ERR_RANGE), the plaintext length into *outlen. KEEL_ERR_PARSE for a value too short or
  * of an unknown version, KEEL_ERR_CRYPTO when it fails authentication (another key, another
- * context, altered bytes); out is wiped on every failure. */
-keel_err keel_privacy_open(const uint8_t key[KEEL_PRIVACY_KEY_LEN], const char *context,
-                           const uint8_t *in, size_t len, void *out, size_t outsz,
-                           size_t *outlen);
+ * context, altered bytes); out is wiped on every failure. A value longer than any seal makes
+ * (past KEEL_PRIVACY_VALUE_MAX of plaintext) is KEEL_ERR_PARSE too. */
+KEEL_MUST_CHECK keel_err keel_privacy_open(const uint8_t key[KEEL_PRIVACY_KEY_LEN],
+                                           const char *context, const uint8_t *in, size_t len,
+                                           void *out, size_t outsz, size_t *outlen);
 
 /* Overwrite the regular file at path with zeros (its whole length), fsync it, unlink it and
  * fsync its directory. KEEL_ERR_NOT_FOUND when it does not exist (nothing to erase),

@@ -367,6 +367,10 @@ typedef struct keel_audit_change_opts {
     const char *password_path; /* NULL: KEEL_AUDIT_PASSWORD_PATH_DEFAULT */
     const char *password;
     const char *new_password_file;
+    /* May be NULL; else KEEL_SECRET_MAX + 1 bytes that receive the device's password once
+     * the test is over: the given one, or the one the test set (the later test cases that act
+     * as the owner, 5.11-1-2, log in with it). */
+    char *password_now;
 } keel_audit_change_opts;
 
 #define KEEL_AUDIT_PASSWORD_PATH_DEFAULT "/api/v1/password"
@@ -528,7 +532,7 @@ keel_err keel_audit_finding_format(const char *path, const keel_audit_finding *f
 #define KEEL_AUDIT_IXIT_TEXT_MAX 512 /* protocol, purpose, authentication */
 #define KEEL_AUDIT_IXIT_METHOD_MAX 8 /* "DELETE" */
 /* Room for the reason of a refused IXIT: "interfaces[1].port: must be ...". */
-#define KEEL_AUDIT_IXIT_WHY_MAX 160
+#define KEEL_AUDIT_IXIT_WHY_MAX 256
 
 typedef struct keel_audit_ixit_interface {
     char id[KEEL_AUDIT_IXIT_ID_MAX];
@@ -635,12 +639,18 @@ typedef struct keel_audit_ixit {
                                                      (5.2-1); "" when not declared */
     keel_audit_ixit_publication publication;      /* .present 0 when not declared */
     keel_audit_ixit_outage *outage;               /* NULL when not declared */
+    struct keel_audit_ixit_privacy *privacy;      /* personal data, telemetry, sensing,
+                                                     deletion, consent check, user information
+                                                     (5.8-3, 5.10-1, 5.11, 6-1 .. 6-5); NULL when
+                                                     the IXIT has none of them */
 } keel_audit_ixit;
 
 /* Parse len bytes (untrusted; need not be NUL-terminated) of the IXIT in the shape that
  * `keeld --describe` prints (data/schemas/ixit.schema.json): an object with "interfaces"
  * and "routes" arrays, and the optional "security_txt", "publication" and "outage" members
- * (parsed as strictly as the rest); other top-level members are ignored (the IXIT grows),
+ * and the privacy members of keel_audit_ixit_privacy_parse (parsed as strictly as the rest;
+ * personal data and telemetry are checked against each other and the routes there); other
+ * top-level members are ignored (the IXIT grows),
  * and so are unknown members of an entry. Every field of an entry is required but a
  * route's "max_body" and "body". KEEL_ERR_PARSE with
  * why naming the field and the rule ("interfaces[1].port: must be an integer 1-65535")
@@ -654,7 +664,8 @@ keel_err keel_audit_ixit_parse(const void *text, size_t len, keel_audit_ixit *ou
                                size_t whysz);
 
 /* keel_audit_ixit_parse of the file at path; KEEL_ERR_IO (why: the system's reason) when
- * it cannot be read. */
+ * it cannot be read. Relative file names of "consent_check" (the laboratory's MQTT
+ * certificates) are taken from the file's directory. */
 keel_err keel_audit_ixit_load(const char *path, keel_audit_ixit *out, char *why, size_t whysz);
 
 /* Release the IXIT and leave it empty. NULL is a no-op. */
@@ -1297,6 +1308,412 @@ keel_audit_verdict keel_audit_declared_input_judge(const keel_audit_ixit *ixit,
 keel_err keel_audit_check_malformed(keel_audit_report *r, const keel_audit_target *t,
                                     const keel_audit_ixit *ixit, const char *login_path,
                                     const char *status_path, const char *password);
+
+/* ---- Personal data, telemetry and deletion (5.8-3, 5.10-1, 5.11, 6-1 .. 6-5) --------- */
+
+/* Bounds of the IXIT's privacy members (TS 103 701 IXIT 2-UserInfo, 21-PersData,
+ * 22-ExtSens, 24-TelData, 25-DelFunc). */
+#define KEEL_AUDIT_PRIVACY_DATA_MAX 64
+#define KEEL_AUDIT_PRIVACY_CONSENTS_MAX 16
+#define KEEL_AUDIT_PRIVACY_RECIPIENTS_MAX 16
+#define KEEL_AUDIT_PRIVACY_RECIPIENT_MAX 128
+#define KEEL_AUDIT_TELEMETRY_FIELDS_MAX 64
+#define KEEL_AUDIT_SENSING_MAX 32
+#define KEEL_AUDIT_USER_DATA_MAX 16
+#define KEEL_AUDIT_USER_DOCS_MAX 16
+#define KEEL_AUDIT_PRIVACY_BODY_MAX 1024 /* a request body, printed by cJSON */
+#define KEEL_AUDIT_TOPIC_MAX 256         /* an MQTT topic filter */
+/* Where a user_data body takes its canary and the reset body the owner's password. */
+#define KEEL_AUDIT_CANARY_PLACEHOLDER "{canary}"
+#define KEEL_AUDIT_PASSWORD_PLACEHOLDER "{password}"
+
+/* Whether the IXIT says something: an absent member says nothing (the test cases that need it
+ * are INCONCLUSIVE), null (or the empty list where the schema says so) declares "none". */
+typedef enum keel_audit_declared {
+    KEEL_AUDIT_UNDECLARED = 0,
+    KEEL_AUDIT_DECLARED_NONE = 1,
+    KEEL_AUDIT_DECLARED = 2
+} keel_audit_declared;
+
+typedef enum keel_audit_legal_basis {
+    KEEL_AUDIT_BASIS_CONTRACT = 0,
+    KEEL_AUDIT_BASIS_CONSENT,
+    KEEL_AUDIT_BASIS_LEGITIMATE_INTEREST,
+    KEEL_AUDIT_BASIS_LEGAL_OBLIGATION
+} keel_audit_legal_basis;
+
+/* "contract", "consent", "legitimate_interest", "legal_obligation"; NULL if unknown. */
+const char *keel_audit_legal_basis_name(keel_audit_legal_basis b);
+
+/* One personal datum (21-PersData). */
+typedef struct keel_audit_ixit_datum {
+    char id[KEEL_AUDIT_IXIT_ID_MAX];
+    char datum[KEEL_AUDIT_IXIT_TEXT_MAX];
+    char purpose[KEEL_AUDIT_IXIT_TEXT_MAX];
+    keel_audit_legal_basis legal_basis;
+    char retention[KEEL_AUDIT_IXIT_TEXT_MAX];
+    long retention_days; /* -1 for null: no fixed number of days */
+    char recipients[KEEL_AUDIT_PRIVACY_RECIPIENTS_MAX][KEEL_AUDIT_PRIVACY_RECIPIENT_MAX];
+    size_t recipient_count; /* 0: kept by the controller alone */
+    char stored[KEEL_AUDIT_IXIT_TEXT_MAX];
+    int sealed;
+    char consent_purpose[KEEL_AUDIT_IXIT_ID_MAX]; /* "" for null */
+} keel_audit_ixit_datum;
+
+/* One purpose the owner may consent to. */
+typedef struct keel_audit_ixit_consent {
+    char purpose[KEEL_AUDIT_IXIT_ID_MAX];
+    char description[KEEL_AUDIT_IXIT_TEXT_MAX];
+    int default_on;                        /* "default": 6-2 wants false */
+    char route[KEEL_AUDIT_LOGIN_PATH_MAX]; /* where it is given and withdrawn */
+} keel_audit_ixit_consent;
+
+typedef struct keel_audit_ixit_personal_data {
+    int present;
+    char controller[KEEL_AUDIT_IXIT_TEXT_MAX];
+    keel_audit_ixit_datum data[KEEL_AUDIT_PRIVACY_DATA_MAX];
+    size_t data_count;
+    keel_audit_ixit_consent consent[KEEL_AUDIT_PRIVACY_CONSENTS_MAX];
+    size_t consent_count;
+} keel_audit_ixit_personal_data;
+
+/* One field of the telemetry (24-TelData). */
+typedef struct keel_audit_ixit_telemetry_field {
+    char name[KEEL_AUDIT_IXIT_NAME_MAX];
+    char meaning[KEEL_AUDIT_IXIT_TEXT_MAX];
+    int personal;
+    char justification[KEEL_AUDIT_IXIT_TEXT_MAX]; /* why a personal field is needed; "" none */
+} keel_audit_ixit_telemetry_field;
+
+typedef struct keel_audit_ixit_telemetry {
+    keel_audit_declared declared; /* null: no telemetry is collected */
+    char topic[KEEL_AUDIT_TOPIC_MAX];
+    char recipient[KEEL_AUDIT_IXIT_TEXT_MAX];
+    char purpose[KEEL_AUDIT_IXIT_TEXT_MAX];
+    char examined_by[KEEL_AUDIT_IXIT_TEXT_MAX]; /* how security anomalies are found (5.10-1) */
+    keel_audit_ixit_telemetry_field fields[KEEL_AUDIT_TELEMETRY_FIELDS_MAX];
+    size_t field_count;
+} keel_audit_ixit_telemetry;
+
+/* One external sensing capability (22-ExtSens). */
+typedef struct keel_audit_ixit_sensor {
+    char capability[KEEL_AUDIT_IXIT_TEXT_MAX];
+    char what[KEEL_AUDIT_IXIT_TEXT_MAX];
+    char documented_in[KEEL_AUDIT_IXIT_TEXT_MAX]; /* a user_info document, "#section" allowed */
+} keel_audit_ixit_sensor;
+
+typedef struct keel_audit_ixit_sensing {
+    keel_audit_declared declared; /* []: the device has no external sensing capability */
+    keel_audit_ixit_sensor items[KEEL_AUDIT_SENSING_MAX];
+    size_t count;
+} keel_audit_ixit_sensing;
+
+/* An HTTP request the IXIT declares: method, path and body (a JSON object as printed by
+ * cJSON, placeholders in its strings; "" when none is declared). */
+typedef struct keel_audit_ixit_request {
+    char method[KEEL_AUDIT_IXIT_METHOD_MAX];
+    char path[KEEL_AUDIT_LOGIN_PATH_MAX];
+    char body[KEEL_AUDIT_PRIVACY_BODY_MAX];
+} keel_audit_ixit_request;
+
+/* How long 5.11-2-2 follows the status route when the IXIT names no "timeout_ms". */
+#define KEEL_AUDIT_DELETION_WAIT_MS 10000L
+#define KEEL_AUDIT_DELETION_WAIT_MAX_MS 120000L
+
+/* The deletion functions (25-DelFunc). */
+typedef struct keel_audit_ixit_deletion {
+    int present;
+    keel_audit_ixit_request reset; /* the body may hold KEEL_AUDIT_PASSWORD_PLACEHOLDER */
+    int restarts;                  /* the device restarts into its factory state after it */
+    keel_audit_ixit_request user_data[KEEL_AUDIT_USER_DATA_MAX]; /* bodies hold the canary */
+    size_t user_data_count;
+    keel_audit_declared service; /* null: no associated service keeps personal data */
+    keel_audit_ixit_request service_request;
+    char status_path[KEEL_AUDIT_LOGIN_PATH_MAX];
+    char status_field[KEEL_AUDIT_IXIT_NAME_MAX];
+    char status_confirmed[KEEL_AUDIT_OUTAGE_BODY_MAX]; /* a JSON scalar as printed by cJSON */
+    long status_timeout_ms;
+    char instructions[KEEL_AUDIT_IXIT_TEXT_MAX]; /* where the user reads how (5.11-3) */
+} keel_audit_ixit_deletion;
+
+/* How long 6-3A-2 waits for a datum while consent is given, and watches after withdrawal,
+ * when the IXIT names no "wait_ms" / "quiet_ms". */
+#define KEEL_AUDIT_CONSENT_WAIT_MS 10000L
+#define KEEL_AUDIT_CONSENT_QUIET_MS 3000L
+#define KEEL_AUDIT_CONSENT_WAIT_MAX_MS 60000L
+
+/* The laboratory's view of the device's processing: an MQTT subscription (TLS, a client
+ * certificate of the laboratory). */
+typedef struct keel_audit_ixit_mqtt {
+    char host[KEEL_AUDIT_HOST_MAX]; /* a name or address its certificate carries */
+    uint16_t port;
+    char ca[KEEL_AUDIT_UPDATE_FILE_MAX];
+    char cert[KEEL_AUDIT_UPDATE_FILE_MAX];
+    char key[KEEL_AUDIT_UPDATE_FILE_MAX];
+    char topic[KEEL_AUDIT_TOPIC_MAX]; /* a valid subscription filter */
+} keel_audit_ixit_mqtt;
+
+/* "consent_check" (6-3A-2): how consent is given and withdrawn, what makes the device
+ * process the datum, and where the laboratory sees it arrive. */
+typedef struct keel_audit_ixit_consent_check {
+    int present;
+    char purpose[KEEL_AUDIT_IXIT_ID_MAX];
+    char route[KEEL_AUDIT_LOGIN_PATH_MAX]; /* POST {"purpose": ..., "granted": true|false} */
+    keel_audit_ixit_request trigger;
+    keel_audit_ixit_mqtt mqtt;
+    long wait_ms;
+    long quiet_ms;
+} keel_audit_ixit_consent_check;
+
+/* "user_info" (2-UserInfo): the documents the owner gets. */
+typedef struct keel_audit_ixit_document {
+    char title[KEEL_AUDIT_IXIT_TEXT_MAX];
+    char path[KEEL_AUDIT_IXIT_TEXT_MAX];
+} keel_audit_ixit_document;
+
+typedef struct keel_audit_ixit_user_info {
+    int present;
+    keel_audit_ixit_document documents[KEEL_AUDIT_USER_DOCS_MAX];
+    size_t count;
+} keel_audit_ixit_user_info;
+
+typedef struct keel_audit_ixit_privacy {
+    keel_audit_ixit_personal_data personal_data; /* "personal_data" */
+    keel_audit_ixit_telemetry telemetry;         /* "telemetry" */
+    keel_audit_ixit_sensing sensing;             /* "sensing" */
+    keel_audit_ixit_deletion deletion;           /* "deletion" */
+    keel_audit_ixit_consent_check consent_check; /* "consent_check" */
+    keel_audit_ixit_user_info user_info;         /* "user_info" */
+} keel_audit_ixit_privacy;
+
+/* Parse the privacy members of the IXIT document root (a cJSON object, passed as void so that
+ * this header needs no cJSON) into x->privacy, which is allocated when any member is present
+ * (left NULL otherwise). Every field of the schema is required (null where it allows null;
+ * "justification", "wait_ms", "quiet_ms", "timeout_ms" and request bodies optional), strings
+ * non-empty without control characters, paths valid routes, methods as for routes; besides:
+ * a user_data body without KEEL_AUDIT_CANARY_PLACEHOLDER, a datum whose "consent_purpose"
+ * names no declared consent purpose, a duplicate datum id or consent purpose, and an MQTT
+ * topic that is not a valid subscription are refused. KEEL_ERR_PARSE / KEEL_ERR_TOO_LARGE
+ * with why ("personal_data.data[2].retention: missing"), KEEL_ERR_NOMEM. Called by
+ * keel_audit_ixit_parse; on failure the caller frees x. */
+keel_err keel_audit_ixit_privacy_parse(const void *root, keel_audit_ixit *x, char *why,
+                                       size_t whysz);
+
+/* The conceptual judges over the IXIT (x may lack every privacy member: INCONCLUSIVE naming
+ * the member). v decides where N/A is allowed: only for provisions conditional on a condition
+ * (V2.1.1) or feature (V3.1.3) the IXIT declares absent. Evidence names each entry judged and
+ * the reason of the verdict; a first line "units: ..." says what each TS 103 701 test unit
+ * checks. */
+
+/* 5.8-3-1: every sensing capability has what it senses and is documented in a document of
+ * user_info (path equal, "#section" ignored). FAIL naming each that is not; no capability
+ * ([]): N/A in V3.1.3 (feature v absent), PASS in V2.1.1 (unconditional: nothing to
+ * document); INCONCLUSIVE without "sensing" or, with capabilities, without "user_info". */
+keel_audit_verdict keel_audit_sensing_judge(const keel_audit_ixit *x, keel_catalog_version v,
+                                            keel_audit_evidence *ev);
+
+/* 5.10-1-1: telemetry is declared with a topic, recipient and how it is examined for security
+ * anomalies ("examined_by": FAIL when it says nobody, "none" or "n/a"). null: N/A (condition
+ * 6 / feature w); absent: INCONCLUSIVE. */
+keel_audit_verdict keel_audit_telemetry_examined_judge(const keel_audit_ixit *x,
+                                                       keel_audit_evidence *ev);
+
+/* 6-1-1: every personal datum has a purpose, legal basis, retention and (possibly no)
+ * recipients, the controller is named, and user_info names a document the consumer gets.
+ * FAIL naming each gap; INCONCLUSIVE without "personal_data" or with no datum listed. */
+keel_audit_verdict keel_audit_personal_data_judge(const keel_audit_ixit *x,
+                                                  keel_audit_evidence *ev);
+
+/* 6-2-1: every consent purpose is off by default and given through a route the IXIT declares
+ * (POST), every datum processed on consent names a declared purpose. FAIL naming each gap; N/A
+ * when no datum is processed on consent and no purpose is declared (condition 7 / feature y);
+ * INCONCLUSIVE without "personal_data". */
+keel_audit_verdict keel_audit_consent_judge(const keel_audit_ixit *x, keel_audit_evidence *ev);
+
+/* 6-4-1: no telemetry field is personal, or each personal one carries a justification.
+ * FAIL naming each personal field without one; N/A for null telemetry; INCONCLUSIVE absent. */
+keel_audit_verdict keel_audit_telemetry_minimal_judge(const keel_audit_ixit *x,
+                                                      keel_audit_evidence *ev);
+
+/* 6-5-1: the telemetry's fields (each with its meaning), purpose and recipient are declared
+ * and user_info names a document the consumer gets. FAIL on a gap; N/A for null telemetry;
+ * INCONCLUSIVE absent. */
+keel_audit_verdict keel_audit_telemetry_info_judge(const keel_audit_ixit *x,
+                                                   keel_audit_evidence *ev);
+
+/* 5.11-1-1: a deletion function for the device (deletion.reset on a route the IXIT declares)
+ * and the instructions for it. FAIL on a gap; INCONCLUSIVE without "deletion". */
+keel_audit_verdict keel_audit_deletion_device_judge(const keel_audit_ixit *x,
+                                                    keel_audit_evidence *ev);
+
+/* 5.11-2-1: a function on the device to delete personal data at the associated service: its
+ * request and status routes declared in the IXIT and the value that confirms it. service null:
+ * N/A in V3.1.3 (feature x absent), FAIL in V2.1.1 (a recommendation without condition: the
+ * ICS must justify it); INCONCLUSIVE without "deletion". */
+keel_audit_verdict keel_audit_deletion_service_judge(const keel_audit_ixit *x,
+                                                     keel_catalog_version v,
+                                                     keel_audit_evidence *ev);
+
+/* Record 5.8-3-1, 5.10-1-1, 5.11-1-1, 5.11-2-1, 6-1-1, 6-2-1, 6-4-1 and 6-5-1 for the IXIT
+ * (those provisions of r's version; conceptual). Only a failure to record is returned. */
+keel_err keel_audit_check_privacy_docs(keel_audit_report *r, const keel_audit_ixit *x);
+
+/* ---- 6-3A-2 (V2.1.1: 6-3-2): withdrawn consent stops the processing ----------------- */
+
+/* What 6-3A-2 did and saw. HTTP statuses are 0 for no answer, -1 when not sent. */
+typedef struct keel_audit_consent_facts {
+    int declared;      /* the IXIT has "consent_check" */
+    int consent_based; /* 1 the IXIT declares processing on consent, 0 it declares none */
+    int credentials;   /* a password was given */
+    int watching;      /* 1 subscribed to the topic, 0 could not (evidence says why) */
+    int logged_in;     /* 1, 0 refused, -1 not tried */
+    long grant, trigger, withdraw, trigger_again;
+    size_t while_granted;    /* messages after the first trigger while consent was given */
+    long long first_ms;      /* from the trigger to the first of them */
+    size_t after_withdrawal; /* messages from the withdrawal's answer on */
+    long long watched_ms;    /* how long it watched after the withdrawal */
+} keel_audit_consent_facts;
+
+/* INCONCLUSIVE without the check, credentials or a subscription, when consent could not be
+ * given or the trigger was not taken, or when nothing arrived while consent was given (the
+ * observation does not work); FAIL when the withdrawal is refused (4xx, 5xx) or anything
+ * arrived after it; PASS when nothing arrived for the watch after the trigger fired again. N/A
+ * (V3.1.3 6-3A is feature y) when the IXIT declares no processing on consent and no check. */
+keel_audit_verdict keel_audit_consent_withdrawal_judge(const keel_audit_consent_facts *f,
+                                                       keel_catalog_version v,
+                                                       keel_audit_evidence *ev);
+
+/* 6-3A-2 (V2.1.1 6-3-2) with the IXIT's "consent_check" and the owner's password: subscribe
+ * to the topic (libmosquitto, the laboratory's certificate, keel's TLS policy), log in, give
+ * consent through the route, fire the trigger, wait up to wait_ms for a message (messages
+ * retained by the broker do not count), wait until none came for a second, withdraw, fire the
+ * trigger again and watch quiet_ms (when nothing arrived while consent was given, it is only
+ * withdrawn); log out. The consent is left withdrawn. ixit and password may be NULL
+ * (INCONCLUSIVE). Only a failure to record is returned. */
+keel_err keel_audit_check_consent(keel_audit_report *r, const keel_audit_target *t,
+                                  const keel_audit_ixit *ixit, const char *login_path,
+                                  const char *password);
+
+/* ---- 5.11-2-2 and 5.11-4-1: deletion at the associated service, confirmed ---------------- */
+
+/* What the service deletion did and saw. */
+typedef struct keel_audit_service_deletion_facts {
+    keel_audit_declared service; /* deletion.service as declared (UNDECLARED: no "deletion") */
+    int credentials;
+    int logged_in;  /* 1, 0 refused, -1 not tried */
+    long request;   /* its HTTP status, 0 no answer, -1 not sent */
+    long status;    /* the last status answer's HTTP status, 0 none, -1 not asked */
+    int field_seen; /* an answer carried the field */
+    int confirmed;  /* the field showed the confirmed value (for this request, when the answers
+                       name it) */
+    long long waited_ms;
+    long timeout_ms;
+    char last[KEEL_AUDIT_OUTAGE_BODY_MAX];    /* the field's last value, "" when none */
+    char shown[KEEL_AUDIT_EVIDENCE_LINE_MAX]; /* the confirming answer, as the owner sees it */
+} keel_audit_service_deletion_facts;
+
+/* confirmation 0: 5.11-2-2 (the function deletes at the service), 1: 5.11-4-1 (the
+ * confirmation is shown). PASS when the request was taken (2xx) and the status showed the
+ * confirmed value; FAIL when the request is refused (404, 405, 5xx, another 4xx but 401, 403,
+ * 409, 429) or no confirmation came within the time; INCONCLUSIVE without credentials, login,
+ * an answer, or when the device has no service link (409) or the status never carried the
+ * field; service null: N/A in V3.1.3 for 5.11-2-2 (feature x), else INCONCLUSIVE. */
+keel_audit_verdict keel_audit_service_deletion_judge(const keel_audit_service_deletion_facts *f,
+                                                     int confirmation, keel_catalog_version v,
+                                                     keel_audit_evidence *ev);
+
+/* 5.11-2-2 and 5.11-4-1 (functional) with deletion.service and the owner's password: log in,
+ * read the status, send the request, follow the status route every 250 ms for up to its
+ * timeout_ms until the field shows the confirmed value, log out. */
+keel_err keel_audit_check_service_deletion(keel_audit_report *r, const keel_audit_target *t,
+                                           const keel_audit_ixit *ixit, const char *login_path,
+                                           const char *password);
+
+/* ---- 5.11-1-2: the reset erases the user data (canaries) ---------------------------- */
+
+/* A canary: KEEL_AUDIT_CANARY_LEN letters and digits, "kc" first; evidence shows at most its
+ * first KEEL_AUDIT_CANARY_SHOWN characters. */
+#define KEEL_AUDIT_CANARY_LEN 24
+#define KEEL_AUDIT_CANARY_SHOWN 8
+/* Waits of 5.11-1-2 after the reset: to see the device go down (when it restarts) and to see
+ * it answer again. */
+#define KEEL_AUDIT_RESET_DOWN_MS 15000LL
+#define KEEL_AUDIT_RESET_UP_MS 60000LL
+
+/* A new random canary into out (KEEL_AUDIT_CANARY_LEN + 1 bytes). KEEL_ERR_RANDOM. */
+keel_err keel_audit_canary_make(char out[KEEL_AUDIT_CANARY_LEN + 1]);
+
+/* body (a JSON object's text) with every occurrence of placeholder inside its strings
+ * replaced by value (escaped by cJSON), into a new string the caller releases with
+ * keel_audit_body_free (it may hold a password). KEEL_ERR_NOT_FOUND when no string holds the
+ * placeholder, KEEL_ERR_PARSE when body is not a JSON object, KEEL_ERR_NOMEM. */
+keel_err keel_audit_body_fill(const char *body, const char *placeholder, const char *value,
+                              char **out);
+/* Wipe and free a body of keel_audit_body_fill. NULL is a no-op. */
+void keel_audit_body_free(char *body);
+
+/* What a search of the data tree found: per canary, the number of files holding it. */
+typedef struct keel_audit_canary_hits {
+    size_t files[KEEL_AUDIT_USER_DATA_MAX];
+    size_t total; /* files holding any canary */
+} keel_audit_canary_hits;
+
+/* Walk the tree at root as keel_audit_walk_tree does (no symbolic link followed, regular files
+ * only, every byte of each) and look for each of the n (<= KEEL_AUDIT_USER_DATA_MAX) canaries.
+ * With ev (may be NULL), one line per file holding one: "lock.db: canary kc3F9a0Q... (user
+ * data 1) at offset 8192" (never a whole canary). stats (may be NULL) gets the walk's counts.
+ * KEEL_ERR_IO when root cannot be opened, KEEL_ERR_ARG. */
+keel_err keel_audit_canary_search(const char *root,
+                                  const char (*canaries)[KEEL_AUDIT_CANARY_LEN + 1], size_t n,
+                                  keel_audit_evidence *ev, keel_audit_canary_hits *hits,
+                                  keel_audit_scan_stats *stats);
+
+/* What 5.11-1-2 did and saw. */
+typedef struct keel_audit_reset_facts {
+    int declared;       /* the IXIT declares deletion.reset */
+    int credentials;    /* a password was given */
+    int tree;           /* the data tree was given (--device-data) */
+    int logged_in;      /* 1, 0 refused, -1 not tried */
+    size_t user_data;   /* user_data routes declared */
+    size_t planted;     /* canaries the device took (2xx) */
+    size_t seen_before; /* of them, found in the data tree before the reset */
+    long reset;         /* the reset's HTTP status, 0 no answer, -1 not sent */
+    int restarts;       /* the IXIT says it restarts */
+    int went_down;      /* 1 seen down, 0 not within KEEL_AUDIT_RESET_DOWN_MS, -1 not watched */
+    int came_back;      /* 1 answered again, 0 not within KEEL_AUDIT_RESET_UP_MS, -1 not run */
+    long owner_after;   /* the owner's password after the reset: its login status, -1 not tried */
+    int searched;       /* the tree was searched after the reset */
+    int complete;       /* every file of it was read (no skip, no unreadable file, no cut) */
+    size_t found;       /* files holding a canary after the reset */
+} keel_audit_reset_facts;
+
+/* INCONCLUSIVE without the reset, credentials, the tree, user_data routes or a planted
+ * canary, when the login or the reset could not be made (no answer, 401, 403, 429), the device
+ * did not answer again, or the tree was not searched completely without a hit; FAIL when the
+ * reset is refused (404, 405, another 4xx, 5xx), a canary is found after the reset, or the
+ * owner's password still opens a session (every reason is named); PASS otherwise, except that
+ * when no canary was visible before the reset either (data sealed at rest: the search then
+ * shows only that no plain copy remains) the owner's password must also have been refused
+ * (401, 403), else INCONCLUSIVE. */
+keel_audit_verdict keel_audit_reset_judge(const keel_audit_reset_facts *f, keel_audit_evidence *ev);
+
+/* 5.11-1-2 inputs. */
+typedef struct keel_audit_reset_opts {
+    const keel_audit_ixit *ixit;
+    const char *login_path;  /* NULL: KEEL_AUDIT_LOGIN_PATH_DEFAULT */
+    const char *status_path; /* NULL: KEEL_AUDIT_STATUS_PATH_DEFAULT: asked to see it answer */
+    const char *password;    /* the owner's password now (after 5.1-4-2's change) */
+    const char *device_data; /* the device's data tree, NULL: not given */
+} keel_audit_reset_opts;
+
+/* 5.11-1-2: log in, plant a canary through each user_data route (the placeholder replaced),
+ * search the tree, reset through deletion.reset (KEEL_AUDIT_PASSWORD_PLACEHOLDER replaced by
+ * the password), wait for the device to go down and answer again when it restarts, try the
+ * owner's password (it must be refused), search the tree again. Without the tree, credentials
+ * or a reset nothing is planted or reset. IT RESETS THE DEVICE: run it after every test case
+ * that needs the owner. Only a failure to record is returned. */
+keel_err keel_audit_check_reset(keel_audit_report *r, const keel_audit_target *t,
+                                const keel_audit_reset_opts *o);
 
 #ifdef __cplusplus
 }

@@ -252,6 +252,10 @@ keel_err keel_audit_check_password_change(keel_audit_report *r, const keel_audit
          (opts.new_password_file == NULL || strlen(opts.password) >= PW_MAX)))
         return KEEL_ERR_ARG;
     keel_audit_evidence_init(&ev);
+    if (opts.password_now != NULL &&
+        keel_str_copy(opts.password_now, KEEL_SECRET_MAX + 1,
+                      opts.password != NULL ? opts.password : "") != KEEL_OK)
+        return KEEL_ERR_ARG;
     if (opts.password == NULL) {
         (void)keel_audit_evidence_addf(&ev, "no credentials given: --password names the "
                                             "device's current password (from its label)");
@@ -269,6 +273,8 @@ keel_err keel_audit_check_password_change(keel_audit_report *r, const keel_audit
     else
         verdict = run_and_save(c);
     keel_audit_http_close(&c->h);
+    if (opts.password_now != NULL && c->changed)
+        (void)keel_str_copy(opts.password_now, KEEL_SECRET_MAX + 1, c->current);
     keel_wipe(c, sizeof(*c));
     free(c);
     ret = keel_audit_record(r, "5.1-4-2", KEEL_AUDIT_FUNCTIONAL, verdict, &ev);

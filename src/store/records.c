@@ -158,3 +158,46 @@ keel_err keel_store_records_set(const uint8_t *body, size_t len, const char *nam
     *out_len = o;
     return KEEL_OK;
 }
+
+/* 1 if the name_len bytes at name are one of the n names of keep. */
+static int kept(const uint8_t *name, size_t name_len, const char *const *keep, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i] != NULL && strlen(keep[i]) == name_len && memcmp(keep[i], name, name_len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+keel_err keel_store_records_keep(const uint8_t *body, size_t len, const char *const *keep, size_t n,
+                                 uint8_t *out, size_t cap, size_t *out_len, size_t *removed)
+{
+    size_t count = get_u16(body);
+    size_t left = 0;
+    size_t pos = 2;
+    size_t o = 2;
+
+    *removed = 0;
+    if (cap < 2)
+        return KEEL_ERR_TOO_LARGE;
+    for (size_t i = 0; i < count; i++) {
+        size_t start = pos;
+        const uint8_t *name;
+        size_t nl;
+        size_t vl;
+        if (take_record(body, len, &pos, &name, &nl, &vl) != KEEL_OK)
+            return KEEL_ERR_PARSE;
+        if (!kept(name, nl, keep, n)) {
+            (*removed)++;
+            continue;
+        }
+        if (cap - o < pos - start)
+            return KEEL_ERR_TOO_LARGE;
+        memcpy(out + o, body + start, pos - start);
+        o += pos - start;
+        left++;
+    }
+    put_u16(out, left);
+    *out_len = o;
+    return KEEL_OK;
+}

@@ -69,6 +69,12 @@ KEEL_MUST_CHECK keel_err keel_store_records_set(const uint8_t *body, size_t len,
                                                 const uint8_t *value, size_t value_len,
                                                 uint8_t *out, size_t cap, size_t *out_len);
 
+/* records.c: build into out (cap bytes) the checked body with only the records whose names
+ * are among the n names of keep; how many were left out into *removed. */
+KEEL_MUST_CHECK keel_err keel_store_records_keep(const uint8_t *body, size_t len,
+                                                 const char *const *keep, size_t n, uint8_t *out,
+                                                 size_t cap, size_t *out_len, size_t *removed);
+
 #define KEEL_STORE_PATH_MAX 4096
 
 /* The open store: its records as the checked plaintext body, and room for the next write. */

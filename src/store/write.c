@@ -175,3 +175,33 @@ keel_err keel_store_delete(keel_store *s, const char *name)
     keel_wipe(s->scratch, sizeof(s->scratch));
     return ret;
 }
+
+/* Factory reset of the store (5.11-1): one write of the records kept. Until the file is
+ * replaced nothing changes (commit), so an error before that leaves every record; once it
+ * is, the records are gone even if the counter cannot be raised (as keel_store_put). */
+keel_err keel_store_retain(keel_store *s, const char *const *keep, size_t n, size_t *removed)
+{
+    size_t body_len = 0;
+    size_t gone = 0;
+    uint64_t gen;
+    keel_err ret;
+
+    if (removed != NULL)
+        *removed = 0;
+    if (s == NULL || (keep == NULL && n > 0))
+        return KEEL_ERR_ARG;
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i] == NULL || !keel_store_name_valid(keep[i], strlen(keep[i])))
+            return KEEL_ERR_ARG;
+    }
+    gen = s->generation;
+    ret = keel_store_records_keep(s->body, s->body_len, keep, n, s->scratch, sizeof(s->scratch),
+                                  &body_len, &gone);
+    if (ret == KEEL_OK && gone > 0)
+        ret = commit(s, body_len);
+    keel_wipe(s->scratch, sizeof(s->scratch));
+    /* written, even if the counter then could not be raised (as keel_store_put) */
+    if (removed != NULL && (ret == KEEL_OK || s->generation != gen))
+        *removed = gone;
+    return ret;
+}

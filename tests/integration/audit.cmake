@@ -29,3 +29,8 @@ foreach(scenario securitytxt published resilience malformed)
   keel_script_test(NAME audit_${scenario} MODULE audit KIND integration
                    SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/${scenario}.sh TIMEOUT 300)
 endforeach()
+# 5.11-1-2 (canaries, reset, data tree), 5.11-2-2 / 5.11-4-1 (deletion at the service, confirmed),
+# 6-3A-2 (consent withdrawn: the broker sees nothing more) and the conceptual privacy test cases,
+# on keeld with mosquitto and a stand-in service, and on a leaky fixture that must fail.
+keel_script_test(NAME audit_privacy MODULE audit KIND integration
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/privacy.sh TIMEOUT 180)

@@ -16,3 +16,8 @@ keel_script_test(NAME keeld_storm MODULE keeld KIND integration TIMEOUT 240
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/storm.sh)
 set_property(TEST keeld_storm APPEND PROPERTY ENVIRONMENT
              "KEEL_STORM_SIM=$<TARGET_FILE:storm_sim>")
+# Security telemetry and the owner's data on the link (5.10-1, 5.11-2, 5.11-4, 6-3A, 6-4):
+# events of the keel/events.h shape without personal data, access-log copies only with
+# consent (and none after its withdrawal), the service's deletion request and confirmation.
+keel_script_test(NAME keeld_telemetry MODULE keeld KIND integration TIMEOUT 180
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_telemetry.sh)

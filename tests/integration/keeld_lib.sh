@@ -84,3 +84,18 @@ login() {
   [[ $r =~ ^200\  ]] || keeld_fail "login: $r"
   jq -r .token "$work/body"
 }
+
+# keeld_keypad SOCKET LINE...: one connection to keeld's keypad socket, each line sent in
+# turn (Python escapes allowed), each answer printed on a line of its own.
+keeld_keypad() {
+  python3 - "$@" <<'PY'
+import codecs, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile('rb')
+for arg in sys.argv[2:]:
+    s.sendall(codecs.decode(arg, 'unicode_escape').encode('latin-1') + b'\n')
+    print(f.readline().decode('ascii', 'replace').rstrip('\n'))
+PY
+}

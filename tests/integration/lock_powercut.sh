@@ -60,6 +60,9 @@ fail() {
 "$sim" --setup "$dev" >"$acked" 2>>"$log" || fail "lock_sim --setup"
 
 while [ "$kills" -lt "$kills_wanted" ]; do
+  # emptied here, not by the redirection below: that runs in the background child, and the
+  # wait for READY could otherwise still read the previous run's output
+  : >"$out"
   "$sim" --run "$dev" "$((RANDOM * 32768 + RANDOM))" >"$out" 2>>"$log" &
   pid=$!
   # killed only once the lock is open (its running mark set): then every kill is an

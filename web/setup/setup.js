@@ -1,7 +1,9 @@
 /*
- * keel's setup page: first-run setup (5.12-1) with guidance (5.12-2), then the lock's own
- * page with its security check (5.12-3), update notices, the bolt, PIN codes and the access
- * log. Plain JavaScript against keeld's local API (apps/keeld/keeld.h); no framework, no
+ * keel's setup page: first-run setup (5.12-1) with guidance (5.12-2) and the lock's privacy
+ * notice next to the optional processing (6-1, 6-2), then the lock's own page with its
+ * security check (5.12-3), update notices, the bolt, PIN codes, the access log, and Privacy:
+ * consent and its records (6-3A, 6-3B), the owner's export, deletion at the maker's service
+ * (5.11-2, 5.11-4) and the factory reset (5.11-1). Plain JavaScript against keeld's local API (apps/keeld/keeld.h); no framework, no
  * resource from anywhere but the lock (the page is served with "default-src 'self'").
  *
  * The session token lives in this script's memory only: never in localStorage,
@@ -13,13 +15,13 @@
 (function () {
   const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
     'September', 'October', 'November', 'December'];
-  const STEPS = ['welcome', 'label', 'password', 'choices', 'done', 'login', 'state'];
+  const STEPS = ['welcome', 'label', 'password', 'choices', 'done', 'login', 'state', 'erased'];
   const SETUP_STEPS = ['welcome', 'label', 'password', 'choices', 'done'];
   const PASSWORD_MIN = 10; /* KEEL_AUTH_PASSWORD_MIN_CHARS */
 
   /* In memory only (see above). label is the label password between steps 2 and 3. */
   const session = { token: null, label: null, device: null, resume: null, updates: null,
-    updateAt: 0 };
+    updateAt: 0, inventory: null };
 
   function $(id) {
     return document.getElementById(id);
@@ -267,6 +269,7 @@
     session.device = r.data;
     fillDevice(r.data);
     show(r.data.state === 'factory' ? 'welcome' : 'login');
+    await loadNotice();
   }
 
   /* ---- step 2: the label password ---- */
@@ -568,8 +571,9 @@
       info: true,
       /* Its "ok" is always true (it is information); "on" says the owner's choice. */
       on: function (c) { return c.on === true; },
-      ok: 'You allowed optional data processing. You can turn it off under "Your choices".',
-      bad: 'Off. The lock works fully without it; you can turn it on under "Your choices".',
+      ok: 'You allowed the copy of the access log to your account at the maker\'s service. ' +
+        'You can withdraw it at any time under "Privacy".',
+      bad: 'Off. The lock works fully without it; you can turn it on under "Privacy".',
     },
   };
 
@@ -892,7 +896,7 @@
         onOff(auto).toLowerCase() + '. Optional data processing: ' +
         onOff(processing).toLowerCase() + '.');
       await loadUpdate();
-      await loadSecurity();
+      await Promise.all([loadSecurity(), loadPrivacy()]);
     }
   }
 
@@ -1005,6 +1009,17 @@
     door_closed: 'Door closed',
     battery_low: 'Battery low',
     fail_secure: 'Locked itself after a power cut or an unexpected stop',
+    'auth.failure': 'Wrong password typed',
+    'auth.lockout': 'Logins refused for a while after wrong passwords',
+    'auth.throttled': 'Logins slowed down after wrong passwords',
+    'auth.password_changed': 'Password changed',
+    'setup.completed': 'Setup finished',
+    'config.changed': 'Settings changed',
+    'consent.granted': 'Consent given',
+    'consent.withdrawn': 'Consent withdrawn',
+    'integrity.failed': 'The lock\'s software failed its check',
+    'link.up': 'Connected to the maker\'s service',
+    factory_reset: 'Factory reset',
   };
   const SOURCES = {
     keypad: 'Keypad',
@@ -1024,7 +1039,8 @@
       const tr = el('tr');
       tr.dataset.event = String(e.event);
       tr.appendChild(el('td', null, timeText(e.time)));
-      tr.appendChild(el('td', null, EVENTS[e.event] || String(e.event)));
+      tr.appendChild(el('td', null, EVENTS[e.event] || (/^update\./.test(String(e.event)) ?
+        'Update: ' + String(e.event).slice(7).replace(/[._]/g, ' ') : String(e.event))));
       tr.appendChild(el('td', null, SOURCES[e.source] || String(e.source || '')));
       tr.appendChild(el('td', null, e.who || ''));
       body.appendChild(tr);
@@ -1038,6 +1054,415 @@
     else if (r.status !== 401) showError('log-error', problem(r));
   }
 
+  /* ---- privacy (6-1 .. 6-3, 5.11) ----
+   * The notice is the lock's data inventory (GET /api/v1/privacy, public, the factory state
+   * too), put in plain words here at run time: the page says what the lock says, nothing of
+   * its own. */
+
+  const BASIS = {
+    contract: 'needed for the lock\'s functions you use',
+    consent: 'only with your consent',
+    legitimate_interest: 'for the lock\'s security',
+    legal_obligation: 'required by law',
+  };
+
+  /* Why a notice could not be read, and what holds meanwhile. */
+  function noticeFailed(box, r) {
+    box.textContent = '';
+    box.dataset.loaded = 'false';
+    box.appendChild(el('p', 'notice bad', 'The lock\'s privacy notice could not be read: ' +
+      problem(r) + ' Every optional processing stays off unless you turn it on.'));
+  }
+
+  /* The notice into box: the summary, then each datum (why, how long, who receives it),
+   * the security telemetry, what the lock senses, and who to ask. */
+  function renderNotice(box, inv) {
+    box.textContent = '';
+    box.appendChild(el('p', null, inv.summary));
+    const data = Array.isArray(inv.data) ? inv.data : [];
+    const details = el('details', 'inventory');
+    details.appendChild(el('summary', null, 'What the lock keeps about you (' + data.length +
+      ' kinds of data)'));
+    const list = el('dl');
+    for (const d of data) {
+      const dt = el('dt', null, d.name);
+      dt.dataset.datum = String(d.id);
+      list.appendChild(dt);
+      const dd = el('dd');
+      dd.appendChild(el('p', null, d.datum + '. ' + d.purpose));
+      const recipients = Array.isArray(d.recipients) ? d.recipients : [];
+      dd.appendChild(el('p', 'hint', 'Kept: ' + d.retention + ' ' +
+        (recipients.length ? 'Goes to ' + recipients.join('; ') + '.' :
+          'It stays in the lock.') + ' Why it may: ' + (BASIS[d.legal_basis] ||
+          String(d.legal_basis)) + '.' + (d.export_member ? ' In "Download my data".' : '')));
+      list.appendChild(dd);
+    }
+    details.appendChild(list);
+    const t = inv.telemetry;
+    if (t && Array.isArray(t.fields)) {
+      details.appendChild(el('p', null, 'Security events go to ' + t.recipient + '. ' +
+        t.purpose + ' Each says only: ' + t.fields.map(function (f) { return f.name; })
+        .join(', ') + '. They carry no names, no PIN codes and no network addresses.'));
+    }
+    if (Array.isArray(inv.sensing) && inv.sensing.length) {
+      const senses = el('ul', 'plain');
+      for (const c of inv.sensing) {
+        const li = el('li');
+        li.appendChild(el('strong', null, c.capability + ': '));
+        li.appendChild(document.createTextNode(c.what));
+        senses.appendChild(li);
+      }
+      details.appendChild(el('p', null, 'What the lock senses:'));
+      details.appendChild(senses);
+    }
+    details.appendChild(el('p', 'hint', 'Responsible: ' + inv.controller + ' Questions: ' +
+      String(inv.contact || '').replace(/^mailto:/, '') + '.'));
+    box.appendChild(details);
+    box.dataset.loaded = 'true';
+  }
+
+  /* The consent purpose's words from the notice, where the lock has them. */
+  function consentWords(purpose) {
+    const list = session.inventory && Array.isArray(session.inventory.consent) ?
+      session.inventory.consent : [];
+    return list.find(function (c) { return c.purpose === purpose; }) || null;
+  }
+
+  async function loadNotice() {
+    if (session.inventory) return;
+    const r = await api('GET', '/api/v1/privacy');
+    if (r.status !== 200 || !r.data || !Array.isArray(r.data.data)) {
+      noticeFailed($('choices-notice'), r);
+      noticeFailed($('privacy-notice'), r);
+      return;
+    }
+    session.inventory = r.data;
+    renderNotice($('choices-notice'), r.data);
+    renderNotice($('privacy-notice'), r.data);
+    /* The optional processing of setup is the access log's copy: its words are the lock's. */
+    const words = consentWords('access_log_sync');
+    if (words) {
+      setText('choice-processing-label', words.title + ' (optional)');
+      setText('choice-processing-help', words.description);
+    }
+    const erases = $('reset-erases');
+    erases.textContent = '';
+    for (const d of r.data.data) {
+      if (d.erased_at_reset) erases.appendChild(el('li', null, d.name));
+    }
+    const stays = $('erased-stays');
+    stays.textContent = '';
+    for (const f of Array.isArray(r.data.factory_data) ? r.data.factory_data : []) {
+      stays.appendChild(el('li', null, f.what));
+    }
+  }
+
+  /* ---- consent and its records ---- */
+
+  const VIA = { setup: 'During setup', api: 'On this page' };
+
+  function renderConsent(data) {
+    const list = $('consent-list');
+    list.textContent = '';
+    const consents = Array.isArray(data.consents) ? data.consents : [];
+    for (const c of consents) {
+      const words = consentWords(c.purpose) || { title: String(c.purpose), description: '' };
+      const box = el('div', 'consent');
+      const row = el('div', 'check');
+      const input = el('input');
+      input.type = 'checkbox';
+      input.id = 'consent-' + c.purpose;
+      input.dataset.purpose = String(c.purpose);
+      input.setAttribute('role', 'switch');
+      input.checked = c.granted === true;
+      input.setAttribute('aria-describedby', 'consent-' + c.purpose + '-help');
+      input.addEventListener('change', function () { setConsent(input); });
+      row.appendChild(input);
+      const label = el('label', null, words.title);
+      label.htmlFor = input.id;
+      row.appendChild(label);
+      box.appendChild(row);
+      const help = el('p', 'hint');
+      help.id = 'consent-' + c.purpose + '-help';
+      const state = el('span', 'state', c.granted ? 'On' : 'Off');
+      state.dataset.granted = c.granted ? 'true' : 'false';
+      help.appendChild(state);
+      help.appendChild(document.createTextNode((c.changed ? ' since ' + timeText(c.changed) :
+        ' (you have not turned it on)') + '. ' + words.description));
+      box.appendChild(help);
+      list.appendChild(box);
+      if (c.purpose === 'access_log_sync') $('mychoice-processing').checked = c.granted === true;
+    }
+    const body = $('consent-records');
+    body.textContent = '';
+    const records = Array.isArray(data.records) ? data.records : [];
+    $('consent-empty').hidden = records.length > 0;
+    $('consent-table').hidden = records.length === 0;
+    for (const rec of records) {
+      const tr = el('tr');
+      tr.dataset.granted = rec.granted ? 'true' : 'false';
+      tr.dataset.via = String(rec.via);
+      tr.appendChild(el('td', null, timeText(rec.time)));
+      const words = consentWords(rec.purpose);
+      tr.appendChild(el('td', null, words ? words.title : String(rec.purpose)));
+      tr.appendChild(el('td', null, rec.granted ? 'Allowed' : 'Not allowed'));
+      tr.appendChild(el('td', null, VIA[rec.via] || String(rec.via)));
+      body.appendChild(tr);
+    }
+  }
+
+  async function setConsent(input) {
+    clearError('consent-error');
+    setText('consent-status', '');
+    const granted = input.checked;
+    input.disabled = true;
+    const r = await authed('POST', '/api/v1/privacy/consent',
+      { purpose: input.dataset.purpose, granted: granted });
+    input.disabled = false;
+    if (r.status === 200 && r.data) {
+      renderConsent(r.data);
+      setText('consent-status', granted ? 'Allowed. The lock records your consent and starts ' +
+        'now; you can withdraw it at any time.' : 'Withdrawn. The lock stopped at once and ' +
+        'deleted the copies that were still waiting to be sent.');
+      const again = document.querySelector('#consent-list input[data-purpose="' +
+        input.dataset.purpose + '"]');
+      if (again) again.focus();
+      await loadSecurity();
+      return;
+    }
+    input.checked = !granted;
+    if (r.status !== 401) showError('consent-error', problem(r));
+  }
+
+  async function loadConsent() {
+    clearError('consent-error');
+    const r = await authed('GET', '/api/v1/privacy/consent');
+    if (r.status === 200 && r.data) renderConsent(r.data);
+    else if (r.status !== 401) showError('consent-error', problem(r));
+  }
+
+  /* ---- the owner's export: the lock's answer saved as it came, as a file ---- */
+
+  async function downloadExport() {
+    clearError('export-error');
+    setText('export-status', '');
+    const button = $('export-download');
+    busy(button, true);
+    let res;
+    let text = '';
+    try {
+      res = await fetch('/api/v1/privacy/export', { method: 'GET', cache: 'no-store',
+        credentials: 'omit', redirect: 'error',
+        headers: { Authorization: 'Bearer ' + session.token } });
+      text = await res.text();
+    } catch (e) {
+      res = null;
+    }
+    busy(button, false);
+    if (!res || res.status !== 200) {
+      const r = { status: res ? res.status : 0, data: null };
+      if (r.status === 401) {
+        session.token = null;
+        sessionEnded();
+      } else {
+        showError('export-error', problem(r));
+      }
+      return;
+    }
+    let doc;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      showError('export-error', 'The lock sent something that is not a readable file. Try ' +
+        'again; if it keeps happening, restart the lock.');
+      return;
+    }
+    const m = /filename="([A-Za-z0-9._-]{1,64})"/.exec(res.headers.get('Content-Disposition') ||
+      '');
+    const name = m ? m[1] : 'keel-export.json';
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    const a = el('a');
+    a.href = url;
+    a.download = name;
+    a.hidden = true;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+    const count = function (v) { return Array.isArray(v) ? v.length : 0; };
+    setText('export-status', 'Saved as ' + name + ': ' + count(doc.pins) + ' PIN code names, ' +
+      count(doc.access_log) + ' access-log entries, ' + count(doc.consent_records) +
+      ' consent records. It stays on this phone or computer.');
+    $('export-status').dataset.file = name;
+  }
+
+  /* ---- deletion at the maker's service (5.11-2, 5.11-4) ---- */
+
+  let deletionTimer = null;
+
+  function renderDeletion(data) {
+    const box = $('cloud-delete-state');
+    const state = String(data.state || 'none');
+    box.dataset.state = state;
+    box.classList.toggle('good', state === 'confirmed');
+    clearTimeout(deletionTimer);
+    deletionTimer = null;
+    if (state === 'pending') {
+      box.textContent = 'Pending: you asked on ' + timeText(data.requested) + '. The lock has ' +
+        'sent your request (number ' + String(data.request).slice(0, 8) + '\u2026) and waits ' +
+        'for the maker\'s service to confirm. If the lock is offline, it sends the request as ' +
+        'soon as it is back online.';
+      /* Look again while the request waits, as long as this page shows the lock. */
+      deletionTimer = setTimeout(function () {
+        if (session.token && currentStep() === 'state') loadDeletion();
+      }, 5000);
+    } else if (state === 'confirmed') {
+      const items = Number(data.items);
+      box.textContent = 'Confirmed: on ' + timeText(data.confirmed) + ' the maker\'s service ' +
+        'deleted your data (' + items + (items === 1 ? ' item' : ' items') + '). You asked on ' +
+        timeText(data.requested) + '.';
+    } else {
+      box.textContent = 'You have not asked the maker\'s service to delete your data.';
+    }
+  }
+
+  async function loadDeletion() {
+    clearError('cloud-delete-error');
+    const r = await authed('GET', '/api/v1/privacy/cloud-delete');
+    if (r.status === 200 && r.data) renderDeletion(r.data);
+    else if (r.status !== 401) showError('cloud-delete-error', problem(r));
+  }
+
+  async function askCloudDelete() {
+    clearError('cloud-delete-error');
+    const button = $('cloud-delete');
+    busy(button, true);
+    const r = await authed('POST', '/api/v1/privacy/cloud-delete', {});
+    busy(button, false);
+    if (r.status === 202) {
+      await loadDeletion();
+    } else if (r.status === 409) {
+      const box = $('cloud-delete-state');
+      box.dataset.state = 'no-service';
+      box.classList.remove('good');
+      box.textContent = 'This lock is not connected to a maker\'s service, so no data of yours ' +
+        'is kept at one: there is nothing to delete there. Nothing was sent.';
+    } else if (r.status !== 401) {
+      showError('cloud-delete-error', problem(r));
+    }
+  }
+
+  async function loadPrivacy() {
+    await loadNotice();
+    await Promise.all([loadConsent(), loadDeletion()]);
+  }
+
+  /* ---- factory reset (5.11-1) ---- */
+
+  /* What a reset erased, as keeld names it: the inventory's ids (said with the notice's
+   * names) and the keys that protected them. */
+  const KEYS = {
+    pin_key: 'The key of the PIN codes',
+    data_key: 'The key that encrypted the names and who came in',
+    telemetry_pseudonym: 'The random number the lock\'s events carried instead of its serial',
+  };
+
+  function erasedWords(name) {
+    const d = session.inventory && Array.isArray(session.inventory.data) ?
+      session.inventory.data.find(function (x) { return x.id === name; }) : null;
+    if (d) return d.name;
+    return KEYS[name] || String(name);
+  }
+
+  function openReset(open) {
+    $('reset-form').hidden = !open;
+    $('reset-open').setAttribute('aria-expanded', open ? 'true' : 'false');
+    clearError('reset-error');
+    $('reset-password').value = '';
+    $('reset-confirm').value = '';
+    if (open) $('reset-password').focus();
+    else $('reset-open').focus();
+  }
+
+  async function submitReset(event) {
+    event.preventDefault();
+    clearError('reset-error');
+    const pw = $('reset-password');
+    const confirm = $('reset-confirm');
+    const button = $('reset-submit');
+    if (pw.value.length === 0) {
+      showError('reset-error', 'Please type your password. Nothing was erased.');
+      pw.focus();
+      return;
+    }
+    if (confirm.value.trim().toLowerCase() !== 'erase') {
+      showError('reset-error', 'To confirm, type the word "erase" in the second field. ' +
+        'Nothing was erased.');
+      $('reset-error').dataset.reason = 'confirm';
+      confirm.focus();
+      return;
+    }
+    busy(button, true);
+    const r = await api('POST', '/api/v1/reset', { password: pw.value, confirm: 'erase' });
+    if (r.status === 200 && r.data && r.data.reset === 'done') {
+      busy(button, false);
+      pw.value = '';
+      confirm.value = '';
+      erased(Array.isArray(r.data.erased) ? r.data.erased : []);
+      return;
+    }
+    /* 401 is a wrong password, or a session that ended: the session tells which. */
+    const s = r.status === 401 ? await api('GET', '/api/v1/privacy/consent') : null;
+    busy(button, false);
+    if (r.status === 401 && s.status === 401) {
+      session.token = null;
+      sessionEnded();
+    } else if (r.status === 401) {
+      showError('reset-error', 'That password is not right. Nothing was erased.');
+      $('reset-error').dataset.reason = 'wrong';
+      pw.focus();
+      pw.select();
+    } else if (r.status === 429) {
+      waitThen('reset-error', button, r.retryAfter || 1);
+    } else {
+      showError('reset-error', problem(r) + ' Nothing was erased unless the lock says so ' +
+        'when it is back.');
+    }
+  }
+
+  /* The lock erased everything and restarts: say what was erased, then wait for it to come
+   * back in the factory state and show the first setup page. */
+  const RESTART_WAIT_S = 120;
+
+  async function erased(names) {
+    session.token = null;
+    clearTimeout(deletionTimer);
+    $('logout').hidden = true;
+    /* The next setup starts from the safe choices again. */
+    $('choice-updates').checked = true;
+    $('choice-processing').checked = false;
+    const list = $('erased-list');
+    list.textContent = '';
+    for (const n of names) {
+      const li = el('li', null, erasedWords(n));
+      li.dataset.erased = String(n);
+      list.appendChild(li);
+    }
+    show('erased');
+    setText('erased-status', 'The lock is restarting. This page shows the first setup page ' +
+      'as soon as the lock is back, as for a new lock.');
+    for (let waited = 0; waited < RESTART_WAIT_S; waited += 1) {
+      await sleep(1000);
+      const r = await api('GET', '/api/v1/device');
+      if (r.status === 200 && r.data && r.data.state === 'factory') {
+        await start();
+        return;
+      }
+    }
+    setText('erased-status', 'The lock has not come back yet. Check that it has power, then ' +
+      'load this page again in a minute.');
+  }
+
   /* ---- the lock's page ---- */
 
   async function openState() {
@@ -1045,7 +1470,7 @@
     show('state');
     setText('state-status', 'Reading the lock\'s state\u2026');
     await loadUpdate(); /* first: the security check's advice depends on it */
-    await Promise.all([loadSecurity(), loadLock(), loadPins(), loadLog()]);
+    await Promise.all([loadSecurity(), loadLock(), loadPins(), loadLog(), loadPrivacy()]);
     if (session.token) {
       setText('state-status', 'Up to date as of ' + timeText(Date.now() / 1000) + '.');
     }
@@ -1080,6 +1505,12 @@
     $('mychoices-form').addEventListener('submit', submitMyChoices);
     $('pin-form').addEventListener('submit', submitPin);
     $('log-refresh').addEventListener('click', loadLog);
+    $('export-download').addEventListener('click', downloadExport);
+    $('cloud-delete').addEventListener('click', askCloudDelete);
+    $('privacy-refresh').addEventListener('click', loadPrivacy);
+    $('reset-open').addEventListener('click', function () { openReset(true); });
+    $('reset-cancel').addEventListener('click', function () { openReset(false); });
+    $('reset-form').addEventListener('submit', submitReset);
     countPassword();
   }
 

@@ -1,5 +1,5 @@
 # Shared by the audit's tests of what the device publishes and how it takes input
-# (securitytxt.sh, published.sh, resilience.sh, malformed.sh): keeld's IXIT as a laboratory
+# (securitytxt.sh, published.sh, resilience.sh, malformed.sh, privacy.sh): keeld's IXIT as a laboratory
 # gets it, a keeld set up by its owner, an nginx negative control, and report queries.
 # Source after lib.sh and keeld_lib.sh ($work set).
 # shellcheck shell=bash
@@ -13,9 +13,19 @@ command -v nginx >/dev/null || fail "nginx is not installed (scripts/bootstrap)"
 keeld_ixit() {
     local out=$1 outage=$2
     shift 2
+    keeld_ixit_observed "$out" "$outage" null "$@"
+}
+
+# keeld_ixit_observed OUT OUTAGE-JSON|null MQTT-JSON|null KEELD-DESCRIBE-OPTIONS...: the same,
+# with the laboratory's MQTT observer for the consent check (6-3A-2): {"host","port","ca",
+# "cert","key","topic"}.
+keeld_ixit_observed() {
+    local out=$1 outage=$2 mqtt=$3
+    shift 3
     "$KEELD_BIN" --describe "$@" |
         jq --slurpfile x "$KEEL_SOURCE_DIR/docs/conformance/keeld-ixit.json" \
-            --argjson outage "$outage" -f "$KEEL_SOURCE_DIR/docs/conformance/keeld-ixit.jq" \
+            --argjson outage "$outage" --argjson consent_mqtt "$mqtt" \
+            -f "$KEEL_SOURCE_DIR/docs/conformance/keeld-ixit.jq" \
             >"$out" || fail "cannot make keeld's IXIT"
     ixit_valid "$out"
 }

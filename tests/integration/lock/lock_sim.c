@@ -26,8 +26,10 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "keel/privacy.h"
 #include "keel/rot.h"
 #include "keeld.h"
+#include "lock_int.h" /* the sealed fields' contexts */
 
 #define SIM_PINS_MAX 8
 #define SIM_WRONG_IN_A_ROW 2 /* well below the keypad's free failures: never a wait */
@@ -382,14 +384,58 @@ static int same_state(const struct effect *a, const struct effect *b)
            a->pins == b->pins;
 }
 
+/* The data key sealing "who" (KEELD_REC_DATA_KEY), read from the device's secure store. */
+static int data_key_read(const char *dir, uint8_t key[KEEL_PRIVACY_KEY_LEN])
+{
+    char path[512];
+    keel_rot *rot = NULL;
+    keel_store *store = NULL;
+    size_t len = 0;
+    int rc = 1;
+
+    snprintf(path, sizeof(path), "%s/rot", dir);
+    if (keel_rot_open("file", path, &rot) != KEEL_OK)
+        return die("cannot open the root of trust");
+    snprintf(path, sizeof(path), "%s/store.kst", dir);
+    if (keel_store_open(path, rot, &store) != KEEL_OK)
+        rc = die("cannot open the secure store");
+    else if (keel_store_get(store, KEELD_REC_DATA_KEY, key, KEEL_PRIVACY_KEY_LEN, &len) !=
+                 KEEL_OK ||
+             len != KEEL_PRIVACY_KEY_LEN)
+        rc = die("cannot read the data key");
+    else
+        rc = 0;
+    keel_store_close(store);
+    keel_rot_close(rot);
+    return rc;
+}
+
+/* Column 2 of s, a sealed "who" or NULL, as the simulator wrote it ("-" for none). */
+static int who_of(sqlite3_stmt *s, const uint8_t key[KEEL_PRIVACY_KEY_LEN], char *out, size_t outsz)
+{
+    size_t len = 0;
+
+    if (sqlite3_column_type(s, 2) == SQLITE_NULL) {
+        snprintf(out, outsz, "-");
+        return 0;
+    }
+    if (keel_privacy_open(key, KEELD_SEAL_LOG_WHO, sqlite3_column_blob(s, 2),
+                          (size_t)sqlite3_column_bytes(s, 2), out, outsz - 1, &len) != KEEL_OK)
+        return die("a sealed who does not open");
+    out[len] = '\0';
+    return 0;
+}
+
 /* Each acknowledged event still in the access log is there as acknowledged. */
-static int check_logged(sqlite3 *db, const struct acked *a, long long min_seq)
+static int check_logged(sqlite3 *db, const struct acked *a, long long min_seq,
+                        const uint8_t key[KEEL_PRIVACY_KEY_LEN])
 {
     sqlite3_stmt *s = NULL;
+    char who[64];
     int bad = 0;
 
-    if (sqlite3_prepare_v2(db, "SELECT event, source, coalesce(who, '-') FROM log WHERE seq = ?1",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT event, source, who FROM log WHERE seq = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
         return die("cannot read the access log");
     for (size_t i = 0; i < a->n_ok && !bad; i++) {
         const struct effect *e = &a->ok[i];
@@ -399,7 +445,7 @@ static int check_logged(sqlite3 *db, const struct acked *a, long long min_seq)
         if (sqlite3_step(s) != SQLITE_ROW ||
             strcmp((const char *)sqlite3_column_text(s, 0), e->event) != 0 ||
             strcmp((const char *)sqlite3_column_text(s, 1), e->src) != 0 ||
-            strcmp((const char *)sqlite3_column_text(s, 2), e->who) != 0) {
+            who_of(s, key, who, sizeof(who)) != 0 || strcmp(who, e->who) != 0) {
             fprintf(stderr, "lock_sim: acknowledged event seq %llu (%s by %s) is not in the log\n",
                     e->seq, e->event, e->src);
             bad = 1;
@@ -419,6 +465,7 @@ static int check_database(const char *dir, const struct acked *a, struct effect 
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     const struct effect *last = &a->ok[a->n_ok - 1];
+    uint8_t key[KEEL_PRIVACY_KEY_LEN];
     unsigned long long last_seq = 0;
     long long top;
     int rc = 0;
@@ -477,7 +524,10 @@ static int check_database(const char *dir, const struct acked *a, struct effect 
         rc = die("the state is neither the acknowledged one nor the one under way");
     }
     if (rc == 0)
-        rc = check_logged(db, a, q_int(db, "SELECT min(seq) FROM log"));
+        rc = data_key_read(dir, key);
+    if (rc == 0)
+        rc = check_logged(db, a, q_int(db, "SELECT min(seq) FROM log"), key);
+    keel_wipe(key, sizeof(key));
     sqlite3_close(db);
     return rc;
 }

@@ -167,7 +167,7 @@ static void test_new_database(void **state)
     assert_int_equal(sb.st_mode & 0777, 0600);
     assert_int_equal(keel_store_get(f->store, KEELD_REC_PIN_KEY, key, sizeof(key), &len), KEEL_OK);
     assert_int_equal(len, 32);
-    assert_int_equal(db_int(f->db, "PRAGMA user_version"), 1);
+    assert_int_equal(db_int(f->db, "PRAGMA user_version"), 2);
     assert_int_equal(db_int(f->db, "SELECT running FROM state"), 1);
     assert_int_equal(keeld_lock_log_json(f->lock, 10, json, sizeof(json)), KEEL_OK);
     assert_string_equal(json, "{\"entries\":[]}");
@@ -207,7 +207,7 @@ static void test_lock_unlock(void **state)
     assert_int_equal(seq, 1);
     assert_non_null(strstr(json, "{\"seq\":1,\"time\":\""));
     assert_non_null(strstr(json, "\",\"event\":\"unlocked\",\"source\":\"api\",\"locked\":false,"
-                                 "\"dropped\":0}"));
+                                 "\"dropped\":0,\"device\":\""));
     assert_int_equal(keeld_lock_set(f->lock, 1, KEELD_SRC_CLOUD, NULL), KEEL_OK);
     assert_int_equal(keeld_lock_set(f->lock, 1, KEELD_SRC_BUTTON, NULL), KEEL_OK); /* again */
     assert_int_equal(state_of(f->lock).locked, 1);
@@ -464,17 +464,17 @@ static void test_outbox_overflow(void **state)
     /* the oldest left; the next to send says how many went before it */
     assert_int_equal(keeld_lock_outbox_peek(f->lock, &seq, json, sizeof(json)), KEEL_OK);
     assert_int_equal(seq, extra + 1);
-    assert_non_null(strstr(json, "\"dropped\":3}"));
+    assert_non_null(strstr(json, "\"dropped\":3,"));
     assert_int_equal(keeld_lock_outbox_done(f->lock, seq), KEEL_OK);
     assert_int_equal(keeld_lock_outbox_peek(f->lock, &seq, json, sizeof(json)), KEEL_OK);
     assert_int_equal(seq, extra + 2);
-    assert_non_null(strstr(json, "\"dropped\":0}"));
+    assert_non_null(strstr(json, "\"dropped\":0,"));
     /* one more drop after a delivery: counted from the delivery on */
     assert_int_equal(keeld_lock_set(f->lock, 1, KEELD_SRC_API, NULL), KEEL_OK);
     assert_int_equal(keeld_lock_set(f->lock, 1, KEELD_SRC_API, NULL), KEEL_OK);
     assert_int_equal(keeld_lock_outbox_peek(f->lock, &seq, json, sizeof(json)), KEEL_OK);
     assert_int_equal(seq, extra + 3);
-    assert_non_null(strstr(json, "\"dropped\":1}"));
+    assert_non_null(strstr(json, "\"dropped\":1,"));
     assert_int_equal(state_of(f->lock).dropped, extra + 1);
     /* the queue's seqs stay contiguous; the access log keeps its newest KEELD_LOG_KEEP */
     assert_int_equal(db_int(f->db, "SELECT max(seq) - min(seq) + 1 - count(*) FROM outbox"), 0);
@@ -602,7 +602,7 @@ static void test_other_shapes_refused(void **state)
     refused_untouched(f, KEEL_ERR_PARSE);
     assert_non_null(strstr(f->err, "another shape"));
     fresh_file(f, "", 0, 0600);
-    db_exec(f->db, "PRAGMA user_version = 2");
+    db_exec(f->db, "PRAGMA user_version = 3");
     refused_untouched(f, KEEL_ERR_PARSE);
     assert_non_null(strstr(f->err, "newer"));
     fresh_file(f, "", 0, 0644);

@@ -224,14 +224,11 @@ static int in_list(const char *path, const char *const *list)
 
 static void test_table(void **state)
 {
-    static const char *const factory[] = {"/api/v1/login",
-                                          "/api/v1/logout",
-                                          "/api/v1/password",
-                                          "/api/v1/device",
-                                          "/api/v1/security",
-                                          "/api/v1/setup",
-                                          NULL};
-    static const char *const public[] = {"/api/v1/login", "/api/v1/device", NULL};
+    static const char *const factory[] = {
+        "/api/v1/login",    "/api/v1/logout", "/api/v1/password", "/api/v1/device",
+        "/api/v1/security", "/api/v1/setup",  "/api/v1/privacy",  NULL};
+    static const char *const public[] = {"/api/v1/login", "/api/v1/device", "/api/v1/privacy",
+                                         NULL};
     size_t gets = 0, posts = 0;
 
     (void)state;
@@ -626,9 +623,11 @@ static void test_setup(void **state)
     expect(f, KEELD_POST, "/api/v1/setup", "{\"auto_install\":false,\"data_processing\":true}", 1,
            204, NULL);
     assert_int_equal(f->rs.body_len, 0);
-    expect_record(f, KEELD_REC_PROCESSING, "1");
+    /* the processing's choice is a consent record of the lock (6-3A), not a store record */
+    assert_int_equal(keel_store_get(f->store, KEELD_REC_PROCESSING, v, sizeof(v), &len),
+                     KEEL_ERR_NOT_FOUND);
     expect_record(f, KEELD_REC_UPDATE_SETTINGS, "0,1,0");
-    assert_int_equal(f->st.data_processing, 1);
+    assert_int_equal(keeld_lock_consent_granted(f->lock, KEELD_CONSENT_ACCESS_LOG_SYNC), 1);
     expect(f, KEELD_GET, "/api/v1/security", NULL, 1, 200, NULL);
     j = answer_json(f);
     assert_true(check_on(j, "data_processing"));
@@ -636,9 +635,8 @@ static void test_setup(void **state)
     /* chosen again: the defaults back */
     expect(f, KEELD_POST, "/api/v1/setup", "{\"data_processing\":false,\"auto_install\":true}", 1,
            204, NULL);
-    expect_record(f, KEELD_REC_PROCESSING, "0");
     expect_record(f, KEELD_REC_UPDATE_SETTINGS, "1,1,0");
-    assert_int_equal(f->st.data_processing, 0);
+    assert_int_equal(keeld_lock_consent_granted(f->lock, KEELD_CONSENT_ACCESS_LOG_SYNC), 0);
 }
 
 /* ---- the lock ---- */
