@@ -525,8 +525,9 @@ static keel_err run_owner(keel_audit_report *r, const keel_audit_target *t, cons
 }
 
 /* Logins, in the order that leaves the device usable: the tests that need the owner's
- * login (5.4-1-2 with the given password, then the password change, which replaces it)
- * before the tests that make the device's guard throttle this client. */
+ * login (5.4-1-2 with the given password, then the password change, which replaces it, then
+ * the reset of 5.11-1-2 with the password in force) before the tests that make the device's
+ * guard throttle this client. */
 static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, const options *o,
                            const keel_audit_batch_stats *batch)
 {
@@ -540,7 +541,6 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
 
     if (keel_str_copy(now, sizeof(now), change.password != NULL ? change.password : "") != KEEL_OK)
         return KEEL_ERR_ARG;
-
     if (change.password != NULL && wanted(o, "5.4-1")) {
         fprintf(stderr, "keel audit: 5.4-1-2 asking the device for its root of trust\n");
         ret = keel_audit_check_rot(r, t, o->login_path, o->status_path, change.password);

@@ -278,6 +278,13 @@ static void test_body_fill(void **state)
                      KEEL_OK);
     assert_string_equal(out, "{\"a\":{\"b\":[\"x-kc1-kc1\"]},\"n\":1}");
     keel_audit_body_free(out);
+    /* The walk climbs back out of nested members to their later siblings. */
+    assert_int_equal(keel_audit_body_fill("{\"a\":{\"b\":[[\"x\"],{}]},\"c\":[\"{canary}\"],"
+                                          "\"d\":\"{canary}\"}",
+                                          "{canary}", "kc2", &out),
+                     KEEL_OK);
+    assert_string_equal(out, "{\"a\":{\"b\":[[\"x\"],{}]},\"c\":[\"kc2\"],\"d\":\"kc2\"}");
+    keel_audit_body_free(out);
     /* A member name is not a place for the datum, and a body must be an object. */
     assert_int_equal(keel_audit_body_fill("{\"{canary}\":1}", "{canary}", "kc1", &out),
                      KEEL_ERR_NOT_FOUND);
