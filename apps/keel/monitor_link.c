@@ -248,23 +248,11 @@ keel_err monitor_link_open(struct monitor_link **out, const struct monitor_link_
 static int attempt_check(struct monitor_link *l)
 {
     int sock = mosquitto_socket(l->mosq);
-    int soerr = 0;
-    socklen_t len = sizeof(soerr);
-    char byte;
-    ssize_t n;
 
     if (l->online || sock < 0)
         return MOSQ_ERR_SUCCESS;
-    if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0) {
-        errno = soerr;
+    if (keel_socket_failed(sock) != KEEL_OK)
         return MOSQ_ERR_ERRNO;
-    }
-    n = recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN)) {
-        if (n == 0)
-            errno = ENOTCONN;
-        return MOSQ_ERR_ERRNO;
-    }
     if (now_ms() - l->started_ms > LINK_CONNECT_TIMEOUT_MS) {
         errno = ETIMEDOUT;
         return MOSQ_ERR_ERRNO;

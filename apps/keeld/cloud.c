@@ -323,23 +323,11 @@ static void goodbye(struct keeld_cloud *c)
 static int attempt_check(struct keeld_cloud *c, time_t started)
 {
     int sock = mosquitto_socket(c->mosq);
-    int soerr = 0;
-    socklen_t len = sizeof(soerr);
-    char byte;
-    ssize_t n;
 
     if (c->online || sock < 0)
         return MOSQ_ERR_SUCCESS;
-    if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0) {
-        errno = soerr;
-        return MOSQ_ERR_ERRNO;
-    }
-    n = recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN)) {
-        if (n == 0)
-            errno = ENOTCONN; /* refused, or closed by the broker during the handshake */
-        return MOSQ_ERR_ERRNO;
-    }
+    if (keel_socket_failed(sock) != KEEL_OK)
+        return MOSQ_ERR_ERRNO; /* refused, or closed by the broker during the handshake */
     if (time(NULL) - started > CLOUD_CONNECT_TIMEOUT_S) {
         errno = ETIMEDOUT;
         return MOSQ_ERR_ERRNO;

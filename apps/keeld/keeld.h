@@ -651,8 +651,8 @@ void keeld_security_event(struct keeld_lock *l, const char *name, keeld_lock_sou
  * members above, each once, of the right type and characters, nothing after the object.
  * KEEL_ERR_TOO_LARGE past KEELD_DELETED_MAX bytes, KEEL_ERR_PARSE otherwise; on failure id is
  * "" and *items 0. KEEL_ERR_ARG for NULL outputs or NULL payload with len > 0. */
-keel_err keeld_deleted_parse(const uint8_t *payload, size_t len,
-                             char id[KEELD_DELETION_ID_HEX + 1], uint64_t *items);
+keel_err keeld_deleted_parse(const uint8_t *payload, size_t len, char id[KEELD_DELETION_ID_HEX + 1],
+                             uint64_t *items);
 /* The request's JSON for id (checked: KEEL_ERR_ARG) made at requested (seconds since the
  * epoch) into out. KEEL_ERR_RANGE when out is too small. */
 keel_err keeld_deletion_request_json(const char *id, int64_t requested, char *out, size_t outsz);

@@ -100,6 +100,13 @@ KEEL_MUST_CHECK keel_err keel_random_uniform(uint32_t bound, uint32_t *out);
 KEEL_MUST_CHECK keel_err keel_backoff_ms(uint32_t attempt, uint32_t base_ms, uint32_t cap_ms,
                                          uint32_t *out);
 
+/* Whether a connecting socket has already failed, without reading from it (a waiting byte is
+ * only peeked at): KEEL_OK while the attempt may go on; KEEL_ERR_IO with errno set to the
+ * socket's pending error, or to ENOTCONN when the peer has closed it (a refused connection
+ * or a failed TLS handshake). MQTT clients use it while libmosquitto retries such an attempt
+ * for ever. fd < 0 is KEEL_ERR_ARG. */
+KEEL_MUST_CHECK keel_err keel_socket_failed(int fd);
+
 /* Replace path with len bytes of data, atomically: write a temporary file in the same
  * directory with the given mode, fsync it, rename it over path, fsync the directory.
  * On any failure path keeps its old content (or stays absent) and the temporary is removed. */

@@ -113,21 +113,13 @@ static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
  * or the peer closing the socket before the session. */
 static const char *socket_failed(keel_audit_mqtt_watch *w)
 {
-    int sock = mosquitto_socket(w->mosq), soerr = 0;
-    socklen_t len = sizeof(soerr);
-    char byte;
-    ssize_t n;
+    int sock = mosquitto_socket(w->mosq);
 
-    if (sock < 0)
+    if (sock < 0 || keel_socket_failed(sock) == KEEL_OK)
         return NULL;
-    if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0)
-        return strerror(soerr);
-    n = recv(sock, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0)
+    if (errno == ENOTCONN)
         return "the connection closed before the session (refused, or the TLS handshake failed)";
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN)
-        return strerror(errno);
-    return NULL;
+    return strerror(errno);
 }
 
 static void *run(void *arg)

@@ -41,9 +41,6 @@ serial=$(jq -r .serial "$work/dev/identity.json")
 mqtt_pki_ca "$work/cloud" "keel test cloud CA"
 mqtt_pki_leaf "$work/cloud" "$work/broker-id" broker serverAuth "DNS:broker.keel.test,IP:127.0.0.1"
 mqtt_pki_leaf "$work/cloud" "$work/cloud-user" cloud clientAuth
-# The test broker's ACL lets the cloud user write only commands; the service's confirmation
-# is published here by a stand-in holding a certificate for the device's own subtree.
-mqtt_pki_leaf "$work/cloud" "$work/service" "$serial" clientAuth
 cat "$work/ca/ca.pem" "$work/cloud/ca.pem" >"$work/clients-ca.pem"
 mqtt_broker_start "$work/clients-ca.pem" "$work/broker-id.pem" "$work/broker-id.key"
 cloud_ca=$work/cloud/ca.pem
@@ -53,8 +50,8 @@ mqtt_wait_line "$work/mosquitto.log" "as cloud|u'cloud'" 10 ||
 cat >"$work/confirm.sh" <<SH
 #!/bin/bash
 # confirm.sh REQUEST ITEMS: the maker's service confirms that it deleted ITEMS for REQUEST.
-exec mosquitto_pub -h 127.0.0.1 -p $mqtt_port --cafile "$cloud_ca" --cert "$work/service.pem" \\
-  --key "$work/service.key" -t "keel/$serial/privacy/deleted" -q 1 \\
+exec mosquitto_pub -h 127.0.0.1 -p $mqtt_port --cafile "$cloud_ca" --cert "$work/cloud-user.pem" \\
+  --key "$work/cloud-user.key" -t "keel/$serial/privacy/deleted" -q 1 \\
   -m "{\"request\":\"\$1\",\"items\":\$2}"
 SH
 chmod +x "$work/confirm.sh"

@@ -55,6 +55,7 @@ pattern readwrite keel/%u/#
 user cloud
 topic read keel/#
 topic write keel/+/command
+topic write keel/+/privacy/deleted
 ACL
   port_pick
   mqtt_port=$picked

@@ -96,7 +96,7 @@ outage() { # MARK-PREFIX [CUT-COMMANDS-JSON] [TIMEOUT-MS]: the hook of this labo
 keeld_ixit "$WORK/keeld-ixit.json" "$(outage keeld)" --listen 127.0.0.1 --port 8443 \
     --mqtt 10.77.0.1:8883
 echo "resilient lock owner passphrase" >"$WORK/pw"
-audit keeld --target 127.0.0.1:8443 --ixit "$WORK/keeld-ixit.json" --password - <"$WORK/pw"
+audit keeld --target 127.0.0.1:8443 --ixit "$WORK/keeld-ixit.json" --password - --only 5.9-2 <"$WORK/pw"
 verdict keeld 5.9-2 5.9-2-2 PASS
 says keeld 5.9-2 5.9-2-2 "^cut: ip link set keel-cloud down: exit 0 \\\\([0-9]+ ms\\\\)$"
 says keeld 5.9-2 5.9-2-2 "^restore: ip link set keel-cloud up: exit 0 \\\\([0-9]+ ms\\\\)$"
