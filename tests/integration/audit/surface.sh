@@ -82,7 +82,7 @@ stop_peers
 weak_device 8444 bad --accept "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
     --guard --open-status --server-header "WeakHTTPd/1.2.3" --extra-port 9090
 jq '.interfaces[0].port = 8444 | .interfaces |= map(select(.direction == "inbound"))
-    | .routes += [{"method": "POST", "path": "/api/v1/reset", "public": true,
+    | .routes += [{"method": "POST", "path": "/api/v1/remote-wipe", "public": true,
                    "security_relevant": true}]' "$WORK/keeld-ixit.json" >"$WORK/bad-ixit.json"
 run_audit bad 3 --target 127.0.0.1:8444 --ixit "$WORK/bad-ixit.json"
 verdict_is bad 5.6-1 FAIL
@@ -92,7 +92,7 @@ verdict_is bad 5.5-4 FAIL
 evidence bad 5.5-4-2 "GET /api/v1/status without a session: HTTP 200, not refused (401/403)"
 evidence bad 5.5-4-2 "GET /api/v1/status with a bogus bearer token: HTTP 200, not refused (401/403)"
 verdict_is bad 5.5-5 FAIL
-evidence bad 5.5-5-2 "POST /api/v1/reset: security-relevant and declared public (no authentication)"
+evidence bad 5.5-5-2 "POST /api/v1/remote-wipe: security-relevant and declared public (no authentication)"
 verdict_is bad 5.6-2 FAIL
 jq_expect bad "$(provision 5.6-2) | .tests[0].evidence | any(endswith(\"Server header 'WeakHTTPd/1.2.3' names a version\"))"
 verdict_is bad 5.5-1 PASS
