@@ -21,6 +21,10 @@ int cli_option_error(const char *command, int c, char **argv);
 int cli_catalog(int argc, char **argv);
 int cli_provision(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+/* `keel audit init` (the ICS template) and `keel audit list` (the test cases), sub-modes of
+ * `keel audit` taking the arguments after "audit". */
+int cli_audit_init(int argc, char **argv);
+int cli_audit_list(int argc, char **argv);
 int cli_release(int argc, char **argv);
 int cli_flash(int argc, char **argv);
 int cli_monitor(int argc, char **argv);

@@ -10,7 +10,9 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "ics.h"
 #include "keel/catalog.h"
+#include "whitebox.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -32,7 +34,11 @@ typedef struct options {
     keel_audit_ixit ixit; /* loaded when ixit_path is given */
     int has_ixit;
     keel_audit_ixit_update update; /* its "update" object, when it has one */
-    int json, html;
+    const char *ics_path;          /* --ics FILE: the ICS (Table B.1), for 4-1 / 5.0-1 and N/A */
+    keel_audit_ics ics;            /* loaded when ics_path is given */
+    int has_ics;
+    int version_given;                  /* --version was given (else the ICS's version is taken) */
+    int json, html, md, sarif, junit;   /* --format */
     char password[KEEL_SECRET_MAX + 1]; /* the device's password, wiped at exit */
     char new_password_file[PATH_MAX_LEN];
     const char *only_arg; /* --only ID,...: run just the steps serving these provisions */
@@ -43,13 +49,16 @@ typedef struct options {
 static void usage(FILE *to)
 {
     fprintf(to, "usage: keel audit --target HOST:PORT [--version 3.1.3|2.1.1]\n"
-                "                  [--format json,html] [--out DIR] [--login-path PATH]\n"
+                "                  [--format json,html,md,sarif,junit] [--out DIR]\n"
+                "                  [--login-path PATH]\n"
                 "                  [--password PW|-] [--password-path PATH]\n"
                 "                  [--status-path PATH]\n"
                 "                  [--labels DIR] [--firmware DIR] [--ixit FILE]\n"
-                "                  [--device-data DIR]\n"
-                "                  [--only ID[,ID...]]\n\n"
-                "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
+                "                  [--device-data DIR] [--ics FILE]\n"
+                "                  [--only ID[,ID...]]\n"
+                "       keel audit init [--version 3.1.3|2.1.1] [--out FILE]\n"
+                "       keel audit list [--version 3.1.3|2.1.1] [--format text|json]\n\n");
+    fprintf(to, "Tests the device at HOST:PORT (IPv4, [IPv6] or a name) with the functional\n"
                 "test cases of ETSI TS 103 701 that keel implements. --ixit FILE is the\n"
                 "device's declared interfaces and routes as `keeld --describe` prints them\n"
                 "(data/schemas/ixit.schema.json):\n"
@@ -78,7 +87,12 @@ static void usage(FILE *to)
                 "           not derived from serial or MAC, uniform symbols, >= 64 bits\n"
                 "  5.4-3-2  with --firmware DIR (a firmware tree): no private key, no default\n"
                 "           password hard-coded\n"
-                "  5.6-4A-2 (5.6-4-2 in 2.1.1) with --firmware DIR: no keel development build\n"
+                "  5.6-4A-2 (5.6-4-2 in 2.1.1) with --firmware DIR: no keel development build,\n"
+                "           no telnetd, adbd, SSH password login or serial getty switched on\n"
+                "  5.1-1-3  with --firmware DIR: no account of etc/passwd and etc/shadow without\n"
+                "           a password or opened by a default password or its name (crypt(3))\n"
+                "  5.6-7-2  with --firmware DIR: no setuid/setgid file, nothing world-writable\n"
+                "  5.6-8-2  with --firmware DIR: every ELF program and library has NX, PIE, RELRO\n"
                 "  5.7-1-2  with --firmware DIR as flashed (DIR/update, DIR/slot-a, DIR/slot-b,\n"
                 "           DIR/bootenv): the booted slot verifies against its signed record as\n"
                 "           the device checks it at start (and, with the IXIT's \"update\", is in\n"
@@ -98,6 +112,13 @@ static void usage(FILE *to)
                 "           audit takes its address (the IXIT's repository_server names where the\n"
                 "           genuine server is probed meanwhile)\n"
                 "  with --ixit (docs/audit-report.md):\n");
+    fprintf(to, "  5.0-1-1 (4-1-1 in 2.1.1) with --ics FILE (the ICS, as keel audit init writes\n"
+                "           it): every recommendation declared N or N/A is justified, N/A only\n"
+                "           where the status has a condition or feature (without --ics:\n"
+                "           INCONCLUSIVE). A provision declared N/A where allowed is reported\n"
+                "           N/A and its own steps are skipped; a mandatory one declared N FAILs\n"
+                "           (<provision>-1). The ICS's version is taken unless --version is given\n"
+                "  keel audit list prints every test case with its inputs.\n");
     fprintf(to, "  5.2-1-2  security.txt (the IXIT's security_txt, default\n"
                 "           /.well-known/security.txt) parses per RFC 9116 and has Contact, an\n"
                 "           Expires in the future, Policy and Preferred-Languages\n"
@@ -123,12 +144,14 @@ static void usage(FILE *to)
                 "           needs the owner (before 5.1-1-2 and 5.1-5-2, which need none)\n"
                 "--only ID,... runs only the steps that serve those provisions (a step that\n"
                 "serves several records them all); every other provision stays NOT TESTED.\n"
-                "Writes report.json and report.html into DIR (default: current directory;\n"
-                "made if missing).\n"
+                "Writes into DIR (default: current directory; made if missing) the formats\n"
+                "--format lists, in any order (default json,html): json report.json, html\n"
+                "report.html, md report.md (Markdown), sarif report.sarif (SARIF 2.1.0),\n"
+                "junit report.junit.xml (JUnit XML).\n"
                 "Exit status: 0 no mandatory provision fails, 3 one does, 1 error, 2 usage.\n");
 }
 
-/* "json", "html" or "json,html" in any order. */
+/* A comma list of json, html, md, sarif and junit in any order (a name twice is harmless). */
 static int parse_formats(const char *text, options *o)
 {
     char copy[64];
@@ -136,7 +159,7 @@ static int parse_formats(const char *text, options *o)
 
     if (keel_str_copy(copy, sizeof(copy), text) != KEEL_OK)
         return -1;
-    o->json = o->html = 0;
+    o->json = o->html = o->md = o->sarif = o->junit = 0;
     for (size_t i = 0;; i++) {
         if (copy[i] != ',' && copy[i] != '\0')
             continue;
@@ -146,6 +169,12 @@ static int parse_formats(const char *text, options *o)
             o->json = 1;
         else if (strcmp(copy + start, "html") == 0)
             o->html = 1;
+        else if (strcmp(copy + start, "md") == 0)
+            o->md = 1;
+        else if (strcmp(copy + start, "sarif") == 0)
+            o->sarif = 1;
+        else if (strcmp(copy + start, "junit") == 0)
+            o->junit = 1;
         else
             return -1;
         if (end)
@@ -169,6 +198,7 @@ static int parse_options(int argc, char **argv, options *o)
                                              {"device-data", required_argument, NULL, 'D'},
                                              {"ixit", required_argument, NULL, 'I'},
                                              {"only", required_argument, NULL, 'O'},
+                                             {"ics", required_argument, NULL, 'C'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -182,7 +212,10 @@ static int parse_options(int argc, char **argv, options *o)
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
         case 't': o->target = optarg; break;
-        case 'v': o->version = optarg; break;
+        case 'v':
+            o->version = optarg;
+            o->version_given = 1;
+            break;
         case 'o': o->out_dir = optarg; break;
         case 'l': o->login_path = optarg; break;
         case 'p': o->password_arg = optarg; break;
@@ -193,9 +226,11 @@ static int parse_options(int argc, char **argv, options *o)
         case 'D': o->device_data = optarg; break;
         case 'I': o->ixit_path = optarg; break;
         case 'O': o->only_arg = optarg; break;
+        case 'C': o->ics_path = optarg; break;
         case 'f':
             if (parse_formats(optarg, o) != 0)
-                return cli_usage_error("audit", "--format takes json, html or json,html");
+                return cli_usage_error("audit", "--format takes a comma list of json, html, "
+                                                "md, sarif, junit");
             break;
         case 'h': usage(stdout); return -1;
         default: return cli_option_error("audit", c, argv);
@@ -235,7 +270,7 @@ static int parse_only(options *o, keel_catalog_version v)
  * --only. id NULL: no such provision in this version. */
 static int wanted(const options *o, const char *id)
 {
-    if (id == NULL)
+    if (id == NULL || (o->has_ics && keel_audit_ics_skips(&o->ics, id)))
         return 0;
     if (o->only_count == 0)
         return 1;
@@ -297,6 +332,29 @@ static int check_dir(const char *option, const char *dir)
     return CLI_EXIT_OK;
 }
 
+/* --ics: parsed before anything is probed; its version is the audit's unless --version
+ * says otherwise, and then they must agree. */
+static int load_ics(options *o, keel_catalog_version *v)
+{
+    char why[KEEL_AUDIT_ICS_WHY_MAX];
+
+    if (keel_audit_ics_load(o->ics_path, &o->ics, why, sizeof(why)) != KEEL_OK) {
+        fprintf(stderr, "keel audit: %s: %s\n", o->ics_path, why);
+        return CLI_EXIT_ERROR;
+    }
+    o->has_ics = 1;
+    if (!o->version_given) {
+        *v = o->ics.version;
+        o->version = keel_catalog_version_name(*v);
+    } else if (o->ics.version != *v) {
+        fprintf(stderr,
+                "keel audit: %s: version: the ICS is for V%s, the audit runs V%s (--version)\n",
+                o->ics_path, keel_catalog_version_name(o->ics.version), o->version);
+        return CLI_EXIT_ERROR;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *v)
 {
     struct stat st;
@@ -311,6 +369,8 @@ static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *
                                o->target);
     if (keel_catalog_version_parse(o->version, v) != KEEL_OK)
         return cli_usage_error("audit", "--version '%s' is not 3.1.3 or 2.1.1", o->version);
+    if (o->ics_path != NULL && (ret = load_ics(o, v)) != CLI_EXIT_OK)
+        return ret;
     if (o->only_arg != NULL && (ret = parse_only(o, *v)) != CLI_EXIT_OK)
         return ret;
     if (o->ixit_path != NULL) {
@@ -372,6 +432,18 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
         fprintf(stderr, "keel audit: %s scanning %s for a keel development build\n",
                 r->version == KEEL_EN303645_V2_1_1 ? "5.6-4-2" : "5.6-4A-2", o->firmware_dir);
         ret = keel_audit_check_build_kind(r, o->firmware_dir);
+    }
+    if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.1-1")) {
+        fprintf(stderr, "keel audit: 5.1-1-3 trying the accounts of %s\n", o->firmware_dir);
+        ret = keel_audit_check_accounts(r, o->firmware_dir);
+    }
+    if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.6-7")) {
+        fprintf(stderr, "keel audit: 5.6-7-2 judging the file modes of %s\n", o->firmware_dir);
+        ret = keel_audit_check_modes(r, o->firmware_dir);
+    }
+    if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.6-8")) {
+        fprintf(stderr, "keel audit: 5.6-8-2 judging the ELF hardening of %s\n", o->firmware_dir);
+        ret = keel_audit_check_elf(r, o->firmware_dir);
     }
     return ret;
 }
@@ -625,6 +697,29 @@ static keel_err write_one(const keel_audit_report *r, const char *dir, const cha
     return ret;
 }
 
+/* Each format --format asked for, into its file in --out. */
+static keel_err write_reports(const keel_audit_report *r, const options *o)
+{
+    const struct {
+        int wanted;
+        const char *name;
+        keel_err (*writer)(const keel_audit_report *, const char *);
+    } reports[] = {
+        {o->json, "report.json", keel_audit_write_json},
+        {o->html, "report.html", keel_audit_write_html},
+        {o->md, "report.md", keel_audit_write_markdown},
+        {o->sarif, "report.sarif", keel_audit_write_sarif},
+        {o->junit, "report.junit.xml", keel_audit_write_junit},
+    };
+
+    for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+        if (reports[i].wanted &&
+            write_one(r, o->out_dir, reports[i].name, reports[i].writer) != KEEL_OK)
+            return KEEL_ERR_IO;
+    }
+    return KEEL_OK;
+}
+
 static void print_tests(const keel_audit_report *r)
 {
     for (size_t i = 0; i < r->count; i++) {
@@ -642,8 +737,7 @@ static int finish(const keel_audit_report *r, const options *o)
     char *text = NULL;
     size_t len = 0;
 
-    if ((o->json && write_one(r, o->out_dir, "report.json", keel_audit_write_json) != KEEL_OK) ||
-        (o->html && write_one(r, o->out_dir, "report.html", keel_audit_write_html) != KEEL_OK))
+    if (write_reports(r, o) != KEEL_OK)
         return CLI_EXIT_ERROR;
     if (keel_audit_render_text(r, &text, &len) != KEEL_OK ||
         keel_audit_summarize(r, NULL, &s) != KEEL_OK) {
@@ -662,6 +756,23 @@ static int finish(const keel_audit_report *r, const options *o)
     return CLI_EXIT_OK;
 }
 
+/* The ICS: its conceptual test case first (after: 0), and once the steps ran (after: 1) its
+ * N/A and not-met provisions. */
+static keel_err run_ics(keel_audit_report *r, const options *o, int after)
+{
+    const char *id = keel_audit_ics_provision_id(r->version);
+
+    if (after)
+        return o->has_ics ? keel_audit_ics_apply(r, &o->ics, o->only_count > 0 ? o->only : NULL,
+                                                 o->only_count)
+                          : KEEL_OK;
+    if (!wanted(o, id))
+        return KEEL_OK;
+    fprintf(stderr, "keel audit: %s-1 judging the ICS's justifications%s\n", id,
+            o->has_ics ? "" : " (skipped: no --ics)");
+    return keel_audit_check_ics(r, o->has_ics ? &o->ics : NULL);
+}
+
 int cli_audit(int argc, char **argv)
 {
     char target_text[KEEL_AUDIT_TARGET_MAX];
@@ -670,8 +781,13 @@ int cli_audit(int argc, char **argv)
     keel_catalog_version v = KEEL_CATALOG_DEFAULT;
     options o;
     keel_err err;
-    int ret = parse_options(argc, argv, &o);
+    int ret;
 
+    if (argc > 1 && strcmp(argv[1], "init") == 0)
+        return cli_audit_init(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "list") == 0)
+        return cli_audit_list(argc - 1, argv + 1);
+    ret = parse_options(argc, argv, &o);
     if (ret != CLI_EXIT_OK)
         return ret < 0 ? CLI_EXIT_OK : ret;
     ret = check_inputs(&o, &t, &v);
@@ -682,7 +798,11 @@ int cli_audit(int argc, char **argv)
     if (err == KEEL_OK)
         err = keel_audit_report_new(v, target_text, &r);
     if (err == KEEL_OK)
+        err = run_ics(r, &o, 0);
+    if (err == KEEL_OK)
         err = run_checks(r, &t, &o);
+    if (err == KEEL_OK)
+        err = run_ics(r, &o, 1);
     if (err != KEEL_OK) {
         fprintf(stderr, "keel audit: %s\n", keel_strerror(err));
         goto out;
@@ -691,6 +811,7 @@ int cli_audit(int argc, char **argv)
 out:
     keel_wipe(o.password, sizeof(o.password));
     keel_audit_ixit_free(&o.ixit);
+    keel_audit_ics_free(&o.ics);
     keel_audit_report_free(r);
     return ret;
 }

@@ -185,6 +185,20 @@ keel_err keel_audit_memstream_close(FILE *f, char **out, size_t *len);
 keel_err keel_audit_write_json(const keel_audit_report *r, const char *path);
 keel_err keel_audit_write_html(const keel_audit_report *r, const char *path);
 
+/* The report in the formats of laboratories' and CI's tools (docs/audit-report.md), in a new
+ * buffer as keel_audit_render_json: GitHub-flavoured Markdown (evidence in code spans, no text
+ * can add a table cell or markup), SARIF 2.1.0 (a rule per test case, a result per FAIL or
+ * INCONCLUSIVE one) and JUnit XML (a testsuite per section, a testcase per test case and one
+ * per provision not tested; well-formed whatever the evidence holds). */
+keel_err keel_audit_render_markdown(const keel_audit_report *r, char **out, size_t *len);
+keel_err keel_audit_render_sarif(const keel_audit_report *r, char **out, size_t *len);
+keel_err keel_audit_render_junit(const keel_audit_report *r, char **out, size_t *len);
+
+/* As keel_audit_write_json, in those formats. */
+keel_err keel_audit_write_markdown(const keel_audit_report *r, const char *path);
+keel_err keel_audit_write_sarif(const keel_audit_report *r, const char *path);
+keel_err keel_audit_write_junit(const keel_audit_report *r, const char *path);
+
 /* RFC 3339 UTC text of t ("2025-01-31T12:00:00Z") into out (at least 21 bytes). */
 keel_err keel_audit_format_time(time_t t, char *out, size_t outsz);
 
@@ -825,7 +839,8 @@ keel_audit_verdict keel_audit_build_kind_judge(size_t dev, size_t prod, int comp
 
 /* White-box scan of the firmware tree at dir for KEEL_AUDIT_BUILD_DEV_MARKER (a keel
  * development build: debug paths and the file root of trust) recorded as "5.6-4-2"
- * (V2.1.1) or "5.6-4A-2" (V3.1.3). */
+ * (V2.1.1) or "5.6-4A-2" (V3.1.3), with the debug and remote services the tree switches on
+ * (keel_audit_services_scan, whitebox.h) in the same test case: FAIL when either fails. */
 keel_err keel_audit_check_build_kind(keel_audit_report *r, const char *dir);
 
 /* ---- Secure updates and software integrity (5.3-2, 5.3-7, 5.3-9, 5.3-10, 5.7-1) --------- */

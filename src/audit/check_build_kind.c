@@ -2,11 +2,12 @@
  * development build keeps debug paths and the file root of trust, so it must not ship. Every
  * libkeel carries its kind as a marker string (keel_build_kind, include/keel/core.h); the
  * firmware tree is walked as for 5.4-3-2 and each file holding the development marker is
- * named. */
+ * named. The same test case then looks at the debug and remote services the tree's boot
+ * configuration switches on (check_services.c): one verdict for the debug interfaces. */
 #include <inttypes.h>
 #include <string.h>
 
-#include "audit.h"
+#include "whitebox.h"
 
 typedef struct kind_scan {
     size_t dev, prod;
@@ -75,6 +76,31 @@ keel_audit_verdict keel_audit_build_kind_judge(size_t dev, size_t prod, int comp
     return KEEL_AUDIT_PASS;
 }
 
+/* The build's verdict joined with the services' (whitebox.h): FAIL over INCONCLUSIVE over
+ * PASS; the services' N/A (no boot configuration in the tree) leaves the build's verdict. */
+static keel_audit_verdict with_services(const char *dir, keel_audit_verdict build,
+                                        keel_audit_evidence *ev)
+{
+    keel_audit_evidence found;
+    keel_audit_service_scan s = {.findings = &found};
+    keel_audit_verdict v = KEEL_AUDIT_INCONCLUSIVE;
+
+    keel_audit_evidence_init(&found);
+    if (keel_audit_services_scan(dir, &s) == KEEL_OK)
+        v = keel_audit_services_verdict(&s, ev);
+    else
+        (void)keel_audit_evidence_addf(ev, "debug and remote services: %s cannot be opened", dir);
+    for (size_t i = 0; i < found.count; i++)
+        (void)keel_audit_evidence_add(ev, found.lines[i], strlen(found.lines[i]));
+    ev->dropped += found.dropped;
+    keel_audit_evidence_free(&found);
+    if (build == KEEL_AUDIT_FAIL || v == KEEL_AUDIT_FAIL)
+        return KEEL_AUDIT_FAIL;
+    if (build == KEEL_AUDIT_INCONCLUSIVE || v == KEEL_AUDIT_INCONCLUSIVE)
+        return KEEL_AUDIT_INCONCLUSIVE;
+    return build;
+}
+
 keel_err keel_audit_check_build_kind(keel_audit_report *r, const char *dir)
 {
     const char *id;
@@ -106,5 +132,6 @@ keel_err keel_audit_check_build_kind(keel_audit_report *r, const char *dir)
     for (size_t i = 0; i < files.count; i++)
         (void)keel_audit_evidence_add(&ev, files.lines[i], strlen(files.lines[i]));
     keel_audit_evidence_free(&files);
+    v = with_services(dir, v, &ev);
     return keel_audit_record(r, id, KEEL_AUDIT_FUNCTIONAL, v, &ev);
 }

@@ -12,13 +12,14 @@
 /* Room for a fully escaped line plus the note that it was cut. */
 #define LINE_OUT_MAX (4 * KEEL_AUDIT_EVIDENCE_LINE_MAX + 64)
 
-/* C1 controls and the bidirectional formatting characters that can make a line read
- * differently from what it holds. */
+/* C1 controls, the bidirectional formatting characters that can make a line read
+ * differently from what it holds, and the noncharacters (U+FDD0..U+FDEF and the last two
+ * code points of every plane), which XML 1.0 and some readers refuse. */
 static int hidden_code_point(uint32_t c)
 {
     return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
            (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x2028 ||
-           c == 0x2029 || c == 0xfeff;
+           c == 0x2029 || c == 0xfeff || (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe;
 }
 
 /* Write the sanitised form of in[0..n) into out (LINE_OUT_MAX bytes), NUL-terminated. */

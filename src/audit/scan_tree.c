@@ -11,13 +11,15 @@
 #include <unistd.h>
 
 #include "scan.h"
+#include "whitebox.h"
 
 #define REL_MAX 4096
 
 typedef struct walk {
     const char *const *exclude;
     size_t n_exclude;
-    keel_audit_file_fn file_fn;
+    keel_audit_file_fn file_fn;   /* NULL: files are not read */
+    keel_audit_entry_fn entry_fn; /* NULL: entries are not reported */
     void *user;
     keel_audit_scan_stats *stats;
     uint8_t *buf;
@@ -197,8 +199,14 @@ static int visit(walk *w, frame *f, const char *name, char rel[REL_MAX])
     }
     if (fstatat(dirfd_, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         s->unreadable++;
-    } else if (S_ISLNK(st.st_mode)) {
+        return -1;
+    }
+    if (w->entry_fn != NULL)
+        w->entry_fn(rel, dirfd_, name, &st, w->user);
+    if (S_ISLNK(st.st_mode)) {
         s->skipped_links++;
+    } else if (S_ISREG(st.st_mode) && w->file_fn == NULL) {
+        s->files++;
     } else if (S_ISREG(st.st_mode)) {
         scan_file(w, dirfd_, name, rel);
     } else if (S_ISDIR(st.st_mode)) {
@@ -283,6 +291,26 @@ keel_err keel_audit_walk_tree(const char *root, const char *const *exclude, size
     }
     keel_wipe(w.buf, w.used_max);
     free(w.buf);
+    return KEEL_OK;
+}
+
+keel_err keel_audit_walk_entries(const char *root, keel_audit_entry_fn fn, void *user,
+                                 keel_audit_scan_stats *stats)
+{
+    walk w = {.entry_fn = fn, .user = user, .stats = stats};
+    struct stat st;
+    int fd;
+
+    if (root == NULL || fn == NULL || stats == NULL)
+        return KEEL_ERR_ARG;
+    memset(stats, 0, sizeof(*stats));
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return KEEL_ERR_IO;
+    }
+    walk_tree(&w, fd);
     return KEEL_OK;
 }
 

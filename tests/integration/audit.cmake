@@ -5,6 +5,12 @@ foreach(scenario tls credentials ports cli login labels firmware rot surface)
                    SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/${scenario}.sh TIMEOUT 240)
 endforeach()
 
+# The white-box test cases 5.1-1-3, 5.6-4A-2, 5.6-7-2 and 5.6-8-2 on firmware trees with planted
+# flaws and a clean control that tests/fixtures/firmware_trees.sh builds at test time: recall and
+# false findings.
+keel_script_test(NAME audit_whitebox MODULE audit KIND integration
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/whitebox.sh TIMEOUT 120)
+
 # keel's own 5.4-3: no key or default password in what keel ships to devices or in its
 # sources, scanned with the auditor's own scanner (no root needed).
 add_executable(keel_audit_scan ${CMAKE_CURRENT_SOURCE_DIR}/audit/scan_driver.c)
@@ -34,3 +40,16 @@ endforeach()
 # on keeld with mosquitto and a stand-in service, and on a leaky fixture that must fail.
 keel_script_test(NAME audit_privacy MODULE audit KIND integration
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/privacy.sh TIMEOUT 180)
+# The Markdown, SARIF 2.1.0 and JUnit XML reports read back by cmark-gfm, jq and xmllint, on a
+# report with hostile evidence and on `keel audit --format` against a closed port (no root).
+add_executable(keel_audit_render_formats ${CMAKE_CURRENT_SOURCE_DIR}/audit/render_formats.c)
+keel_project_flags(keel_audit_render_formats)
+target_link_libraries(keel_audit_render_formats PRIVATE keel_audit keel_static)
+keel_script_test(NAME audit_formats MODULE audit KIND integration
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/formats.sh TIMEOUT 60)
+set_property(TEST audit_formats APPEND PROPERTY ENVIRONMENT
+             "RENDER_FORMATS=$<TARGET_FILE:keel_audit_render_formats>")
+# The ICS (keel audit init, --ics: 5.0-1-1, N/A and N applied, keeld's own ICS against its
+# schema) and the catalog of test cases (keel audit list), through the CLI; no device, no root.
+keel_script_test(NAME audit_ics MODULE audit KIND integration
+                 SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/audit/ics.sh TIMEOUT 60)

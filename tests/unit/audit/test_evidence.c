@@ -56,6 +56,10 @@ static void test_controls_and_invalid_utf8_escaped(void **state)
                 "evil",
                 7, "\\u202eevil");         /* right-to-left override */
     expect_line("\xc2\x85", 2, "\\u0085"); /* C1 next line */
+    /* Noncharacters, which XML 1.0 refuses: U+FFFE, U+FDD0, U+10FFFF. */
+    expect_line("\xef\xbf\xbe", 3, "\\ufffe");
+    expect_line("\xef\xb7\x90", 3, "\\ufdd0");
+    expect_line("\xf4\x8f\xbf\xbf", 4, "\\u10ffff");
 }
 
 static void test_long_line_cut_with_note(void **state)
