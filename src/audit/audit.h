@@ -180,6 +180,18 @@ keel_err keel_audit_render_text(const keel_audit_report *r, char **out, size_t *
  * freed, *out set to NULL and KEEL_ERR_NOMEM returned. */
 keel_err keel_audit_memstream_close(FILE *f, char **out, size_t *len);
 
+/* The most sections a report has (EN 303 645 has 15). */
+#define KEEL_AUDIT_SECTIONS_MAX 64
+
+/* What every text writer does first: check its arguments (KEEL_ERR_ARG), print the report's
+ * time into when (RFC 3339, at least 21 bytes), list its sections into sections
+ * (KEEL_AUDIT_SECTIONS_MAX of them at most; their number into *n), and open *f, a
+ * memstream over (*out, *len) that keel_audit_memstream_close closes. *out is NULL and *len
+ * 0 on every error. */
+keel_err keel_audit_render_open(const keel_audit_report *r, char *when, size_t whensz,
+                                const char **sections, size_t *n, char **out, size_t *len,
+                                FILE **f);
+
 /* Render and write to path with keel_file_write_atomic (mode 0644: a report is not
  * secret). KEEL_ERR_IO when the file cannot be written. */
 keel_err keel_audit_write_json(const keel_audit_report *r, const char *path);

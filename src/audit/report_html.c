@@ -14,8 +14,6 @@
 #error "KEEL_AUDIT_TOOL_VERSION is set by src/audit/CMakeLists.txt"
 #endif
 
-#define MAX_SECTIONS 64
-
 static const char css[] =
     ":root{--ink:#1d2330;--muted:#5b6577;--line:#dfe3ea;--bg:#f6f7f9;--card:#fff;"
     "--pass:#1f7a3f;--fail:#b3261e;--na:#5b6577;--inc:#a15c00;--nt:#6b7280}"
@@ -222,24 +220,14 @@ static void section_table(FILE *f, const keel_audit_report *r, const char *secti
 
 keel_err keel_audit_render_html(const keel_audit_report *r, char **out, size_t *len)
 {
-    const char *sections[MAX_SECTIONS];
+    const char *sections[KEEL_AUDIT_SECTIONS_MAX];
     char when[32];
     size_t n = 0;
-    FILE *f;
-    keel_err ret;
+    FILE *f = NULL;
+    keel_err ret = keel_audit_render_open(r, when, sizeof(when), sections, &n, out, len, &f);
 
-    if (r == NULL || out == NULL || len == NULL)
-        return KEEL_ERR_ARG;
-    *out = NULL;
-    *len = 0;
-    ret = keel_audit_format_time(r->generated, when, sizeof(when));
-    if (ret == KEEL_OK)
-        ret = keel_audit_sections(r, sections, MAX_SECTIONS, &n);
     if (ret != KEEL_OK)
         return ret;
-    f = open_memstream(out, len);
-    if (f == NULL)
-        return KEEL_ERR_NOMEM;
     header(f, r, when);
     summary(f, r, sections, n);
     for (size_t i = 0; i < n; i++)

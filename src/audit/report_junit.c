@@ -20,8 +20,6 @@
 #error "KEEL_AUDIT_TOOL_VERSION is set by src/audit/CMakeLists.txt"
 #endif
 
-#define MAX_SECTIONS 64
-
 /* Write one ASCII byte c (< 0x80) as XML text or attribute content. */
 static void xml_ascii(FILE *f, unsigned char c)
 {
@@ -198,24 +196,14 @@ static void suite(FILE *f, const keel_audit_report *r, const char *section, cons
 
 keel_err keel_audit_render_junit(const keel_audit_report *r, char **out, size_t *len)
 {
-    const char *sections[MAX_SECTIONS];
+    const char *sections[KEEL_AUDIT_SECTIONS_MAX];
     char when[32];
     size_t n = 0;
-    FILE *f;
-    keel_err ret;
+    FILE *f = NULL;
+    keel_err ret = keel_audit_render_open(r, when, sizeof(when), sections, &n, out, len, &f);
 
-    if (r == NULL || out == NULL || len == NULL)
-        return KEEL_ERR_ARG;
-    *out = NULL;
-    *len = 0;
-    ret = keel_audit_format_time(r->generated, when, sizeof(when));
-    if (ret == KEEL_OK)
-        ret = keel_audit_sections(r, sections, MAX_SECTIONS, &n);
     if (ret != KEEL_OK)
         return ret;
-    f = open_memstream(out, len);
-    if (f == NULL)
-        return KEEL_ERR_NOMEM;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"keel "
           "audit " KEEL_AUDIT_TOOL_VERSION ": ETSI EN 303 645 V",
           f);

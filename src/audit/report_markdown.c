@@ -19,8 +19,6 @@
 #error "KEEL_AUDIT_TOOL_VERSION is set by src/audit/CMakeLists.txt"
 #endif
 
-#define MAX_SECTIONS 64
-
 /* The ASCII punctuation that can open inline markup, a mention, an emoji code, math or a
  * table cell anywhere in a line. The rest ('.', ',', '-', '(', ...) only acts at the start
  * of a line or after one of these, and no text of ours starts a line. */
@@ -237,24 +235,14 @@ static void evidence_part(FILE *f, const keel_audit_report *r)
 
 keel_err keel_audit_render_markdown(const keel_audit_report *r, char **out, size_t *len)
 {
-    const char *sections[MAX_SECTIONS];
+    const char *sections[KEEL_AUDIT_SECTIONS_MAX];
     char when[32];
     size_t n = 0;
-    FILE *f;
-    keel_err ret;
+    FILE *f = NULL;
+    keel_err ret = keel_audit_render_open(r, when, sizeof(when), sections, &n, out, len, &f);
 
-    if (r == NULL || out == NULL || len == NULL)
-        return KEEL_ERR_ARG;
-    *out = NULL;
-    *len = 0;
-    ret = keel_audit_format_time(r->generated, when, sizeof(when));
-    if (ret == KEEL_OK)
-        ret = keel_audit_sections(r, sections, MAX_SECTIONS, &n);
     if (ret != KEEL_OK)
         return ret;
-    f = open_memstream(out, len);
-    if (f == NULL)
-        return KEEL_ERR_NOMEM;
     header(f, r, when);
     summary(f, r, sections, n);
     provision_tables(f, r, sections, n);

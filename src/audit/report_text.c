@@ -6,7 +6,6 @@
 
 #include "audit.h"
 
-#define MAX_SECTIONS 64
 #define TITLE_WIDTH 44
 
 /* Print title in exactly TITLE_WIDTH columns, cut on a UTF-8 boundary. */
@@ -47,7 +46,7 @@ static void section_line(FILE *f, const keel_audit_report *r, const char *sectio
 
 keel_err keel_audit_render_text(const keel_audit_report *r, char **out, size_t *len)
 {
-    const char *sections[MAX_SECTIONS];
+    const char *sections[KEEL_AUDIT_SECTIONS_MAX];
     keel_audit_summary s;
     size_t n = 0;
     FILE *f;
@@ -57,7 +56,7 @@ keel_err keel_audit_render_text(const keel_audit_report *r, char **out, size_t *
         return KEEL_ERR_ARG;
     *out = NULL;
     *len = 0;
-    ret = keel_audit_sections(r, sections, MAX_SECTIONS, &n);
+    ret = keel_audit_sections(r, sections, KEEL_AUDIT_SECTIONS_MAX, &n);
     if (ret == KEEL_OK)
         ret = keel_audit_summarize(r, NULL, &s);
     if (ret != KEEL_OK)
