@@ -598,3 +598,20 @@ void keeld_lock_close(struct keeld_lock *l)
     pthread_mutex_unlock(&l->mu);
     lock_free(l);
 }
+
+keel_err keeld_lock_delete_seq(struct keeld_lock *l, enum keeld_lock_stmt stmt, uint64_t seq)
+{
+    sqlite3_stmt *s;
+    keel_err ret;
+
+    if (l == NULL || seq > (uint64_t)INT64_MAX)
+        return KEEL_ERR_ARG;
+    ret = keeld_lock_acquire(l);
+    if (ret != KEEL_OK)
+        return ret;
+    s = l->stmt[stmt];
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+    ret = keeld_lock_run(l, s);
+    keeld_lock_release(l);
+    return ret;
+}

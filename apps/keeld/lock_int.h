@@ -199,6 +199,11 @@ keel_err keeld_lock_db_error(struct keeld_lock *l, int rc);
 /* Step s until it is done, then reset it and clear its bindings. */
 keel_err keeld_lock_run(struct keeld_lock *l, sqlite3_stmt *s);
 
+/* Take the mutex, run statement stmt with parameter 1 bound to seq (a queued row's number),
+ * give the mutex back: how a queue removes what the broker took. KEEL_ERR_ARG for a NULL
+ * lock or a seq past INT64_MAX. */
+keel_err keeld_lock_delete_seq(struct keeld_lock *l, enum keeld_lock_stmt stmt, uint64_t seq);
+
 /* BEGIN IMMEDIATE; COMMIT (rolled back when the commit fails); ROLLBACK (never fails: an
  * error there leaves SQLite to roll back, as it does for a failed statement). */
 keel_err keeld_lock_begin(struct keeld_lock *l);

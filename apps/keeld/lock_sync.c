@@ -116,17 +116,5 @@ keel_err keeld_lock_sync_peek(struct keeld_lock *l, uint64_t *seq, char *json, s
 
 keel_err keeld_lock_sync_done(struct keeld_lock *l, uint64_t seq)
 {
-    sqlite3_stmt *s;
-    keel_err ret;
-
-    if (l == NULL || seq > (uint64_t)INT64_MAX)
-        return KEEL_ERR_ARG;
-    ret = keeld_lock_acquire(l);
-    if (ret != KEEL_OK)
-        return ret;
-    s = l->stmt[KEELD_LOCK_SYNC_DELETE];
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
-    ret = keeld_lock_run(l, s);
-    keeld_lock_release(l);
-    return ret;
+    return keeld_lock_delete_seq(l, KEELD_LOCK_SYNC_DELETE, seq);
 }
