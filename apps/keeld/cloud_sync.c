@@ -18,8 +18,9 @@
  * than that one round; events stay in order among themselves, copies among themselves.
  *
  * The deletion request (keel/<serial>/privacy/delete, QoS 1) is published once per
- * connection while it is pending, and at once when the owner makes it while the link is
- * up; the service treats a repeated request id as the same request.
+ * connection while it is pending, and in the link thread's next round (CLOUD_LOOP_MS, half a
+ * second at most) when the owner makes it while the link is up; the service treats a repeated
+ * request id as the same request.
  */
 #include <string.h>
 

@@ -49,7 +49,17 @@ mqtt_wait_line "$work/mosquitto.log" "as cloud|u'cloud'" 10 ||
   keeld_fail "the cloud subscriber did not connect: $(cat "$work/mosquitto.log")"
 cat >"$work/confirm.sh" <<SH
 #!/bin/bash
-# confirm.sh REQUEST ITEMS: the maker's service confirms that it deleted ITEMS for REQUEST.
+# confirm.sh REQUEST ITEMS: the maker's service confirms that it deleted ITEMS for REQUEST,
+# as a service does: only once the request itself has reached it over MQTT (keeld sends it
+# within one round of its link thread, so the page can be faster than the request).
+for _ in \$(seq 100); do
+  grep -q "^keel/$serial/privacy/delete .*\$1" "$work/cloud.out" && break
+  sleep 0.1
+done
+grep -q "^keel/$serial/privacy/delete .*\$1" "$work/cloud.out" || {
+  echo "confirm.sh: deletion request \$1 never reached the service" >&2
+  exit 1
+}
 exec mosquitto_pub -h 127.0.0.1 -p $mqtt_port --cafile "$cloud_ca" --cert "$work/cloud-user.pem" \\
   --key "$work/cloud-user.key" -t "keel/$serial/privacy/deleted" -q 1 \\
   -m "{\"request\":\"\$1\",\"items\":\$2}"
