@@ -12,6 +12,10 @@ if(KEEL_ROT_FILE)
                    SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/lock_powercut.sh)
   set_property(TEST lock_powercut APPEND PROPERTY ENVIRONMENT
                "KEEL_LOCK_SIM=$<TARGET_FILE:lock_sim>")
+  # 200 kills in the plain build; under ASan + UBSan 60 look for memory errors in recovery.
+  if(KEEL_SANITIZE)
+    set_property(TEST lock_powercut APPEND PROPERTY ENVIRONMENT "KEEL_POWERCUT_KILLS=60")
+  endif()
 endif()
 keel_script_test(NAME keeld_lock MODULE keeld KIND integration TIMEOUT 240
                  SCRIPT ${CMAKE_CURRENT_SOURCE_DIR}/keeld_lock.sh)
