@@ -113,6 +113,8 @@ typedef struct keel_audit_report {
     time_t generated;          /* when the report was made; writers print it as RFC 3339 UTC */
     keel_audit_entry *entries; /* one per provision of version, in catalog order */
     size_t count;
+    struct keel_audit_progress *progress; /* the terminal's progress line for the long steps
+                                             (progress.h); NULL: none. Not owned. */
 } keel_audit_report;
 
 /* A new report for every provision of version v, each NOT TESTED, about target (a
