@@ -11,7 +11,9 @@
 #include "audit.h"
 #include "cli.h"
 #include "ics.h"
+#include "image.h"
 #include "keel/catalog.h"
+#include "sbom.h"
 #include "whitebox.h"
 
 #define PATH_MAX_LEN 4096
@@ -24,12 +26,15 @@ typedef struct options {
     const char *version;
     const char *out_dir;
     const char *login_path;
+    int login_basic; /* --login-scheme basic: 5.1-1-2 offers HTTP Basic user:password pairs */
     const char *password_path;
     const char *status_path;
     const char *password_arg; /* as given: the password, or "-" for stdin */
     const char *labels_dir;
-    const char *firmware_dir;
-    const char *device_data; /* --device-data: the device's data tree, for 5.11-1-2 */
+    const char *firmware_dir;  /* a tree: as given, or an image's tree unpacked into fw_image */
+    const char *firmware_peer; /* --firmware-peer: a second device's tree or image, for 5.4-4-2 */
+    keel_audit_image fw_image, peer_image; /* unpacked images, removed at exit */
+    const char *device_data;               /* --device-data: the device's data tree, for 5.11-1-2 */
     const char *ixit_path;
     keel_audit_ixit ixit; /* loaded when ixit_path is given */
     int has_ixit;
@@ -50,10 +55,11 @@ static void usage(FILE *to)
 {
     fprintf(to, "usage: keel audit --target HOST:PORT [--version 3.1.3|2.1.1]\n"
                 "                  [--format json,html,md,sarif,junit] [--out DIR]\n"
-                "                  [--login-path PATH]\n"
+                "                  [--login-path PATH] [--login-scheme json|basic]\n"
                 "                  [--password PW|-] [--password-path PATH]\n"
                 "                  [--status-path PATH]\n"
-                "                  [--labels DIR] [--firmware DIR] [--ixit FILE]\n"
+                "                  [--labels DIR] [--firmware DIR|IMAGE]\n"
+                "                  [--firmware-peer DIR|IMAGE] [--ixit FILE]\n"
                 "                  [--device-data DIR] [--ics FILE]\n"
                 "                  [--only ID[,ID...]]\n"
                 "       keel audit init [--version 3.1.3|2.1.1] [--out FILE]\n"
@@ -63,16 +69,20 @@ static void usage(FILE *to)
                 "device's declared interfaces and routes as `keeld --describe` prints them\n"
                 "(data/schemas/ixit.schema.json):\n"
                 "  5.6-1-2  TCP scan of every port: only the declared ones (the IXIT's inbound\n"
-                "           TCP interfaces, else PORT) may be open\n"
+                "           TCP interfaces, else PORT) may be open; open ports speaking telnet\n"
+                "           are named; UDP scan of nmap-services' top 1000 UDP ports and the\n"
+                "           IoT ones (DNS, NTP, SNMP, SSDP, mDNS, CoAP ...): only the IXIT's\n"
+                "           inbound UDP interfaces may answer\n"
                 "  5.5-1-2  TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted; TLS 1.2 suites\n"
                 "           without forward secrecy, CBC-only and weak ones refused; the\n"
-                "           certificate's key size, validity and name\n"
+                "           certificate's key size, validity and name; no declared TCP\n"
+                "           interface speaks telnet (a clear-text remote login)\n"
                 "  5.5-4-2  with --ixit: every non-public route refuses (401/403) requests\n"
                 "           without a session and with a bogus token\n"
                 "  5.5-5-2  with --ixit: the same for every security-relevant route\n"
                 "  5.6-2-2  before login: no version in Server/X-Powered-By, no stack trace or\n"
-                "           version in error bodies, one error page format\n"
-                "  5.4-1-2  with --password (the device's current one, '-' reads it from stdin):\n"
+                "           version in error bodies, one error page format\n");
+    fprintf(to, "  5.4-1-2  with --password (the device's current one, '-' reads it from stdin):\n"
                 "           logs in and reads \"root_of_trust\" from --status-path (default\n"
                 "           /api/v1/status): \"file\" (keys in files) fails, \"tpm2\" passes\n"
                 "  5.1-4-2  with --password:\n"
@@ -81,18 +91,30 @@ static void usage(FILE *to)
                 "           DIR/new-password.txt (mode 0600), never into the report\n"
                 "  5.1-1-2  no well-known default password accepted by the login API (honours\n"
                 "           the device's Retry-After for up to 30 s); with --labels, no two\n"
-                "           devices of the batch share a password\n"
+                "           devices of the batch share a password. --login-scheme basic: the\n"
+                "           default user:password pairs as HTTP Basic authentication on a GET\n"
+                "           of --login-path (default json: POST {\"password\": ...})\n"
                 "  5.1-5-2  up to 25 random wrong passwords: the device must throttle\n"
                 "  5.1-2-2  with --labels DIR (label files *.txt of a batch of devices): unique,\n"
                 "           not derived from serial or MAC, uniform symbols, >= 64 bits\n"
                 "  5.4-3-2  with --firmware DIR (a firmware tree): no private key, no default\n"
-                "           password hard-coded\n"
-                "  5.6-4A-2 (5.6-4-2 in 2.1.1) with --firmware DIR: no keel development build,\n"
+                "           password, no token or secret literal hard-coded. --firmware also takes "
+                "an IMAGE file (tar, also\n"
+                "           gzip/xz/zstd/bzip2-compressed, squashfs, ext2/3/4: by its magic),\n"
+                "           unpacked into a private directory in --out and removed afterwards\n"
+                "  5.4-4-2  with --firmware and --firmware-peer (a second device of the model):\n"
+                "           no private key in both\n");
+    fprintf(to, "  5.6-4A-2 (5.6-4-2 in 2.1.1) with --firmware DIR: no keel development build,\n"
                 "           no telnetd, adbd, SSH password login or serial getty switched on\n"
                 "  5.1-1-3  with --firmware DIR: no account of etc/passwd and etc/shadow without\n"
                 "           a password or opened by a default password or its name (crypt(3))\n"
                 "  5.6-7-2  with --firmware DIR: no setuid/setgid file, nothing world-writable\n"
                 "  5.6-8-2  with --firmware DIR: every ELF program and library has NX, PIE, RELRO\n"
+                "  5.5-1-3  with --firmware DIR: no TLS configuration (nginx, Apache, lighttpd,\n"
+                "           mosquitto, openssl.cnf, stunnel, HAProxy) allows SSL, TLS 1.0/1.1\n"
+                "           or weak suites\n"
+                "  SBOM     with --firmware: OUT/sbom.cdx.json (CycloneDX 1.5) of the tree's\n"
+                "           dpkg and opkg databases (docs/sbom.md), whatever --only says\n"
                 "  5.7-1-2  with --firmware DIR as flashed (DIR/update, DIR/slot-a, DIR/slot-b,\n"
                 "           DIR/bootenv): the booted slot verifies against its signed record as\n"
                 "           the device checks it at start (and, with the IXIT's \"update\", is in\n"
@@ -134,6 +156,11 @@ static void usage(FILE *to)
                 "           device still up; 5.13-1B-1 (5.13-1-1) every route declares its input\n"
                 "  5.8-3-1 5.10-1-1 5.11-1-1 5.11-2-1 6-1-1 6-2-1 6-4-1 6-5-1 (conceptual) the\n"
                 "           IXIT's personal_data, telemetry, sensing, deletion and user_info\n"
+                "  5.1-3-1 5.3-3-1 5.3-8-1 5.4-2-1 5.4-4-1 5.5-7-1 5.5-8-1 5.8-2-1 5.13-1A-1\n"
+                "           6-3B-1 6-6-1 (conceptual; the last three in 3.1.3 only) the IXIT's\n"
+                "           design tables: authentication, updates, security parameters,\n"
+                "           communication, user interfaces, consent records, retention\n"
+                "           (docs/ixit.md); a table left out: INCONCLUSIVE, naming it\n"
                 "  6-3A-2 (6-3-2 in 2.1.1) with --password and the IXIT's consent_check: consent\n"
                 "           given, the datum seen on the broker; withdrawn, nothing more arrives\n"
                 "  5.11-2-2 5.11-4-1 with --password: the device asks its service to delete the\n"
@@ -190,11 +217,13 @@ static int parse_options(int argc, char **argv, options *o)
                                              {"format", required_argument, NULL, 'f'},
                                              {"out", required_argument, NULL, 'o'},
                                              {"login-path", required_argument, NULL, 'l'},
+                                             {"login-scheme", required_argument, NULL, 'A'},
                                              {"password", required_argument, NULL, 'p'},
                                              {"password-path", required_argument, NULL, 'P'},
                                              {"status-path", required_argument, NULL, 'S'},
                                              {"labels", required_argument, NULL, 'L'},
                                              {"firmware", required_argument, NULL, 'F'},
+                                             {"firmware-peer", required_argument, NULL, 'Q'},
                                              {"device-data", required_argument, NULL, 'D'},
                                              {"ixit", required_argument, NULL, 'I'},
                                              {"only", required_argument, NULL, 'O'},
@@ -218,11 +247,17 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case 'o': o->out_dir = optarg; break;
         case 'l': o->login_path = optarg; break;
+        case 'A':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "basic") != 0)
+                return cli_usage_error("audit", "--login-scheme takes json or basic");
+            o->login_basic = strcmp(optarg, "basic") == 0;
+            break;
         case 'p': o->password_arg = optarg; break;
         case 'P': o->password_path = optarg; break;
         case 'S': o->status_path = optarg; break;
         case 'L': o->labels_dir = optarg; break;
         case 'F': o->firmware_dir = optarg; break;
+        case 'Q': o->firmware_peer = optarg; break;
         case 'D': o->device_data = optarg; break;
         case 'I': o->ixit_path = optarg; break;
         case 'O': o->only_arg = optarg; break;
@@ -355,6 +390,33 @@ static int load_ics(options *o, keel_catalog_version *v)
     return CLI_EXIT_OK;
 }
 
+/* --firmware and --firmware-peer: a directory as it is, or an image file (by its magic) unpacked
+ * into a private directory below the report directory, which *path then names. */
+static int open_firmware(const char *option, const char **path, keel_audit_image *img,
+                         const char *out_dir)
+{
+    char why[KEEL_AUDIT_IMAGE_WHY_MAX];
+    struct stat st;
+
+    if (*path == NULL)
+        return CLI_EXIT_OK;
+    if (stat(*path, &st) != 0) {
+        fprintf(stderr, "keel audit: %s '%s': %s\n", option, *path, strerror(errno));
+        return CLI_EXIT_ERROR;
+    }
+    if (S_ISDIR(st.st_mode))
+        return CLI_EXIT_OK;
+    fprintf(stderr, "keel audit: %s unpacking the image %s\n", option, *path);
+    if (keel_audit_image_unpack(*path, out_dir, img, why, sizeof(why)) != KEEL_OK) {
+        fprintf(stderr, "keel audit: %s %s\n", option, why);
+        return CLI_EXIT_ERROR;
+    }
+    fprintf(stderr, "keel audit: %s %s (%s) unpacked by %s: %zu entries, %llu bytes\n", option,
+            *path, img->what, img->tool, img->entries, (unsigned long long)img->bytes);
+    *path = img->root;
+    return CLI_EXIT_OK;
+}
+
 static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *v)
 {
     struct stat st;
@@ -392,7 +454,6 @@ static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *
     }
     if ((ret = check_paths(o)) != CLI_EXIT_OK ||
         (ret = check_dir("--labels", o->labels_dir)) != CLI_EXIT_OK ||
-        (ret = check_dir("--firmware", o->firmware_dir)) != CLI_EXIT_OK ||
         (ret = check_dir("--device-data", o->device_data)) != CLI_EXIT_OK)
         return ret;
     /* The report directory is made if it is missing (its parent must exist). */
@@ -409,7 +470,51 @@ static int check_inputs(options *o, keel_audit_target *t, keel_catalog_version *
         fprintf(stderr, "keel audit: --out '%s' is too long\n", o->out_dir);
         return CLI_EXIT_ERROR;
     }
+    if (o->firmware_peer != NULL && o->firmware_dir == NULL)
+        return cli_usage_error("audit", "--firmware-peer needs --firmware");
+    if ((ret = open_firmware("--firmware", &o->firmware_dir, &o->fw_image, o->out_dir)) !=
+            CLI_EXIT_OK ||
+        (ret = open_firmware("--firmware-peer", &o->firmware_peer, &o->peer_image, o->out_dir)) !=
+            CLI_EXIT_OK)
+        return ret;
     return o->password_arg != NULL ? read_password(o) : CLI_EXIT_OK;
+}
+
+/* OUT/sbom.cdx.json: the CycloneDX 1.5 SBOM of the --firmware tree's package databases
+ * (docs/sbom.md), written whenever --firmware is given, before anything is probed. A database
+ * keel cannot read ends the audit: an SBOM from a misread database would mislead. */
+static int write_sbom(const options *o, keel_audit_sbom_note *note)
+{
+    const char *label = o->fw_image.unpacked ? o->fw_image.image : o->firmware_dir;
+    char path[PATH_MAX_LEN], why[KEEL_AUDIT_SBOM_WHY_MAX], from[KEEL_AUDIT_SBOM_SOURCES_MAX * 66];
+    keel_audit_sbom_stats s;
+
+    if (o->firmware_dir == NULL)
+        return CLI_EXIT_OK;
+    if (keel_str_format(path, sizeof(path), "%s/%s", o->out_dir, KEEL_AUDIT_SBOM_FILE) != KEEL_OK) {
+        fprintf(stderr, "keel audit: --out '%s' is too long\n", o->out_dir);
+        return CLI_EXIT_ERROR;
+    }
+    if (keel_audit_sbom_write(o->firmware_dir, label, path, &s, why, sizeof(why)) != KEEL_OK) {
+        fprintf(stderr, "keel audit: no SBOM of %s: %s\n", label, why);
+        return CLI_EXIT_ERROR;
+    }
+    from[0] = '\0';
+    for (size_t i = 0; i < s.sources; i++) {
+        size_t len = strlen(from);
+        snprintf(from + len, sizeof(from) - len, "%s%s", i > 0 ? ", " : "", s.source[i]);
+        if (i < sizeof(note->sources) / sizeof(note->sources[0]) &&
+            keel_str_copy(note->sources[i], sizeof(note->sources[i]), s.source[i]) == KEEL_OK)
+            note->source_count++;
+    }
+    note->present = 1;
+    note->components = s.components;
+    fprintf(stderr,
+            "keel audit: SBOM %s: %zu components from %s (%zu not installed left out, %zu "
+            "dependencies, %zu unresolved)\n",
+            path, s.components, s.sources > 0 ? from : "no package database in the tree",
+            s.not_installed, s.dependencies, s.unresolved);
+    return CLI_EXIT_OK;
 }
 
 /* The white-box test cases: what the device maker handed over, before the device. */
@@ -426,6 +531,12 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
         fprintf(stderr, "keel audit: 5.4-3-2 scanning %s for keys and passwords\n",
                 o->firmware_dir);
         ret = keel_audit_check_firmware(r, o->firmware_dir);
+    }
+    if (ret == KEEL_OK && o->firmware_dir != NULL && o->firmware_peer != NULL &&
+        wanted(o, "5.4-4")) {
+        fprintf(stderr, "keel audit: 5.4-4-2 comparing the private keys of %s and %s\n",
+                o->firmware_dir, o->firmware_peer);
+        ret = keel_audit_check_unique(r, o->firmware_dir, o->firmware_peer);
     }
     if (ret == KEEL_OK && o->firmware_dir != NULL &&
         wanted(o, r->version == KEEL_EN303645_V2_1_1 ? "5.6-4" : "5.6-4A")) {
@@ -444,6 +555,11 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
     if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.6-8")) {
         fprintf(stderr, "keel audit: 5.6-8-2 judging the ELF hardening of %s\n", o->firmware_dir);
         ret = keel_audit_check_elf(r, o->firmware_dir);
+    }
+    if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.5-1")) {
+        fprintf(stderr, "keel audit: 5.5-1-3 judging the TLS configurations of %s\n",
+                o->firmware_dir);
+        ret = keel_audit_check_tls_config(r, o->firmware_dir);
     }
     return ret;
 }
@@ -518,6 +634,28 @@ static keel_err run_privacy_docs(keel_audit_report *r, const options *o)
     fprintf(stderr, "keel audit: 5.8-3-1 5.10-1-1 5.11-1-1 5.11-2-1 6-1-1 6-2-1 6-4-1 6-5-1 "
                     "reading the IXIT's personal data, telemetry, sensing and deletion\n");
     return keel_audit_check_privacy_docs(r, &o->ixit);
+}
+
+static int concept_wanted(const char *provision, const void *user)
+{
+    return wanted(user, provision);
+}
+
+/* The conceptual test cases on the IXIT's design tables (5.1-3-1, 5.3-3-1, 5.3-8-1, 5.4-2-1,
+ * 5.4-4-1, 5.5-7-1, 5.5-8-1, 5.8-2-1, 5.13-1A-1, 6-3B-1, 6-6-1, ...): each one --only asks for. */
+static keel_err run_concepts(keel_audit_report *r, const options *o)
+{
+    char ids[512];
+    keel_err err;
+
+    if (keel_audit_concepts_wanted(r->version, concept_wanted, o, ids, sizeof(ids)) == 0)
+        return KEEL_OK;
+    fprintf(stderr, "keel audit: %s reading the IXIT's design tables\n", ids);
+    err = keel_audit_check_concepts_file(r, o->ixit_path, concept_wanted, o);
+    if (err == KEEL_ERR_IO || err == KEEL_ERR_TOO_LARGE || err == KEEL_ERR_PARSE)
+        fprintf(stderr, "keel audit: %s: cannot read it again for the design tables: %s\n",
+                o->ixit_path, keel_strerror(err));
+    return err;
 }
 
 /* The owner's privacy functions (6-3A, 5.11-2, 5.11-4): consent given and withdrawn, the
@@ -630,7 +768,12 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
     if (ret == KEEL_OK && o->has_ixit && wanted(o, "5.11-1"))
         ret = run_reset(r, t, o, change.password != NULL ? now : NULL);
     keel_wipe(now, sizeof(now));
-    if (ret == KEEL_OK && wanted(o, "5.1-1")) {
+    if (ret == KEEL_OK && wanted(o, "5.1-1") && o->login_basic) {
+        fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default user:password pairs "
+                        "(HTTP Basic)\n");
+        ret = keel_audit_check_credentials_basic(r, t, o->login_path, keel_audit_default_logins,
+                                                 keel_audit_default_login_count, 0, batch);
+    } else if (ret == KEEL_OK && wanted(o, "5.1-1")) {
         fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default passwords\n");
         ret = keel_audit_check_credentials(r, t, o->login_path, keel_audit_default_passwords,
                                            keel_audit_default_password_count, 0, batch);
@@ -651,7 +794,10 @@ static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, con
 
     memset(&cert, 0, sizeof(cert));
     if (ret == KEEL_OK && wanted(o, "5.6-1")) {
-        fprintf(stderr, "keel audit: 5.6-1-2 scanning every TCP port of %s\n", t->host);
+        fprintf(stderr,
+                "keel audit: 5.6-1-2 scanning every TCP port and the listed UDP ports "
+                "of %s\n",
+                t->host);
         ret = keel_audit_check_ports_ixit(r, t, ixit);
     }
     if (ret == KEEL_OK && wanted(o, "5.5-1")) {
@@ -672,6 +818,8 @@ static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, con
         ret = run_published(r, t, o);
     if (ret == KEEL_OK && ixit != NULL && privacy_docs_wanted(o))
         ret = run_privacy_docs(r, o);
+    if (ret == KEEL_OK && ixit != NULL)
+        ret = run_concepts(r, o);
     if (ret == KEEL_OK && integrity_applies(o) && wanted(o, "5.7-1")) {
         fprintf(stderr, "keel audit: 5.7-1-2 verifying the booted slot of %s\n", o->firmware_dir);
         ret = keel_audit_check_integrity(r, t, o->firmware_dir, o->has_ixit ? &o->update : NULL,
@@ -776,6 +924,7 @@ static keel_err run_ics(keel_audit_report *r, const options *o, int after)
 int cli_audit(int argc, char **argv)
 {
     char target_text[KEEL_AUDIT_TARGET_MAX];
+    keel_audit_sbom_note sbom;
     keel_audit_report *r = NULL;
     keel_audit_target t;
     keel_catalog_version v = KEEL_CATALOG_DEFAULT;
@@ -790,7 +939,10 @@ int cli_audit(int argc, char **argv)
     ret = parse_options(argc, argv, &o);
     if (ret != CLI_EXIT_OK)
         return ret < 0 ? CLI_EXIT_OK : ret;
+    memset(&sbom, 0, sizeof(sbom));
     ret = check_inputs(&o, &t, &v);
+    if (ret == CLI_EXIT_OK)
+        ret = write_sbom(&o, &sbom);
     if (ret != CLI_EXIT_OK)
         goto out;
     ret = CLI_EXIT_ERROR;
@@ -798,9 +950,15 @@ int cli_audit(int argc, char **argv)
     if (err == KEEL_OK)
         err = keel_audit_report_new(v, target_text, &r);
     if (err == KEEL_OK)
+        r->sbom = sbom;
+    if (err == KEEL_OK)
         err = run_ics(r, &o, 0);
     if (err == KEEL_OK)
         err = run_checks(r, &t, &o);
+    if (err == KEEL_OK && o.fw_image.unpacked)
+        err = keel_audit_image_annotate(r, &o.fw_image);
+    if (err == KEEL_OK && o.peer_image.unpacked)
+        err = keel_audit_image_annotate(r, &o.peer_image);
     if (err == KEEL_OK)
         err = run_ics(r, &o, 1);
     if (err != KEEL_OK) {
@@ -809,6 +967,11 @@ int cli_audit(int argc, char **argv)
     }
     ret = finish(r, &o);
 out:
+    if (keel_audit_image_remove(&o.fw_image) != KEEL_OK ||
+        keel_audit_image_remove(&o.peer_image) != KEEL_OK) {
+        fprintf(stderr, "keel audit: cannot remove the unpacked image below %s\n", o.out_dir);
+        ret = CLI_EXIT_ERROR;
+    }
     keel_wipe(o.password, sizeof(o.password));
     keel_audit_ixit_free(&o.ixit);
     keel_audit_ics_free(&o.ics);

@@ -10,7 +10,8 @@
 # then names it); a route input --describe already prints wins over the file.
 # personal_data (21-PersData), telemetry (24-TelData) and sensing (22-ExtSens) come from the data
 # inventory keeld prints as "privacy" (data/privacy/keeld-inventory.json, compiled in), which
-# is then left out; consent_check is given only with consent_mqtt ({"host","port","ca","cert",
+# is then left out; the data the file names in "sensitive_data" are marked "sensitive": true
+# (5.8-2); every other table of TS 103 701 (1-AuthMech .. 29-InpVal) is the file's own; consent_check is given only with consent_mqtt ({"host","port","ca","cert",
 # "key","topic"}: the laboratory's broker and files), which becomes its observe.mqtt.
 ($x[0]) as $x
 | (.privacy // error("keeld --describe printed no \"privacy\" member (the data inventory)")) as $p
@@ -19,12 +20,14 @@
     | ([$x.route_inputs[] | select(.method == $r.method and .path == $r.path)
         | {max_body, body} | with_entries(select(.value != null))][0] // {}) + $r)
 | del(.privacy)
-| . + ($x | del(.route_inputs, .consent_check))
+| . + ($x | del(.route_inputs, .consent_check, .sensitive_data))
+| ($x.sensitive_data // []) as $sensitive
 | . + {
     personal_data: {
       controller: $p.controller,
       data: [$p.data[] | {id, datum, purpose, legal_basis, retention, retention_days, recipients,
-                          stored, sealed, consent_purpose}],
+                          stored, sealed, consent_purpose}
+             + (if .id | IN($sensitive[]) then {sensitive: true} else {} end)],
       consent: [$p.consent[] | {purpose, description, default, route}]
     },
     telemetry: ($p.telemetry | {topic, recipient, purpose, examined_by,

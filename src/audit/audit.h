@@ -107,6 +107,16 @@ typedef struct keel_audit_entry {
     size_t test_count;
 } keel_audit_entry;
 
+/* The SBOM keel audit wrote beside the report with --firmware (docs/sbom.md): the report's
+ * optional "sbom" member. present 0: none was written. */
+#define KEEL_AUDIT_SBOM_FILE "sbom.cdx.json"
+typedef struct keel_audit_sbom_note {
+    int present;
+    size_t components;
+    char sources[8][64]; /* the package databases read, paths in the tree */
+    size_t source_count;
+} keel_audit_sbom_note;
+
 typedef struct keel_audit_report {
     keel_catalog_version version;
     char target[KEEL_AUDIT_TARGET_MAX];
@@ -115,6 +125,7 @@ typedef struct keel_audit_report {
     size_t count;
     struct keel_audit_progress *progress; /* the terminal's progress line for the long steps
                                              (progress.h); NULL: none. Not owned. */
+    keel_audit_sbom_note sbom;            /* set by the CLI after writing the SBOM */
 } keel_audit_report;
 
 /* A new report for every provision of version v, each NOT TESTED, about target (a
@@ -358,6 +369,21 @@ keel_err keel_audit_check_credentials(keel_audit_report *r, const keel_audit_tar
                                       size_t n, long long budget_ms,
                                       const keel_audit_batch_stats *batch);
 
+/* The built-in list of well-known default "user:password" pairs (data/credentials/
+ * default-logins.txt, compiled in, most common first) and its length. */
+extern const char *const keel_audit_default_logins[];
+extern const size_t keel_audit_default_login_count;
+
+/* 5.1-1-2 for a login behind HTTP Basic authentication (--login-scheme basic): GET
+ * login_path with each of the n "user:password" pairs, judged as keel_audit_check_credentials
+ * judges (2xx: the pair opened the route, named in the evidence; 401/403: refused; 429
+ * waited out within budget_ms). KEEL_ERR_ARG for a pair without ':' or with an empty or too
+ * long user, and as keel_audit_check_credentials. */
+keel_err keel_audit_check_credentials_basic(keel_audit_report *r, const keel_audit_target *t,
+                                            const char *login_path, const char *const *pairs,
+                                            size_t n, long long budget_ms,
+                                            const keel_audit_batch_stats *batch);
+
 /* 5.1-5 limits of "5.1-5-2" (guard.md): at most this many wrong passwords, this long. */
 #define KEEL_AUDIT_BRUTE_ATTEMPTS_MAX 25
 #define KEEL_AUDIT_BRUTE_TIME_MAX_MS 20000LL
@@ -458,9 +484,15 @@ typedef enum keel_audit_finding_kind {
     KEEL_AUDIT_FOUND_PEM_KEY = 0,  /* a PEM "BEGIN ... PRIVATE KEY" block */
     KEEL_AUDIT_FOUND_DER_KEY = 1,  /* a DER private key OpenSSL can load */
     KEEL_AUDIT_FOUND_PASSWORD = 2, /* a well-known default password as a delimited string */
-    KEEL_AUDIT_FOUND_LISTED = 3    /* one as a C string inside a list of 64 or more short
+    KEEL_AUDIT_FOUND_LISTED = 3,   /* one as a C string inside a list of 64 or more short
                                       words (a blocklist of weak passwords, say): shown,
                                       not counted as a hard-coded credential */
+    KEEL_AUDIT_FOUND_SECRET = 4,   /* a credential of a well-known shape (cloud or service
+                                      token, JWT, user:password@ URL, HTTP Basic) or a
+                                      literal assigned to a key naming a secret */
+    KEEL_AUDIT_FOUND_SSH_KEY = 5,  /* an OpenSSH private key in its binary form
+                                      ("openssh-key-v1") or a PuTTY key file (.ppk) */
+    KEEL_AUDIT_FOUND_CERTIFICATE = 6 /* a PEM certificate: public, listed, not counted */
 } keel_audit_finding_kind;
 
 typedef struct keel_audit_finding {
@@ -469,8 +501,14 @@ typedef struct keel_audit_finding {
     char what[64];        /* the PEM label ("RSA PRIVATE KEY"), the key type ("EC"), or the
                              candidate (public: it is on the dictionary) */
     char context[24];     /* for passwords: "NUL-delimited", "quoted", "after '='" */
-    char fingerprint[17]; /* keys: the first 16 hex digits of SHA-256 over the block or
-                             DER; never the key itself */
+    char fingerprint[17]; /* keys: the first 16 hex digits of SHA-256 over the key's
+                             public part (SubjectPublicKeyInfo DER) when keel can derive it,
+                             so that every encoding of one key has one fingerprint (5.4-4-2),
+                             else over the block or DER; certificates: over the DER; secrets: of HMAC-SHA-256 under a key drawn for the scan
+                             (a weak password's plain hash could be reversed); never the key
+                             or secret itself */
+    size_t length;        /* secrets: the value's length in bytes */
+    double entropy;       /* secrets: its Shannon entropy in bits per byte */
 } keel_audit_finding;
 
 /* Called once per finding; path is relative to the scanned root ("" for a buffer). */
@@ -512,6 +550,9 @@ typedef struct keel_audit_scan_stats {
     size_t excluded;      /* paths skipped because the caller excluded them */
     int truncated;        /* 1 when a total, count or depth bound stopped the walk */
     size_t pem_keys, der_keys, passwords;
+    size_t ssh_keys;     /* KEEL_AUDIT_FOUND_SSH_KEY findings */
+    size_t certificates; /* KEEL_AUDIT_FOUND_CERTIFICATE: listed, not counted */
+    size_t secrets; /* KEEL_AUDIT_FOUND_SECRET findings */
     size_t listed; /* KEEL_AUDIT_FOUND_LISTED findings: not counted against the tree */
 } keel_audit_scan_stats;
 
@@ -544,6 +585,21 @@ keel_err keel_audit_walk_tree(const char *root, const char *const *exclude, size
  * name; never a secret); PASS when nothing is found and every file was scanned;
  * INCONCLUSIVE when files were skipped or unreadable, or the walk was cut short. */
 keel_err keel_audit_check_firmware(keel_audit_report *r, const char *dir);
+
+/* 5.4-4 test "5.4-4-2" (white-box, functional): the private keys of the firmware tree dir and
+ * of a second device's tree peer (same model), compared by fingerprint (keel_audit_finding's:
+ * independent of the encoding). FAIL naming both paths of each shared key; INCONCLUSIVE when a
+ * tree cannot be opened or not every file was searched; N/A when neither tree holds a private
+ * key; else PASS. Only a failure to record is returned. */
+keel_err keel_audit_check_unique(keel_audit_report *r, const char *dir, const char *peer);
+
+/* 5.5-1 test case "5.5-1-3" (white-box): the TLS configurations of the firmware tree at dir
+ * (nginx, Apache, lighttpd, mosquitto, openssl.cnf, stunnel, HAProxy; src/audit/tls_config.h)
+ * allow no legacy protocol (SSL, TLS 1.0, TLS 1.1) and no weak suite. FAIL naming
+ * file:line: directive; PASS when TLS configurations were found and all are modern; N/A
+ * when the tree has none; INCONCLUSIVE when a file could not be read or TLS is switched on
+ * without a protocol directive. Only a failure to record is returned. */
+keel_err keel_audit_check_tls_config(keel_audit_report *r, const char *dir);
 
 /* One evidence line for a finding: "etc/ssl/key.pem: offset 0: PEM block 'RSA PRIVATE
  * KEY' (SHA-256 3f0c...)". */
@@ -717,7 +773,9 @@ keel_audit_verdict keel_audit_ports_judge(const uint16_t *open, size_t n_open,
                                           int from_ixit, keel_audit_evidence *ev);
 
 /* 5.6-1-2 with the IXIT's inbound TCP ports as the expected set (ixit NULL: the target port,
- * as keel_audit_check_ports). */
+ * as keel_audit_check_ports). Open TCP ports that speak telnet are named (telnet.h), and the
+ * UDP ports of udp.h are scanned and judged against the IXIT's inbound UDP interfaces (none
+ * without an IXIT) by keel_audit_udp_judge: the verdict is the worse of the two halves. */
 keel_err keel_audit_check_ports_ixit(keel_audit_report *r, const keel_audit_target *t,
                                      const keel_audit_ixit *ixit);
 
@@ -1586,6 +1644,35 @@ keel_audit_verdict keel_audit_deletion_service_judge(const keel_audit_ixit *x,
 /* Record 5.8-3-1, 5.10-1-1, 5.11-1-1, 5.11-2-1, 6-1-1, 6-2-1, 6-4-1 and 6-5-1 for the IXIT
  * (those provisions of r's version; conceptual). Only a failure to record is returned. */
 keel_err keel_audit_check_privacy_docs(keel_audit_report *r, const keel_audit_ixit *x);
+
+/* ---- The conceptual test cases on the IXIT's design tables (src/audit/concepts.h) ---------
+ * 5.1-3-1, 5.3-3-1, 5.3-8-1, 5.4-2-1, 5.4-4-1, 5.5-7-1, 5.5-8-1, 5.8-2-1, 5.13-1A-1,
+ * 6-3B-1 and 6-6-1, judged on the tables 1-AuthMech, 4-Conf, 6-SoftComp, 7-UpdMech, 8-UpdProc,
+ * 10-SecParam, 11-ComMech, 14-SecMgmt, 21-PersData, 27-UserIntf and 29-InpVal (docs/ixit.md);
+ * an absent table makes its test cases INCONCLUSIVE, naming it. */
+
+/* 1 when one of these test cases of version v serves provision ("5.4-4"). */
+int keel_audit_concepts_serve(keel_catalog_version v, const char *provision);
+
+/* How many of these test cases of version v wanted accepts (by provision; NULL: all), their
+ * IDs space-separated into ids (idsz bytes, may be NULL; IDs that do not fit are left out). */
+size_t keel_audit_concepts_wanted(keel_catalog_version v,
+                                  int (*wanted)(const char *provision, const void *user),
+                                  const void *user, char *ids, size_t idsz);
+
+/* Parse len bytes of the IXIT (untrusted JSON) and record each of these test cases that
+ * exists in r's version and whose provision wanted accepts (wanted NULL: all).
+ * KEEL_ERR_PARSE when the text is not JSON (nothing recorded); else only a failure to
+ * record is returned. */
+keel_err keel_audit_check_concepts(keel_audit_report *r, const void *text, size_t len,
+                                   int (*wanted)(const char *provision, const void *user),
+                                   const void *user);
+
+/* The same on the IXIT file at path (at most KEEL_AUDIT_IXIT_FILE_MAX bytes; KEEL_ERR_IO,
+ * KEEL_ERR_TOO_LARGE when it cannot be read). */
+keel_err keel_audit_check_concepts_file(keel_audit_report *r, const char *path,
+                                        int (*wanted)(const char *provision, const void *user),
+                                        const void *user);
 
 /* ---- 6-3A-2 (V2.1.1: 6-3-2): withdrawn consent stops the processing ----------------- */
 

@@ -33,8 +33,8 @@ static const keel_audit_test_case rows[] = {
         "allows it",
         NULL),
     ROW("5.1-1-2", BOTH, F, LIVE, LABELS,
-        "no well-known default password opens the login route; with --labels, no two devices of "
-        "the batch share one",
+        "no default password (HTTP Basic: user:password pair) opens the login; with --labels, "
+        "no two devices share one",
         NULL),
     ROW("5.1-1-3", BOTH, F, FW, 0,
         "the firmware tree's accounts (etc/passwd, etc/shadow): no empty password, no hash a "
@@ -43,6 +43,10 @@ static const keel_audit_test_case rows[] = {
     ROW("5.1-2-2", BOTH, F, LABELS, 0,
         "the batch's label passwords: unique, not derived from serial or MAC, uniform, >= 64 bits",
         NULL),
+    ROW("5.1-3-1", BOTH, C, IXIT, 0,
+        "each authentication mechanism: no weak cryptography, a password hash fit for passwords, "
+        "TLS 1.2+",
+        "auth_mechanisms", "interfaces", "user_interfaces", NULL),
     ROW("5.1-4-2", BOTH, F, LIVE | PW, 0,
         "a weak new password is refused, a strong one accepted and in force (changes the password)",
         NULL),
@@ -56,10 +60,17 @@ static const keel_audit_test_case rows[] = {
         "the update mechanism verifies the genuine repository and refuses every manipulated round; "
         "the device runs on",
         "update", NULL),
+    ROW("5.3-3-1", BOTH, C, IXIT, 0,
+        "updatable components name an update mechanism, automatic or <= 2 user steps; others "
+        "say why",
+        "software_components", "update_mechanisms", NULL),
     ROW("5.3-7-2", BOTH, F, IXIT, PW,
         "the mirror verifies from the trust anchor; the repository's server: TLS, its CA, no plain "
         "HTTP",
         "update", NULL),
+    ROW("5.3-8-1", BOTH, C, IXIT, 0,
+        "the supplier confirms 5.3-8 and an update procedure states the days to a security fix",
+        "confirmations", "update_procedures", "update_mechanisms", NULL),
     ROW("5.3-9-2", BOTH, F, LIVE | IXIT | PW, 0,
         "metadata signed by an unknown key, substituted targets, a changed and an endless target "
         "are refused",
@@ -76,20 +87,47 @@ static const keel_audit_test_case rows[] = {
         "publication", NULL),
     ROW("5.4-1-2", BOTH, F, LIVE | PW, 0,
         "the device's status names a TPM 2.0 as its root of trust, not keys in files", NULL),
+    ROW("5.4-2-1", BOTH, C, IXIT, 0,
+        "every unique per-device identity is held in a hardware-backed store, not by software "
+        "measures alone",
+        "security_parameters", NULL),
     ROW("5.4-3-2", BOTH, F, FW, 0,
-        "no private key and no default password hard-coded in the firmware tree", NULL),
+        "no private key, default password, token or secret literal hard-coded in the firmware "
+        "tree's files",
+        NULL),
+    ROW("5.4-4-1", BOTH, C, IXIT, 0,
+        "secret keys, passwords, seeds for updates or service links: unique per device, their "
+        "generation documented",
+        "security_parameters", NULL),
+    ROW("5.4-4-2", BOTH, F, FW, 0,
+        "--firmware-peer (a second device of the model): no private key in both, in any encoding",
+        NULL),
     ROW("5.5-1-2", BOTH, F, LIVE, IXIT,
-        "TLS 1.0/1.1 and weak suite classes refused, TLS 1.2 or 1.3 accepted; the certificate's "
-        "key, validity and name",
+        "TLS 1.0/1.1 and weak suites refused, TLS 1.2/1.3 accepted; certificate key, validity, "
+        "name; no declared telnet",
         "interfaces", NULL),
+    ROW("5.5-1-3", BOTH, F, FW, 0,
+        "the tree's TLS configurations (nginx, Apache, mosquitto, openssl.cnf ...): no TLS < 1.2, "
+        "no weak suite",
+        NULL),
     ROW("5.5-4-2", BOTH, F, LIVE | IXIT, 0,
         "every non-public route refuses requests without a session and with a bogus token",
         "routes", NULL),
     ROW("5.5-5-2", BOTH, F, LIVE | IXIT, 0,
         "every security-relevant route refuses requests without a session and with a bogus token",
         "routes", NULL),
+    ROW("5.5-7-1", BOTH, C, IXIT, 0,
+        "every security parameter that leaves the device goes over a best-practice communication "
+        "mechanism",
+        "security_parameters", "communication_mechanisms", NULL),
+    ROW("5.5-8-1", BOTH, C, IXIT, 0,
+        "every security parameter documents its whole lifecycle and its management process; the "
+        "supplier confirms 5.5-8",
+        "security_parameters", "security_management", "confirmations", NULL),
     ROW("5.6-1-2", BOTH, F, LIVE, IXIT,
-        "TCP scan of every port: only the declared inbound ports are open", "interfaces", NULL),
+        "TCP scan of all ports, UDP scan of the top 1000 and IoT ports: only declared ones answer; "
+        "telnet named",
+        "interfaces", NULL),
     ROW("5.6-2-2", BOTH, F, LIVE, IXIT,
         "before login: no version in headers, no stack trace or version in error bodies, one error "
         "format",
@@ -110,6 +148,10 @@ static const keel_audit_test_case rows[] = {
         "the flashed slot verifies against its signed record as the device checks it at start; no "
         "integrity alert",
         "update", NULL),
+    ROW("5.8-2-1", BOTH, C, IXIT, 0,
+        "sensitive personal data sent to associated services go over best-practice communication "
+        "mechanisms",
+        "personal_data", "communication_mechanisms", NULL),
     ROW("5.8-3-1", BOTH, C, IXIT, 0,
         "every external sensing capability is documented in a document the user gets", "sensing",
         "user_info", NULL),
@@ -135,6 +177,10 @@ static const keel_audit_test_case rows[] = {
     ROW("5.11-4-1", BOTH, F, LIVE | IXIT | PW, 0,
         "the device shows the owner the confirmation of that deletion", "deletion", NULL),
     ROW("5.13-1-1", V2, C, IXIT, 0, "every declared route declares its input", "routes", NULL),
+    ROW("5.13-1A-1", V3, C, IXIT, 0,
+        "every input of every user interface has an input_validation entry saying how it is "
+        "validated",
+        "user_interfaces", "input_validation", NULL),
     ROW("5.13-1B-1", V3, C, IXIT, 0, "every declared route declares its input", "routes", NULL),
     ROW("5.13-1-2", V2, F, LIVE | IXIT, PW,
         "a bounded campaign of malformed requests: only uniform 4xx answers, the device still up",
@@ -155,11 +201,19 @@ static const keel_audit_test_case rows[] = {
     ROW("6-3A-2", V3, F, LIVE | IXIT | PW, 0,
         "consent given: the datum is seen on the broker; withdrawn: nothing more arrives",
         "consent_check", "personal_data", NULL),
+    ROW("6-3B-1", V3, C, IXIT, 0,
+        "every consent purpose is recorded through a declared route and the records are read "
+        "back with GET",
+        "personal_data", "routes", NULL),
     ROW("6-4-1", BOTH, C, IXIT, 0,
         "no telemetry field is personal, or each personal one is justified", "telemetry", NULL),
     ROW("6-5-1", BOTH, C, IXIT, 0,
         "the telemetry's fields, purpose and recipient are declared and told to the consumer",
         "telemetry", "user_info", NULL),
+    ROW("6-6-1", V3, C, IXIT, 0,
+        "each personal datum: a retention, days or a deletion function when stored, never kept "
+        "indefinitely unjustified",
+        "personal_data", "deletion", NULL),
 };
 
 size_t keel_audit_test_case_count(void)

@@ -6,12 +6,58 @@
  * A device that guards its login (5.1-5) slows the test down: its Retry-After is honoured
  * within a budget, and the test judges what it could evaluate (guard.md). When the
  * assessor gives a batch of labels (5.1-2-2), the uniqueness of their passwords is a unit
- * of this test too: 5.1-1 asks for a password unique per device. */
+ * of this test too: 5.1-1 asks for a password unique per device.
+ *
+ * A device whose web interface asks for HTTP Basic authentication instead (--login-scheme
+ * basic) is offered the well-known default user:password pairs the same way, each as a GET
+ * of the login path; a 2xx answer names the pair that opened the route. */
 #include <stdio.h>
 #include <string.h>
 
 #include "http.h"
 #include "net.h"
+
+/* As keel_audit_login's guard handling (login.c). */
+#define WAIT_MARGIN_MS 150
+#define DEFAULT_WAIT_MS 1000
+#define USER_MAX 64
+
+/* GET path with "Authorization: Basic" of pair ("user:password"); a 429 is waited out as
+ * keel_audit_login waits it out. The pair is a public default, not a secret. */
+static keel_err login_basic(keel_audit_http *h, const char *path, const char *pair,
+                            long long deadline_ms, keel_audit_http_answer *out)
+{
+    const char *colon = strchr(pair, ':');
+    char user[USER_MAX];
+    keel_err ret;
+    int failed = 0;
+
+    if (colon == NULL || (size_t)(colon - pair) >= sizeof(user))
+        return KEEL_ERR_ARG;
+    memcpy(user, pair, (size_t)(colon - pair));
+    user[colon - pair] = '\0';
+    failed |= curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK;
+    failed |= curl_easy_setopt(h->curl, CURLOPT_USERNAME, user) != CURLE_OK;
+    failed |= curl_easy_setopt(h->curl, CURLOPT_PASSWORD, colon + 1) != CURLE_OK;
+    if (failed)
+        return KEEL_ERR_NOMEM;
+    for (;;) {
+        long long wait;
+
+        ret = keel_audit_http_get(h, path, NULL, out);
+        if (ret != KEEL_OK || out->status != 429)
+            break;
+        wait =
+            (out->retry_after > 0 ? out->retry_after * 1000LL : DEFAULT_WAIT_MS) + WAIT_MARGIN_MS;
+        if (keel_audit_net_now_ms() + wait > deadline_ms)
+            break;
+        keel_audit_sleep_ms(wait);
+    }
+    (void)curl_easy_setopt(h->curl, CURLOPT_USERNAME, NULL);
+    (void)curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
+    (void)curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE);
+    return ret;
+}
 
 typedef struct tally {
     size_t accepted, refused, unexpected;
@@ -20,14 +66,15 @@ typedef struct tally {
 
 /* One candidate; its outcome goes into the tally and, when notable, the evidence. Returns
  * 0 when the test must stop. */
-static int try_candidate(keel_audit_http *h, const char *path, const char *candidate,
+static int try_candidate(keel_audit_http *h, const char *path, const char *candidate, int basic,
                          long long deadline, tally *k, keel_audit_evidence *ev)
 {
     keel_audit_http_answer a;
 
-    if (keel_audit_login(h, path, candidate, deadline, &a, NULL) != KEEL_OK) {
+    if ((basic ? login_basic(h, path, candidate, deadline, &a)
+               : keel_audit_login(h, path, candidate, deadline, &a, NULL)) != KEEL_OK) {
         k->transport_error = 1;
-        (void)keel_audit_evidence_addf(ev, "out of memory building the request");
+        (void)keel_audit_evidence_addf(ev, "'%s': the request could not be built", candidate);
         return 0;
     }
     if (a.status == 0) {
@@ -109,27 +156,35 @@ static keel_audit_verdict judge(const tally *k, size_t n, const keel_audit_batch
 }
 
 static keel_audit_verdict probe_all(keel_audit_http *h, const char *path,
-                                    const char *const *candidates, size_t n, long long budget_ms,
-                                    const keel_audit_batch_stats *batch, keel_audit_evidence *ev)
+                                    const char *const *candidates, size_t n, int basic,
+                                    long long budget_ms, const keel_audit_batch_stats *batch,
+                                    keel_audit_evidence *ev)
 {
     long long deadline = keel_audit_net_now_ms() + budget_ms;
     tally k = {0};
 
-    (void)keel_audit_evidence_addf(ev,
-                                   "POST %s%s with {\"password\": candidate} for %zu "
-                                   "well-known default passwords, most common first",
-                                   h->base, path, n);
+    if (basic)
+        (void)keel_audit_evidence_addf(ev,
+                                       "GET %s%s with HTTP Basic authentication for %zu "
+                                       "well-known default user:password pairs, most common "
+                                       "first",
+                                       h->base, path, n);
+    else
+        (void)keel_audit_evidence_addf(ev,
+                                       "POST %s%s with {\"password\": candidate} for %zu "
+                                       "well-known default passwords, most common first",
+                                       h->base, path, n);
     for (size_t i = 0; i < n; i++) {
-        if (candidates[i] != NULL && !try_candidate(h, path, candidates[i], deadline, &k, ev))
+        if (candidates[i] != NULL &&
+            !try_candidate(h, path, candidates[i], basic, deadline, &k, ev))
             break;
     }
     return judge(&k, n, batch, ev);
 }
 
-keel_err keel_audit_check_credentials(keel_audit_report *r, const keel_audit_target *t,
-                                      const char *login_path, const char *const *candidates,
-                                      size_t n, long long budget_ms,
-                                      const keel_audit_batch_stats *batch)
+static keel_err check(keel_audit_report *r, const keel_audit_target *t, const char *login_path,
+                      const char *const *candidates, size_t n, int basic, long long budget_ms,
+                      const keel_audit_batch_stats *batch)
 {
     keel_audit_http h;
     keel_audit_evidence ev;
@@ -146,7 +201,30 @@ keel_err keel_audit_check_credentials(keel_audit_report *r, const keel_audit_tar
     if (keel_audit_http_open(&h, t) != KEEL_OK)
         (void)keel_audit_evidence_addf(&ev, "libcurl could not be set up");
     else
-        verdict = probe_all(&h, login_path, candidates, n, budget_ms, batch, &ev);
+        verdict = probe_all(&h, login_path, candidates, n, basic, budget_ms, batch, &ev);
     keel_audit_http_close(&h);
     return keel_audit_record(r, "5.1-1-2", KEEL_AUDIT_FUNCTIONAL, verdict, &ev);
+}
+
+keel_err keel_audit_check_credentials(keel_audit_report *r, const keel_audit_target *t,
+                                      const char *login_path, const char *const *candidates,
+                                      size_t n, long long budget_ms,
+                                      const keel_audit_batch_stats *batch)
+{
+    return check(r, t, login_path, candidates, n, 0, budget_ms, batch);
+}
+
+keel_err keel_audit_check_credentials_basic(keel_audit_report *r, const keel_audit_target *t,
+                                            const char *login_path, const char *const *pairs,
+                                            size_t n, long long budget_ms,
+                                            const keel_audit_batch_stats *batch)
+{
+    for (size_t i = 0; pairs != NULL && i < n; i++) {
+        const char *colon = pairs[i] != NULL ? strchr(pairs[i], ':') : NULL;
+
+        if (pairs[i] != NULL &&
+            (colon == NULL || colon == pairs[i] || colon - pairs[i] >= USER_MAX))
+            return KEEL_ERR_ARG;
+    }
+    return check(r, t, login_path, pairs, n, 1, budget_ms, batch);
 }

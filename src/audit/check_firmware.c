@@ -30,6 +30,20 @@ keel_err keel_audit_finding_format(const char *path, const keel_audit_finding *f
                                "%s: offset %" PRIu64 ": '%s' in a list of 64+ words (a "
                                "blocklist of weak passwords?), not counted",
                                path, f->offset, f->what);
+    case KEEL_AUDIT_FOUND_SECRET:
+        return keel_str_format(out, outsz,
+                               "%s: offset %" PRIu64 ": secret '%s' (%s; %zu bytes, %.1f "
+                               "bits/byte; fingerprint %s)",
+                               path, f->offset, f->what, f->context, f->length, f->entropy,
+                               f->fingerprint);
+    case KEEL_AUDIT_FOUND_SSH_KEY:
+        return keel_str_format(out, outsz, "%s: offset %" PRIu64 ": %s private key (SHA-256 %s)",
+                               path, f->offset, f->what, f->fingerprint);
+    case KEEL_AUDIT_FOUND_CERTIFICATE:
+        return keel_str_format(out, outsz,
+                               "%s: offset %" PRIu64 ": certificate '%s' (SHA-256 %s; public, "
+                               "not counted)",
+                               path, f->offset, f->what, f->fingerprint);
     }
     return KEEL_ERR_ARG;
 }
@@ -44,7 +58,7 @@ static void add_finding(const char *path, const keel_audit_finding *f, void *use
 
 static keel_audit_verdict judge(const keel_audit_scan_stats *s, keel_audit_evidence *ev)
 {
-    size_t found = s->pem_keys + s->der_keys + s->passwords;
+    size_t found = s->pem_keys + s->der_keys + s->ssh_keys + s->passwords + s->secrets;
 
     (void)keel_audit_evidence_addf(ev,
                                    "%zu files (%" PRIu64 " bytes) scanned: %zu PEM private "
@@ -52,6 +66,15 @@ static keel_audit_verdict judge(const keel_audit_scan_stats *s, keel_audit_evide
                                    "in word lists, not counted)",
                                    s->files, s->bytes, s->pem_keys, s->der_keys, s->passwords,
                                    s->listed);
+    (void)keel_audit_evidence_addf(ev,
+                                   "%zu OpenSSH (binary) and PuTTY private keys; %zu "
+                                   "certificates (public: listed, not counted)",
+                                   s->ssh_keys, s->certificates);
+    (void)keel_audit_evidence_addf(ev,
+                                   "%zu hard-coded secrets (tokens of well-known shapes, "
+                                   "literals assigned to secret keys, user:password@ URLs, "
+                                   "HTTP Basic credentials)",
+                                   s->secrets);
     (void)keel_audit_evidence_addf(ev,
                                    "not scanned: %zu symbolic links (not followed), %zu "
                                    "special files, %zu files over %" PRIu64 " MiB, %zu "
@@ -95,8 +118,9 @@ keel_err keel_audit_check_firmware(keel_audit_report *r, const char *dir)
     keel_audit_evidence_init(&ev);
     keel_audit_evidence_init(&findings);
     (void)keel_audit_evidence_addf(&ev,
-                                   "white-box scan of %s for private keys (PEM and DER) and "
-                                   "the %zu well-known default passwords",
+                                   "white-box scan of %s for private keys (PEM and DER), "
+                                   "the %zu well-known default passwords and hard-coded "
+                                   "secrets",
                                    dir, d.count);
     if (keel_audit_scan_tree(dir, NULL, 0, &d, add_finding, &findings, &s) != KEEL_OK)
         (void)keel_audit_evidence_addf(&ev, "%s cannot be opened", dir);

@@ -2,7 +2,8 @@
  * not declare. Every TCP port 1-65535 of the target's address gets a non-blocking connect;
  * a bounded window of sockets is in flight at once so that the scan is fast on a LAN
  * (about 1-2 s on loopback) without exhausting descriptors. A port that does not answer
- * within the timeout (filtered) is not open. */
+ * within the timeout (filtered) is not open. Open TCP ports that speak telnet are named
+ * (telnet_probe.c), and the UDP ports of udp.h are scanned and judged beside them. */
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "telnet.h"
+#include "udp.h"
 
 #define WINDOW 256
 #define CONNECT_TIMEOUT_MS 600
@@ -173,6 +176,83 @@ static keel_audit_verdict judge(const scan *s, const keel_audit_target *t,
     return v;
 }
 
+/* FAIL over INCONCLUSIVE over PASS. */
+static keel_audit_verdict worse(keel_audit_verdict a, keel_audit_verdict b)
+{
+    if (a == KEEL_AUDIT_FAIL || b == KEEL_AUDIT_FAIL)
+        return KEEL_AUDIT_FAIL;
+    if (a == KEEL_AUDIT_INCONCLUSIVE || b == KEEL_AUDIT_INCONCLUSIVE)
+        return KEEL_AUDIT_INCONCLUSIVE;
+    return a;
+}
+
+/* Name the open TCP ports that speak telnet (the first KEEL_AUDIT_TELNET_PORTS_MAX, probed
+ * at once): evidence only, an undeclared one already fails and a declared one fails 5.5-1-2. */
+static void name_telnet(scan *s, keel_audit_evidence *ev)
+{
+    uint16_t ports[KEEL_AUDIT_TELNET_PORTS_MAX];
+    keel_audit_telnet_kind kinds[KEEL_AUDIT_TELNET_PORTS_MAX];
+    size_t n = 0;
+
+    for (unsigned p = 1; p < PORT_COUNT && n < KEEL_AUDIT_TELNET_PORTS_MAX; p++) {
+        if (is_open(s, p))
+            ports[n++] = (uint16_t)p;
+    }
+    if (n == 0 || keel_audit_telnet_probe(&s->addr, s->addrlen, ports, n, kinds) != KEEL_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (kinds[i] != KEEL_AUDIT_TELNET_NONE)
+            (void)keel_audit_evidence_addf(ev, "TCP %u: telnet (%s): a clear-text remote login",
+                                           (unsigned)ports[i],
+                                           keel_audit_telnet_kind_text(kinds[i]));
+    }
+}
+
+/* The UDP half: the IXIT's inbound UDP interfaces are the declared set (none without it). */
+static keel_audit_verdict scan_udp(scan *s, const keel_audit_ixit *ixit, keel_audit_evidence *ev)
+{
+    uint16_t declared[KEEL_AUDIT_IXIT_INTERFACES_MAX];
+    uint16_t *ports = malloc(KEEL_AUDIT_UDP_PORTS_MAX * sizeof(*ports));
+    char source[160];
+    size_t n_declared = 0, n = 0;
+    keel_audit_udp_scan u;
+    keel_audit_verdict v = KEEL_AUDIT_INCONCLUSIVE;
+
+    memset(&u, 0, sizeof(u));
+    for (size_t i = 0; ixit != NULL && i < ixit->interface_count; i++) {
+        const keel_audit_ixit_interface *f = &ixit->interfaces[i];
+
+        if (f->inbound && f->udp && n_declared < KEEL_AUDIT_IXIT_INTERFACES_MAX)
+            declared[n_declared++] = f->port;
+    }
+    if (ports == NULL || keel_audit_udp_port_list(declared, n_declared, ports, &n, source,
+                                                  sizeof(source)) != KEEL_OK) {
+        (void)keel_audit_evidence_addf(ev, "UDP scan: out of memory listing the ports");
+        free(ports);
+        return KEEL_AUDIT_INCONCLUSIVE;
+    }
+    if (keel_audit_udp_scan_run(&s->addr, s->addrlen, ports, n, &u) != KEEL_OK) {
+        (void)keel_audit_evidence_addf(ev, "UDP scan could not run: %s",
+                                       u.error != 0 ? strerror(u.error) : "out of memory");
+    } else {
+        (void)keel_audit_evidence_addf(ev,
+                                       "UDP scan of %zu ports (%s), up to %d probes each: %zu "
+                                       "open, %zu closed (ICMP port unreachable), %zu "
+                                       "filtered, %zu open|filtered (no answer), %lld ms",
+                                       u.count, source, KEEL_AUDIT_UDP_TRIES, u.open, u.closed,
+                                       u.filtered, u.silent, u.took_ms);
+        if (n_declared > 0)
+            (void)keel_audit_evidence_addf(ev, "declared UDP interfaces (IXIT): %zu", n_declared);
+        v = u.error != 0 ? KEEL_AUDIT_INCONCLUSIVE
+                         : keel_audit_udp_judge(&u, declared, n_declared, ev);
+        if (u.error != 0)
+            (void)keel_audit_evidence_addf(ev, "the UDP scan stopped: %s", strerror(u.error));
+    }
+    keel_audit_udp_scan_free(&u);
+    free(ports);
+    return v;
+}
+
 keel_err keel_audit_check_ports(keel_audit_report *r, const keel_audit_target *t)
 {
     return keel_audit_check_ports_ixit(r, t, NULL);
@@ -210,6 +290,8 @@ keel_err keel_audit_check_ports_ixit(keel_audit_report *r, const keel_audit_targ
         goto record;
     }
     verdict = judge(s, t, ixit, &ev);
+    name_telnet(s, &ev);
+    verdict = worse(verdict, scan_udp(s, ixit, &ev));
 record:
     free(s);
     return keel_audit_record(r, "5.6-1-2", KEEL_AUDIT_FUNCTIONAL, verdict, &ev);

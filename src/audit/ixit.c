@@ -600,6 +600,9 @@ keel_err keel_audit_ixit_parse(const void *text, size_t len, keel_audit_ixit *ou
         goto out;
     if ((ret = parse_extra(&p, root, out)) == KEEL_OK)
         ret = keel_audit_ixit_privacy_parse(root, out, why, whysz);
+    /* The 29 tables of TS 103 701 that are present, each against its spec (ixit_tables.c). */
+    if (ret == KEEL_OK)
+        ret = keel_audit_ixit_tables_validate(&p, root);
 out:
     cJSON_Delete(root);
     if (ret != KEEL_OK)

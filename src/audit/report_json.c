@@ -152,6 +152,31 @@ static keel_err add_body(cJSON *root, const keel_audit_report *r)
     return KEEL_OK;
 }
 
+/* "sbom": the SBOM written beside the report (docs/sbom.md), when there is one. */
+static keel_err add_sbom(cJSON *root, const keel_audit_report *r)
+{
+    cJSON *sbom, *sources;
+
+    if (!r->sbom.present)
+        return KEEL_OK;
+    sbom = cJSON_AddObjectToObject(root, "sbom");
+    if (sbom == NULL || !add_string(sbom, "path", KEEL_AUDIT_SBOM_FILE) ||
+        !add_string(sbom, "format", "CycloneDX 1.5") ||
+        cJSON_AddNumberToObject(sbom, "components", (double)r->sbom.components) == NULL)
+        return KEEL_ERR_NOMEM;
+    sources = cJSON_AddArrayToObject(sbom, "sources");
+    if (sources == NULL)
+        return KEEL_ERR_NOMEM;
+    for (size_t i = 0; i < r->sbom.source_count && i < 8; i++) {
+        cJSON *s = cJSON_CreateString(r->sbom.sources[i]);
+        if (s == NULL || !cJSON_AddItemToArray(sources, s)) {
+            cJSON_Delete(s);
+            return KEEL_ERR_NOMEM;
+        }
+    }
+    return KEEL_OK;
+}
+
 keel_err keel_audit_render_json(const keel_audit_report *r, char **out, size_t *len)
 {
     cJSON *root = NULL;
@@ -169,6 +194,8 @@ keel_err keel_audit_render_json(const keel_audit_report *r, char **out, size_t *
     ret = add_header(root, r);
     if (ret == KEEL_OK)
         ret = add_body(root, r);
+    if (ret == KEEL_OK)
+        ret = add_sbom(root, r);
     if (ret != KEEL_OK)
         goto out;
     ret = KEEL_ERR_NOMEM;

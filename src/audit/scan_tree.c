@@ -320,17 +320,23 @@ typedef struct scan_ctx {
     keel_audit_finding_fn fn;
     void *user;
     keel_audit_scan_stats *stats;
+    uint8_t fp_key[32]; /* keys the secrets' fingerprints for this scan */
 } scan_ctx;
 
 static void scan_secrets(const char *path, const uint8_t *data, size_t len, void *user)
 {
     scan_ctx *c = user;
-    keel_audit_scan_sink sink = {.path = path, .fn = c->fn, .user = c->user};
+    keel_audit_scan_sink sink = {.path = path, .fn = c->fn, .user = c->user, .fp_key = c->fp_key};
 
     keel_audit_scan_keys(data, len, &sink);
     keel_audit_scan_words(data, len, c->d, &sink);
+    if (!keel_audit_secret_path_skipped(path))
+        keel_audit_scan_secrets(data, len, c->d, &sink);
+    c->stats->secrets += sink.secrets;
     c->stats->pem_keys += sink.pem;
     c->stats->der_keys += sink.der;
+    c->stats->ssh_keys += sink.ssh;
+    c->stats->certificates += sink.certs;
     c->stats->passwords += sink.passwords;
     c->stats->listed += sink.listed;
 }
@@ -340,8 +346,13 @@ keel_err keel_audit_scan_tree(const char *root, const char *const *exclude, size
                               keel_audit_scan_stats *stats)
 {
     scan_ctx c = {.d = d, .fn = fn, .user = user, .stats = stats};
+    keel_err ret;
 
     if (d == NULL || fn == NULL)
         return KEEL_ERR_ARG;
-    return keel_audit_walk_tree(root, exclude, n_exclude, scan_secrets, &c, stats);
+    if ((ret = keel_random(c.fp_key, sizeof(c.fp_key))) != KEEL_OK)
+        return ret;
+    ret = keel_audit_walk_tree(root, exclude, n_exclude, scan_secrets, &c, stats);
+    keel_wipe(c.fp_key, sizeof(c.fp_key));
+    return ret;
 }

@@ -178,11 +178,14 @@ static void match_at(const word_index *ix, const uint8_t *data, size_t len, size
 
     for (size_t i = 0; i < d->count; i++) {
         const char *w = d->words[i];
-        size_t n = w != NULL ? strnlen(w, WORD_MAX + 1) : 0;
         const char *ctx;
+        size_t n;
 
-        if (n == 0 || n > WORD_MAX || (uint8_t)w[0] != data[at] || n > len - at ||
-            memcmp(data + at, w, n) != 0)
+        /* The first byte first: most candidates end there, without measuring the word. */
+        if (w == NULL || (uint8_t)w[0] != data[at])
+            continue;
+        n = strnlen(w, WORD_MAX + 1);
+        if (n == 0 || n > WORD_MAX || n > len - at || memcmp(data + at, w, n) != 0)
             continue;
         ctx = context(data, len, at, n);
         if (ctx == NULL)

@@ -177,8 +177,10 @@ ixit "$work/describe.json" >"$work/ixit.json" || fail "keeld-ixit.jq failed"
 jq -e --slurpfile i "$inv" '$i[0] as $i
   | .personal_data.controller == $i.controller
   and (.personal_data.data | map(.id)) == ($i.data | map(.id))
-  and (.personal_data.data | all(keys == (["id", "datum", "purpose", "legal_basis", "retention",
-        "retention_days", "recipients", "stored", "sealed", "consent_purpose"] | sort)))
+  and (.personal_data.data | all(keys - ["sensitive"] == (["id", "datum", "purpose", "legal_basis",
+        "retention", "retention_days", "recipients", "stored", "sealed", "consent_purpose"] | sort)))
+  and ([.personal_data.data[] | select(has("sensitive")) | .sensitive] | all(. == true))
+  and ([.personal_data.data[] | select(.sensitive) | .id] | index("access_log_sync") != null)
   and (.personal_data.data[] | select(.id == "access_log") | .retention_days) == 90
   and .personal_data.consent == [{purpose: "access_log_sync", description: $i.consent[0].description,
         default: false, route: "/api/v1/privacy/consent"}]

@@ -113,7 +113,9 @@ check_report() {
         and ([.[]] | all(type == "number"))
         and (.PASS + .FAIL + ."N/A" + .INCONCLUSIVE + ."NOT TESTED" == .total);
       def verdict: IN("PASS","FAIL","N/A","INCONCLUSIVE","NOT TESTED");
-      (keys == ["generated","provisions","standard","summary","target","tool","version"])
+      ((keys - ["sbom"]) == ["generated","provisions","standard","summary","target","tool","version"])
+      and ((has("sbom") | not) or ((.sbom | keys == ["components","format","path","sources"])
+            and .sbom.path == "sbom.cdx.json" and .sbom.format == "CycloneDX 1.5"))
       and .standard == "ETSI EN 303 645"
       and (.version | IN("3.1.3","2.1.1"))
       and (.generated | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))
