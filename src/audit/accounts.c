@@ -2,7 +2,6 @@
  * the device maker's tree and are untrusted: a line that is not exactly what passwd(5) and
  * shadow(5) describe stops the reading with the line and the rule, so that the test case
  * says INCONCLUSIVE instead of judging a file it misread. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,18 +13,6 @@ typedef struct field {
     const char *p;
     size_t len;
 } field;
-
-static KEEL_PRINTF(3, 4) void say(char *why, size_t whysz, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whysz == 0)
-        return;
-    va_start(ap, fmt);
-    if (vsnprintf(why, whysz, fmt, ap) < 0)
-        why[0] = '\0';
-    va_end(ap);
-}
 
 static int name_char(unsigned char c)
 {
@@ -149,24 +136,26 @@ static int take_line(const char *line, size_t len, size_t number, keel_audit_acc
 
     *err = KEEL_ERR_PARSE;
     if (memchr(line, '\0', len) != NULL || memchr(line, '\r', len) != NULL) {
-        say(why, whysz, "line %zu: a NUL or carriage return", number);
+        keel_audit_say(why, whysz, "line %zu: a NUL or carriage return", number);
         return -1;
     }
     if (n != want) {
-        say(why, whysz, "line %zu: %s%zu fields, %s has %zu", number, n > want ? "more than " : "",
-            n > want ? want : n, kind == KEEL_AUDIT_PASSWD ? "passwd" : "shadow", want);
+        keel_audit_say(why, whysz, "line %zu: %s%zu fields, %s has %zu", number,
+                       n > want ? "more than " : "", n > want ? want : n,
+                       kind == KEEL_AUDIT_PASSWD ? "passwd" : "shadow", want);
         return -1;
     }
     if ((bad = check_fields(f, kind)) != NULL) {
-        say(why, whysz, "line %zu: %s", number, bad);
+        keel_audit_say(why, whysz, "line %zu: %s", number, bad);
         return -1;
     }
     if (seen_before(out, *count, &f[0])) {
-        say(why, whysz, "line %zu: account '%.*s' appears twice", number, (int)f[0].len, f[0].p);
+        keel_audit_say(why, whysz, "line %zu: account '%.*s' appears twice", number, (int)f[0].len,
+                       f[0].p);
         return -1;
     }
     if (*count == max) {
-        say(why, whysz, "line %zu: more than %zu accounts", number, max);
+        keel_audit_say(why, whysz, "line %zu: more than %zu accounts", number, max);
         *err = KEEL_ERR_TOO_LARGE;
         return -1;
     }
@@ -194,7 +183,7 @@ keel_err keel_audit_accounts_parse(const void *text, size_t len, keel_audit_acco
         return KEEL_ERR_ARG;
     *count = 0;
     if (len > KEEL_AUDIT_ACCOUNT_FILE_MAX) {
-        say(why, whysz, "larger than %zu bytes", KEEL_AUDIT_ACCOUNT_FILE_MAX);
+        keel_audit_say(why, whysz, "larger than %zu bytes", KEEL_AUDIT_ACCOUNT_FILE_MAX);
         return KEEL_ERR_TOO_LARGE;
     }
     end = p + len;

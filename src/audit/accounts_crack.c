@@ -8,7 +8,6 @@
  * of whitebox.h, and all calls of one tree share a time budget; a hash not tried with every
  * candidate leaves the test case INCONCLUSIVE, never PASS. */
 #include <crypt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +23,6 @@ static long long now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static KEEL_PRINTF(3, 4) void say(char *why, size_t whysz, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whysz == 0)
-        return;
-    va_start(ap, fmt);
-    if (vsnprintf(why, whysz, fmt, ap) < 0)
-        why[0] = '\0';
-    va_end(ap);
 }
 
 keel_err keel_audit_cracker_init(keel_audit_cracker *c, long long budget_ms)
@@ -150,14 +137,15 @@ static int memory_ok(uint64_t n_log2, uint64_t r, uint64_t p, char *why, size_t 
     uint64_t blocks, bytes;
 
     if (n_log2 > 40 || r == 0 || r > (1u << 20) || p == 0 || p > (1u << 10)) {
-        say(why, whysz, "cost parameters out of range");
+        keel_audit_say(why, whysz, "cost parameters out of range");
         return 0;
     }
     blocks = ((uint64_t)1 << n_log2) * r; /* <= 2^60 */
     bytes = blocks > (UINT64_MAX / 128) / p ? UINT64_MAX : 128 * blocks * p;
     if (bytes > KEEL_AUDIT_CRACK_MEMORY_MAX) {
-        say(why, whysz, "%llu MiB per try, above %llu MiB", (unsigned long long)(bytes >> 20),
-            (unsigned long long)(KEEL_AUDIT_CRACK_MEMORY_MAX >> 20));
+        keel_audit_say(why, whysz, "%llu MiB per try, above %llu MiB",
+                       (unsigned long long)(bytes >> 20),
+                       (unsigned long long)(KEEL_AUDIT_CRACK_MEMORY_MAX >> 20));
         return 0;
     }
     return 1;
@@ -181,17 +169,17 @@ static int yescrypt_cost_ok(const char *params, char *why, size_t whysz)
         if (s != NULL && (have & 4))
             s = decode_var(s, 1, &g);
         if (s != NULL && (have & ~(uint64_t)7) != 0) {
-            say(why, whysz, "a ROM or unknown parameter");
+            keel_audit_say(why, whysz, "a ROM or unknown parameter");
             return 0;
         }
     }
     if (s == NULL || *s != '$') {
-        say(why, whysz, "parameters not readable");
+        keel_audit_say(why, whysz, "parameters not readable");
         return 0;
     }
     if (t > 0 || g > 0) {
-        say(why, whysz, "time or upgrade parameters t=%llu g=%llu", (unsigned long long)t,
-            (unsigned long long)g);
+        keel_audit_say(why, whysz, "time or upgrade parameters t=%llu g=%llu",
+                       (unsigned long long)t, (unsigned long long)g);
         return 0;
     }
     return memory_ok(n_log2, r, p, why, whysz);
@@ -206,7 +194,7 @@ static int scrypt_cost_ok(const char *params, char *why, size_t whysz)
     if (s != NULL)
         s = decode_fixed30(s, &p);
     if (s == NULL) {
-        say(why, whysz, "parameters not readable");
+        keel_audit_say(why, whysz, "parameters not readable");
         return 0;
     }
     return memory_ok((uint64_t)n_log2, r, p, why, whysz);
@@ -229,11 +217,11 @@ static long long digits(const char *s, char stop)
 static int rounds_ok(long long rounds, unsigned long long cap, char *why, size_t whysz)
 {
     if (rounds < 0) {
-        say(why, whysz, "rounds not readable");
+        keel_audit_say(why, whysz, "rounds not readable");
         return 0;
     }
     if ((unsigned long long)rounds > cap) {
-        say(why, whysz, "rounds=%lld above %llu", rounds, cap);
+        keel_audit_say(why, whysz, "rounds=%lld above %llu", rounds, cap);
         return 0;
     }
     return 1;
@@ -246,7 +234,7 @@ static int bsdi_cost_ok(const char *hash, char *why, size_t whysz)
     for (int i = 0; i < 4; i++) {
         int c = a64(hash[1 + i]);
         if (c < 0) {
-            say(why, whysz, "count not readable");
+            keel_audit_say(why, whysz, "count not readable");
             return 0;
         }
         count |= (uint64_t)c << (6 * i);
@@ -274,11 +262,12 @@ static int cost_ok(const char *hash, char *why, size_t whysz)
     if (strcmp(keel_audit_hash_scheme(hash), "bcrypt") == 0) {
         long long cost = digits(hash + 4, '$');
         if (cost < 0) {
-            say(why, whysz, "cost not readable");
+            keel_audit_say(why, whysz, "cost not readable");
             return 0;
         }
         if (cost > (long long)KEEL_AUDIT_CRACK_BCRYPT_COST_MAX) {
-            say(why, whysz, "cost %lld above %u", cost, KEEL_AUDIT_CRACK_BCRYPT_COST_MAX);
+            keel_audit_say(why, whysz, "cost %lld above %u", cost,
+                           KEEL_AUDIT_CRACK_BCRYPT_COST_MAX);
             return 0;
         }
         return 1;
@@ -318,11 +307,12 @@ keel_audit_crack_result keel_audit_crack(keel_audit_cracker *c, const char *hash
     if (check == CRYPT_SALT_INVALID)
         return KEEL_AUDIT_CRACK_INVALID;
     if (check == CRYPT_SALT_METHOD_DISABLED) {
-        say(why, whysz, "%s is switched off in this crypt(3)", keel_audit_hash_scheme(hash));
+        keel_audit_say(why, whysz, "%s is switched off in this crypt(3)",
+                       keel_audit_hash_scheme(hash));
         return KEEL_AUDIT_CRACK_UNSUPPORTED;
     }
     if (strcmp(keel_audit_hash_scheme(hash), "unknown") == 0) {
-        say(why, whysz, "a scheme whose cost keel does not bound");
+        keel_audit_say(why, whysz, "a scheme whose cost keel does not bound");
         return KEEL_AUDIT_CRACK_UNSUPPORTED;
     }
     if (!cost_ok(hash, why, whysz))
@@ -334,7 +324,7 @@ keel_audit_crack_result keel_audit_crack(keel_audit_cracker *c, const char *hash
         if (i > 0 && strcmp(candidate, user) == 0)
             continue;
         if (c->spent_ms >= c->budget_ms) {
-            say(why, whysz, "the time budget of %lld ms ran out", c->budget_ms);
+            keel_audit_say(why, whysz, "the time budget of %lld ms ran out", c->budget_ms);
             return KEEL_AUDIT_CRACK_BUDGET;
         }
         got = try_one(c, hash, candidate);

@@ -80,6 +80,10 @@ keel_err keel_audit_evidence_add(keel_audit_evidence *ev, const void *bytes, siz
 /* keel_audit_evidence_add of a formatted line; KEEL_ERR_RANGE for a format error. */
 KEEL_PRINTF(2, 3) keel_err keel_audit_evidence_addf(keel_audit_evidence *ev, const char *fmt, ...);
 
+/* Write why a parser or a step refused something into why (whysz bytes, always NUL-terminated
+ * when whysz > 0; cut to fit: it is a message, never data). why NULL or whysz 0: a no-op. */
+KEEL_PRINTF(3, 4) void keel_audit_say(char *why, size_t whysz, const char *fmt, ...);
+
 /* Free every line and leave ev empty. NULL is a no-op. */
 void keel_audit_evidence_free(keel_audit_evidence *ev);
 

@@ -86,6 +86,11 @@ static keel_audit_verdict judge(const keel_audit_scan_stats *s, keel_audit_evide
         return KEEL_AUDIT_FAIL;
     if (s->skipped_large > 0 || s->unreadable > 0 || s->truncated)
         return KEEL_AUDIT_INCONCLUSIVE;
+    if (s->files == 0) {
+        /* Nothing was read: an empty tree (or the wrong directory) proves nothing. */
+        (void)keel_audit_evidence_addf(ev, "the tree holds no regular file: nothing was searched");
+        return KEEL_AUDIT_INCONCLUSIVE;
+    }
     return KEEL_AUDIT_PASS;
 }
 

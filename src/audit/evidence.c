@@ -115,3 +115,15 @@ void keel_audit_evidence_free(keel_audit_evidence *ev)
         free(ev->lines[i]);
     memset(ev, 0, sizeof(*ev));
 }
+
+void keel_audit_say(char *why, size_t whysz, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (why == NULL || whysz == 0)
+        return;
+    va_start(ap, fmt);
+    if (vsnprintf(why, whysz, fmt, ap) < 0)
+        why[0] = '\0';
+    va_end(ap);
+}

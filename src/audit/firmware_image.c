@@ -10,7 +10,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,19 +86,6 @@ const char *keel_audit_image_kind_name(keel_audit_image_kind kind, const uint8_t
 }
 
 /* ---- Member bookkeeping ------------------------------------------------------------------ */
-
-static void say(char *why, size_t whysz, const char *fmt, ...) KEEL_PRINTF(3, 4);
-static void say(char *why, size_t whysz, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whysz == 0)
-        return;
-    va_start(ap, fmt);
-    if (vsnprintf(why, whysz, fmt, ap) < 0)
-        why[0] = '\0';
-    va_end(ap);
-}
 
 /* A member name for messages: printable ASCII only, cut at 96 bytes. */
 static void shown(const char *name, char out[100])
@@ -219,24 +205,25 @@ int keel_audit_member_name_ok(const char *name, char *why, size_t whysz)
     const char *p = name;
 
     if (name == NULL || name[0] == '\0') {
-        say(why, whysz, "a member without a name");
+        keel_audit_say(why, whysz, "a member without a name");
         return 0;
     }
     shown(name, s);
     if (name[0] == '/') {
-        say(why, whysz, "'%s': an absolute name (would be written outside the tree)", s);
+        keel_audit_say(why, whysz, "'%s': an absolute name (would be written outside the tree)", s);
         return 0;
     }
     for (const char *c = name; *c != '\0'; c++) {
         if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            say(why, whysz, "'%s': a control byte in the name", s);
+            keel_audit_say(why, whysz, "'%s': a control byte in the name", s);
             return 0;
         }
     }
     while (*p != '\0') {
         size_t n = strcspn(p, "/");
         if (n == 2 && p[0] == '.' && p[1] == '.') {
-            say(why, whysz, "'%s': a '..' component (would be written outside the tree)", s);
+            keel_audit_say(why, whysz, "'%s': a '..' component (would be written outside the tree)",
+                           s);
             return 0;
         }
         p += n;
@@ -295,20 +282,21 @@ static keel_err member(keel_audit_members *m, const char *name, int is_link, cha
         return KEEL_ERR_PARSE;
     shown(name, s);
     if (!canonical(name, c, csz)) {
-        say(why, whysz, "'%s': name too long", s);
+        keel_audit_say(why, whysz, "'%s': name too long", s);
         return KEEL_ERR_PARSE;
     }
     if (below_link(m, c, &end)) {
-        say(why, whysz, "'%s': below the symbolic link '%.*s' (would be written through it)", s,
-            (int)(end - c > 96 ? 96 : end - c), c);
+        keel_audit_say(why, whysz,
+                       "'%s': below the symbolic link '%.*s' (would be written through it)", s,
+                       (int)(end - c > 96 ? 96 : end - c), c);
         return KEEL_ERR_PARSE;
     }
     if (++m->entries > m->entries_max) {
-        say(why, whysz, "more than %zu entries (the scan's bound)", m->entries_max);
+        keel_audit_say(why, whysz, "more than %zu entries (the scan's bound)", m->entries_max);
         return KEEL_ERR_TOO_LARGE;
     }
     if (is_link && c[0] != '\0' && !set_put(&m->links, &m->links_n, &m->links_cap, c)) {
-        say(why, whysz, "out of memory");
+        keel_audit_say(why, whysz, "out of memory");
         return KEEL_ERR_NOMEM;
     }
     return KEEL_OK;
@@ -321,7 +309,8 @@ static keel_err add_bytes(keel_audit_members *m, uint64_t size, const char *name
 
     if (size > m->bytes_max || m->bytes > m->bytes_max - size) {
         shown(name, s);
-        say(why, whysz, "'%s': the files would unpack past %" PRIu64 " bytes", s, m->bytes_max);
+        keel_audit_say(why, whysz, "'%s': the files would unpack past %" PRIu64 " bytes", s,
+                       m->bytes_max);
         return KEEL_ERR_TOO_LARGE;
     }
     m->bytes += size;
@@ -431,22 +420,22 @@ keel_err keel_audit_tar_line(keel_audit_members *m, const char *line, size_t len
     target = malloc(KEEL_AUDIT_IMAGE_LINE_MAX);
     c = malloc(KEEL_AUDIT_IMAGE_LINE_MAX);
     if (name == NULL || target == NULL || c == NULL) {
-        say(why, whysz, "out of memory");
+        keel_audit_say(why, whysz, "out of memory");
         ret = KEEL_ERR_NOMEM;
         goto out;
     }
     if (i == 0 || tlen[0] != 10 || !unquote(line, len, &i, name, KEEL_AUDIT_IMAGE_LINE_MAX)) {
-        say(why, whysz, "a listing line of an unknown shape: '%s'", sl);
+        keel_audit_say(why, whysz, "a listing line of an unknown shape: '%s'", sl);
         goto out;
     }
     shown(name, s);
     type = tok[0][0];
     if (type == 'c' || type == 'b') {
-        say(why, whysz, "'%s': a device node", s);
+        keel_audit_say(why, whysz, "'%s': a device node", s);
         goto out;
     }
     if (strchr("-dlhpC", type) == NULL) {
-        say(why, whysz, "'%s': a member of type '%c' keel does not unpack", s, type);
+        keel_audit_say(why, whysz, "'%s': a member of type '%c' keel does not unpack", s, type);
         goto out;
     }
     target[0] = '\0';
@@ -462,7 +451,7 @@ keel_err keel_audit_tar_line(keel_audit_members *m, const char *line, size_t len
         i = 0;
     }
     if (i != len) {
-        say(why, whysz, "'%s': a listing line of an unknown shape", s);
+        keel_audit_say(why, whysz, "'%s': a listing line of an unknown shape", s);
         goto out;
     }
     if (type == 'h') {
@@ -470,13 +459,13 @@ keel_err keel_audit_tar_line(keel_audit_members *m, const char *line, size_t len
         char t[100];
         if (!keel_audit_member_name_ok(target, why, whysz)) {
             shown(target, t);
-            say(why, whysz, "'%s': a hard link to the unsafe name '%s'", s, t);
+            keel_audit_say(why, whysz, "'%s': a hard link to the unsafe name '%s'", s, t);
             goto out;
         }
         if (!canonical(target, c, KEEL_AUDIT_IMAGE_LINE_MAX) || below_link(m, c, &end) ||
             set_has(m->links, m->links_cap, c, strlen(c))) {
             shown(target, t);
-            say(why, whysz, "'%s': a hard link through a symbolic link ('%s')", s, t);
+            keel_audit_say(why, whysz, "'%s': a hard link through a symbolic link ('%s')", s, t);
             goto out;
         }
     }
@@ -486,7 +475,7 @@ keel_err keel_audit_tar_line(keel_audit_members *m, const char *line, size_t len
         m->special++;
     if (type == '-' || type == 'C') {
         if (!parse_u64(tok[2], tlen[2], &size)) {
-            say(why, whysz, "'%s': a size that is not a number", s);
+            keel_audit_say(why, whysz, "'%s': a size that is not a number", s);
             ret = KEEL_ERR_PARSE;
             goto out;
         }
@@ -524,19 +513,19 @@ keel_err keel_audit_squashfs_line(keel_audit_members *m, const char *line, size_
             }
         }
         shown_line(line + at, len - at, sl);
-        say(why, whysz, "'%s': a device node", sl);
+        keel_audit_say(why, whysz, "'%s': a device node", sl);
         return KEEL_ERR_PARSE;
     }
     i = tokens(line, len, 5, tok, tlen);
     if (i == 0 || tlen[0] != 10 || len - i < strlen(prefix) ||
         memcmp(line + i, prefix, strlen(prefix)) != 0 ||
         (len - i > strlen(prefix) && line[i + strlen(prefix)] != '/')) {
-        say(why, whysz, "a listing line of an unknown shape: '%s'", sl);
+        keel_audit_say(why, whysz, "a listing line of an unknown shape: '%s'", sl);
         return KEEL_ERR_PARSE;
     }
     type = tok[0][0];
     if (strchr("-dlps", type) == NULL) {
-        say(why, whysz, "a member of type '%c' keel does not unpack: '%s'", type, sl);
+        keel_audit_say(why, whysz, "a member of type '%c' keel does not unpack: '%s'", type, sl);
         return KEEL_ERR_PARSE;
     }
     i += strlen(prefix);
@@ -552,7 +541,7 @@ keel_err keel_audit_squashfs_line(keel_audit_members *m, const char *line, size_
             }
         }
         if (arrow == NULL) {
-            say(why, whysz, "a symbolic link without its target: '%s'", sl);
+            keel_audit_say(why, whysz, "a symbolic link without its target: '%s'", sl);
             return KEEL_ERR_PARSE;
         }
         nlen = (size_t)(arrow - (line + i));
@@ -563,7 +552,7 @@ keel_err keel_audit_squashfs_line(keel_audit_members *m, const char *line, size_
     c = malloc(nlen + 2);
     if (name == NULL || c == NULL) {
         ret = KEEL_ERR_NOMEM;
-        say(why, whysz, "out of memory");
+        keel_audit_say(why, whysz, "out of memory");
         goto out;
     }
     if (nlen == 0) { /* the root itself */
@@ -572,7 +561,7 @@ keel_err keel_audit_squashfs_line(keel_audit_members *m, const char *line, size_
         memcpy(name, line + i, nlen);
         name[nlen] = '\0';
         if (memchr(name, '\0', nlen) != NULL) {
-            say(why, whysz, "a NUL in a listing line");
+            keel_audit_say(why, whysz, "a NUL in a listing line");
             goto out;
         }
     }
@@ -583,7 +572,7 @@ keel_err keel_audit_squashfs_line(keel_audit_members *m, const char *line, size_
         m->special++;
     if (type == '-') {
         if (!parse_u64(tok[2], tlen[2], &size)) {
-            say(why, whysz, "'%s': a size that is not a number", s);
+            keel_audit_say(why, whysz, "'%s': a size that is not a number", s);
             ret = KEEL_ERR_PARSE;
             goto out;
         }
@@ -617,38 +606,39 @@ keel_err keel_audit_debugfs_line(const char *line, size_t len, keel_audit_debugf
         f[n++] = line + i + 1;
     }
     if (n != 7 || len == 0 || line[0] != '/' || line[len - 1] != '/') {
-        say(why, whysz, "a debugfs entry of an unknown shape (a name holding '/'?): '%s'", sl);
+        keel_audit_say(why, whysz,
+                       "a debugfs entry of an unknown shape (a name holding '/'?): '%s'", sl);
         return KEEL_ERR_PARSE;
     }
     for (size_t k = 0; k + 1 < 7; k++)
         fl[k] = (size_t)(f[k + 1] - f[k]) - 1;
     if (!parse_u64(f[0], fl[0], &v) || v > UINT32_MAX) {
-        say(why, whysz, "a debugfs entry with a bad inode number: '%s'", sl);
+        keel_audit_say(why, whysz, "a debugfs entry with a bad inode number: '%s'", sl);
         return KEEL_ERR_PARSE;
     }
     e->ino = (uint32_t)v;
     if (fl[1] == 0 || fl[1] > 7) {
-        say(why, whysz, "a debugfs entry with a bad mode: '%s'", sl);
+        keel_audit_say(why, whysz, "a debugfs entry with a bad mode: '%s'", sl);
         return KEEL_ERR_PARSE;
     }
     for (size_t k = 0; k < fl[1]; k++) {
         if (f[1][k] < '0' || f[1][k] > '7') {
-            say(why, whysz, "a debugfs entry with a bad mode: '%s'", sl);
+            keel_audit_say(why, whysz, "a debugfs entry with a bad mode: '%s'", sl);
             return KEEL_ERR_PARSE;
         }
         e->mode = e->mode * 8 + (unsigned)(f[1][k] - '0');
     }
     if (!parse_u64(f[2], fl[2], &v) || !parse_u64(f[3], fl[3], &v)) {
-        say(why, whysz, "a debugfs entry with a bad owner: '%s'", sl);
+        keel_audit_say(why, whysz, "a debugfs entry with a bad owner: '%s'", sl);
         return KEEL_ERR_PARSE;
     }
     if ((fl[4] == 0 && e->ino != 0) || fl[4] >= sizeof(e->name)) {
-        say(why, whysz, "a debugfs entry with a name of %zu bytes", fl[4]);
+        keel_audit_say(why, whysz, "a debugfs entry with a name of %zu bytes", fl[4]);
         return KEEL_ERR_PARSE;
     }
     for (size_t k = 0; k < fl[4]; k++) {
         if ((unsigned char)f[4][k] < 0x20 || f[4][k] == 0x7f) {
-            say(why, whysz, "a debugfs entry whose name holds a control byte");
+            keel_audit_say(why, whysz, "a debugfs entry whose name holds a control byte");
             return KEEL_ERR_PARSE;
         }
     }
@@ -657,7 +647,7 @@ keel_err keel_audit_debugfs_line(const char *line, size_t len, keel_audit_debugf
     if (fl[5] == 0) {
         e->size = 0;
     } else if (!parse_u64(f[5], fl[5], &e->size)) {
-        say(why, whysz, "a debugfs entry with a bad size: '%s'", sl);
+        keel_audit_say(why, whysz, "a debugfs entry with a bad size: '%s'", sl);
         return KEEL_ERR_PARSE;
     }
     return KEEL_OK;
@@ -742,7 +732,8 @@ static keel_err feed(linebuf *lb, const char *data, size_t got, const run_opts *
             if (ret != KEEL_OK)
                 return ret;
         } else if (lb->len + 1 >= KEEL_AUDIT_IMAGE_LINE_MAX) {
-            say(why, whysz, "a listing line longer than %d bytes", KEEL_AUDIT_IMAGE_LINE_MAX);
+            keel_audit_say(why, whysz, "a listing line longer than %d bytes",
+                           KEEL_AUDIT_IMAGE_LINE_MAX);
             return KEEL_ERR_PARSE;
         } else {
             lb->buf[lb->len++] = data[i];
@@ -797,15 +788,16 @@ static keel_err run_tool(char *const argv[], const run_opts *o, char *why, size_
     pid_t pid;
 
     if (!find_tool(argv[0], path, sizeof(path))) {
-        say(why, whysz, "%s is not installed (Debian package %s; scripts/bootstrap)", argv[0],
-            strcmp(argv[0], "unsquashfs") == 0 ? "squashfs-tools"
-            : strcmp(argv[0], "debugfs") == 0  ? "e2fsprogs"
-                                               : argv[0]);
+        keel_audit_say(why, whysz, "%s is not installed (Debian package %s; scripts/bootstrap)",
+                       argv[0],
+                       strcmp(argv[0], "unsquashfs") == 0 ? "squashfs-tools"
+                       : strcmp(argv[0], "debugfs") == 0  ? "e2fsprogs"
+                                                          : argv[0]);
         return KEEL_ERR_IO;
     }
     lb.buf = malloc(KEEL_AUDIT_IMAGE_LINE_MAX);
     if (lb.buf == NULL || pipe2(op, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
-        say(why, whysz, "%s: cannot start: %s", argv[0], strerror(errno));
+        keel_audit_say(why, whysz, "%s: cannot start: %s", argv[0], strerror(errno));
         free(lb.buf);
         for (int i = 0; i < 2; i++) {
             if (op[i] >= 0)
@@ -822,7 +814,7 @@ static keel_err run_tool(char *const argv[], const run_opts *o, char *why, size_
     close(op[1]);
     close(ep[1]);
     if (pid < 0) {
-        say(why, whysz, "%s: cannot start: %s", argv[0], strerror(errno));
+        keel_audit_say(why, whysz, "%s: cannot start: %s", argv[0], strerror(errno));
         close(op[0]);
         close(ep[0]);
         free(lb.buf);
@@ -836,23 +828,24 @@ static keel_err run_tool(char *const argv[], const run_opts *o, char *why, size_
         char chunk[8192];
 
         if (left <= 0) {
-            say(why, whysz, "%s: still running after the time bound of %lld s: stopped", argv[0],
-                KEEL_AUDIT_IMAGE_TIME_MS / 1000);
+            keel_audit_say(why, whysz, "%s: still running after the time bound of %lld s: stopped",
+                           argv[0], KEEL_AUDIT_IMAGE_TIME_MS / 1000);
             ret = KEEL_ERR_IO;
             break;
         }
         if (o->watch != NULL && disk_used(o->watch, &disk, &ino) &&
             ((disk0 > disk && disk0 - disk > o->disk_max) ||
              (ino0 > ino && ino0 - ino > o->inodes_max))) {
-            say(why, whysz,
-                "%s: the unpacked tree passed %" PRIu64 " bytes or %" PRIu64 " entries on disk: "
-                "stopped",
-                argv[0], o->disk_max, o->inodes_max);
+            keel_audit_say(why, whysz,
+                           "%s: the unpacked tree passed %" PRIu64 " bytes or %" PRIu64
+                           " entries on disk: "
+                           "stopped",
+                           argv[0], o->disk_max, o->inodes_max);
             ret = KEEL_ERR_TOO_LARGE;
             break;
         }
         if (poll(p, 2, (int)(left < 100 ? left : 100)) < 0 && errno != EINTR) {
-            say(why, whysz, "%s: poll: %s", argv[0], strerror(errno));
+            keel_audit_say(why, whysz, "%s: poll: %s", argv[0], strerror(errno));
             ret = KEEL_ERR_IO;
             break;
         }
@@ -897,7 +890,8 @@ static keel_err run_tool(char *const argv[], const run_opts *o, char *why, size_
             kill(-pid, SIGKILL);
             killed = 1;
             if (ret == KEEL_OK) {
-                say(why, whysz, "%s: still running after the time bound: stopped", argv[0]);
+                keel_audit_say(why, whysz, "%s: still running after the time bound: stopped",
+                               argv[0]);
                 ret = KEEL_ERR_IO;
             }
         } else if (w == 0) {
@@ -918,21 +912,22 @@ static keel_err run_tool(char *const argv[], const run_opts *o, char *why, size_
         lb.len = 0;
     first_error(err, o->ignore, msg, sizeof(msg));
     if (WIFSIGNALED(status)) {
-        say(why, whysz, "%s: killed by signal %d%s%s", argv[0], WTERMSIG(status),
-            WTERMSIG(status) == SIGXFSZ ? " (a file past the size bound)" : "", msg[0] ? msg : "");
+        keel_audit_say(why, whysz, "%s: killed by signal %d%s%s", argv[0], WTERMSIG(status),
+                       WTERMSIG(status) == SIGXFSZ ? " (a file past the size bound)" : "",
+                       msg[0] ? msg : "");
         return WTERMSIG(status) == SIGXFSZ ? KEEL_ERR_TOO_LARGE : KEEL_ERR_IO;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        say(why, whysz, "%s: exit status %d: %s", argv[0],
-            WIFEXITED(status) ? WEXITSTATUS(status) : -1, msg[0] ? msg : "(no message)");
+        keel_audit_say(why, whysz, "%s: exit status %d: %s", argv[0],
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1, msg[0] ? msg : "(no message)");
         return KEEL_ERR_IO;
     }
     if (msg[0] != '\0') {
-        say(why, whysz, "%s: %s", argv[0], msg);
+        keel_audit_say(why, whysz, "%s: %s", argv[0], msg);
         return KEEL_ERR_IO;
     }
     if (lb.len > 0) {
-        say(why, whysz, "%s: a listing that does not end with a newline", argv[0]);
+        keel_audit_say(why, whysz, "%s: a listing that does not end with a newline", argv[0]);
         return KEEL_ERR_PARSE;
     }
     return KEEL_OK;
@@ -962,12 +957,13 @@ static keel_err free_space(unpack *u, char *why, size_t whysz)
     uint64_t avail = 0, inodes = 0;
 
     if (!disk_used(u->img->base, &avail, &inodes)) {
-        say(why, whysz, "cannot read the free space of %s: %s", u->img->base, strerror(errno));
+        keel_audit_say(why, whysz, "cannot read the free space of %s: %s", u->img->base,
+                       strerror(errno));
         return KEEL_ERR_IO;
     }
     if (u->m.bytes > avail) {
-        say(why, whysz, "the files need %" PRIu64 " bytes, %" PRIu64 " are free", u->m.bytes,
-            avail);
+        keel_audit_say(why, whysz, "the files need %" PRIu64 " bytes, %" PRIu64 " are free",
+                       u->m.bytes, avail);
         return KEEL_ERR_TOO_LARGE;
     }
     return KEEL_OK;
@@ -996,7 +992,7 @@ static keel_err unpack_tar(unpack *u, char *why, size_t whysz)
         (ret = free_space(u, why, whysz)) != KEEL_OK)
         return ret;
     if (mkdir(u->img->root, 0700) != 0) {
-        say(why, whysz, "cannot make %s: %s", u->img->root, strerror(errno));
+        keel_audit_say(why, whysz, "cannot make %s: %s", u->img->root, strerror(errno));
         return KEEL_ERR_IO;
     }
     u->img->unpacked = 1;
@@ -1073,13 +1069,13 @@ static keel_err ext_entry(ext_level *x, const keel_audit_debugfs_entry *e, char 
         return KEEL_OK; /* an unused slot (debugfs shows it with inode 0), or a link up */
     if (set_has(x->names, x->names_cap, e->name, strlen(e->name))) {
         shown(e->name, s);
-        say(why, whysz, "'%s/%s': the name twice in one directory", parent->path, s);
+        keel_audit_say(why, whysz, "'%s/%s': the name twice in one directory", parent->path, s);
         return KEEL_ERR_PARSE;
     }
     if (!set_put(&x->names, &x->names_n, &x->names_cap, e->name))
         return KEEL_ERR_NOMEM;
     if (plen + 1 + strlen(e->name) + 1 > KEEL_AUDIT_IMAGE_LINE_MAX) {
-        say(why, whysz, "a path longer than %d bytes", KEEL_AUDIT_IMAGE_LINE_MAX);
+        keel_audit_say(why, whysz, "a path longer than %d bytes", KEEL_AUDIT_IMAGE_LINE_MAX);
         return KEEL_ERR_PARSE;
     }
     if ((path = malloc(plen + strlen(e->name) + 2)) == NULL)
@@ -1088,13 +1084,13 @@ static keel_err ext_entry(ext_level *x, const keel_audit_debugfs_entry *e, char 
     shown(path, s);
     ret = KEEL_ERR_PARSE;
     if (type == 0020000u || type == 0060000u) {
-        say(why, whysz, "'%s': a device node", s);
+        keel_audit_say(why, whysz, "'%s': a device node", s);
         goto fail;
     }
     if (!keel_audit_member_name_ok(path, why, whysz))
         goto fail;
     if (++x->u->m.entries > x->u->m.entries_max) {
-        say(why, whysz, "more than %zu entries (the scan's bound)", x->u->m.entries_max);
+        keel_audit_say(why, whysz, "more than %zu entries (the scan's bound)", x->u->m.entries_max);
         ret = KEEL_ERR_TOO_LARGE;
         goto fail;
     }
@@ -1110,7 +1106,8 @@ static keel_err ext_entry(ext_level *x, const keel_audit_debugfs_entry *e, char 
     } else if (type == 0040000u) {
         (void)keel_str_format(num, sizeof(num), "%" PRIu32, e->ino);
         if (set_has(x->seen, x->seen_cap, num, strlen(num))) {
-            say(why, whysz, "'%s': a directory reached twice (a loop in the file system)", s);
+            keel_audit_say(why, whysz,
+                           "'%s': a directory reached twice (a loop in the file system)", s);
             goto fail;
         }
         if (!set_put(&x->seen, &x->seen_n, &x->seen_cap, num)) {
@@ -1131,7 +1128,7 @@ static keel_err ext_entry(ext_level *x, const keel_audit_debugfs_entry *e, char 
         x->next[x->next_n++].path = path;
         return KEEL_OK;
     } else if (type != 0120000u) {
-        say(why, whysz, "'%s': an entry of unknown type (mode %o)", s, e->mode);
+        keel_audit_say(why, whysz, "'%s': an entry of unknown type (mode %o)", s, e->mode);
         goto fail;
     }
     free(path);
@@ -1171,7 +1168,7 @@ static keel_err ext_listed(const char *line, size_t len, void *user, char *why, 
         return ret;
     return ext_entry(x, &e, why, whysz);
 shape:
-    say(why, whysz, "debugfs: an unexpected line: '%s'", sl);
+    keel_audit_say(why, whysz, "debugfs: an unexpected line: '%s'", sl);
     return KEEL_ERR_PARSE;
 }
 
@@ -1207,21 +1204,21 @@ static keel_err ext_list(unpack *u, char *why, size_t whysz)
     for (size_t depth = 0; x.n > 0; depth++) {
         FILE *f;
         if (depth > KEEL_AUDIT_SCAN_DEPTH_MAX * 4) {
-            say(why, whysz, "directories nested deeper than %d levels",
-                KEEL_AUDIT_SCAN_DEPTH_MAX * 4);
+            keel_audit_say(why, whysz, "directories nested deeper than %d levels",
+                           KEEL_AUDIT_SCAN_DEPTH_MAX * 4);
             ret = KEEL_ERR_TOO_LARGE;
             break;
         }
         f = fopen(cmdfile, "wxe");
         if (f == NULL) {
-            say(why, whysz, "cannot write %s: %s", cmdfile, strerror(errno));
+            keel_audit_say(why, whysz, "cannot write %s: %s", cmdfile, strerror(errno));
             ret = KEEL_ERR_IO;
             break;
         }
         for (size_t i = 0; i < x.n; i++)
             fprintf(f, "ls -p <%" PRIu32 ">\n", x.dirs[i].ino);
         if (fclose(f) != 0) {
-            say(why, whysz, "cannot write %s", cmdfile);
+            keel_audit_say(why, whysz, "cannot write %s", cmdfile);
             ret = KEEL_ERR_IO;
             break;
         }
@@ -1229,7 +1226,7 @@ static keel_err ext_list(unpack *u, char *why, size_t whysz)
         ret = run_tool(argv, &u->ro, why, whysz);
         (void)unlink(cmdfile);
         if (ret == KEEL_OK && x.cur != x.n) {
-            say(why, whysz, "debugfs listed %zu of %zu directories", x.cur, x.n);
+            keel_audit_say(why, whysz, "debugfs listed %zu of %zu directories", x.cur, x.n);
             ret = KEEL_ERR_PARSE;
         }
         if (ret != KEEL_OK)
@@ -1242,7 +1239,7 @@ static keel_err ext_list(unpack *u, char *why, size_t whysz)
     }
 out:
     if (ret == KEEL_ERR_NOMEM)
-        say(why, whysz, "out of memory");
+        keel_audit_say(why, whysz, "out of memory");
     refs_free(x.dirs, x.n);
     refs_free(x.next, x.next_n);
     set_free(x.seen, x.seen_cap);
@@ -1260,7 +1257,7 @@ static keel_err ext_modes(unpack *u, char *why, size_t whysz)
     keel_err ret = KEEL_OK;
 
     if (rootfd < 0) {
-        say(why, whysz, "cannot open %s: %s", u->img->root, strerror(errno));
+        keel_audit_say(why, whysz, "cannot open %s: %s", u->img->root, strerror(errno));
         return KEEL_ERR_IO;
     }
     for (size_t i = 0; i < u->m.modes_n && ret == KEEL_OK; i++) {
@@ -1269,7 +1266,7 @@ static keel_err ext_modes(unpack *u, char *why, size_t whysz)
             fchmod(fd, (mode_t)u->m.modes[i]) != 0) {
             char s[100];
             shown(u->m.modes_path[i], s);
-            say(why, whysz, "cannot restore the mode %o of '%s'", u->m.modes[i], s);
+            keel_audit_say(why, whysz, "cannot restore the mode %o of '%s'", u->m.modes[i], s);
             ret = KEEL_ERR_IO;
         }
         if (fd >= 0)
@@ -1287,7 +1284,7 @@ static keel_err unpack_ext(unpack *u, char *why, size_t whysz)
     if ((ret = ext_list(u, why, whysz)) != KEEL_OK || (ret = free_space(u, why, whysz)) != KEEL_OK)
         return ret;
     if (mkdir(u->img->root, 0700) != 0) {
-        say(why, whysz, "cannot make %s: %s", u->img->root, strerror(errno));
+        keel_audit_say(why, whysz, "cannot make %s: %s", u->img->root, strerror(errno));
         return KEEL_ERR_IO;
     }
     u->img->unpacked = 1;
@@ -1331,16 +1328,17 @@ static keel_err check_tree(unpack *u, uint64_t bytes_max, size_t entries_max, ch
 
     memset(&p, 0, sizeof(p));
     if (keel_audit_walk_entries(u->img->root, post_entry, &p, &st) != KEEL_OK) {
-        say(why, whysz, "the unpacked tree cannot be read");
+        keel_audit_say(why, whysz, "the unpacked tree cannot be read");
         return KEEL_ERR_IO;
     }
     if (p.device[0] != '\0') {
-        say(why, whysz, "'%s': a device node in the unpacked tree", p.device);
+        keel_audit_say(why, whysz, "'%s': a device node in the unpacked tree", p.device);
         return KEEL_ERR_PARSE;
     }
     if (p.bytes > bytes_max || p.entries > entries_max) {
-        say(why, whysz, "the unpacked tree holds %zu entries, %" PRIu64 " bytes: past the bounds",
-            p.entries, p.bytes);
+        keel_audit_say(why, whysz,
+                       "the unpacked tree holds %zu entries, %" PRIu64 " bytes: past the bounds",
+                       p.entries, p.bytes);
         return KEEL_ERR_TOO_LARGE;
     }
     u->img->bytes = p.bytes;
@@ -1398,8 +1396,8 @@ static keel_err sniff(const char *path, keel_audit_image *img, char *why, size_t
     size_t len = 0;
 
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        say(why, whysz, "%s: not a directory or a regular file%s%s", path, fd < 0 ? ": " : "",
-            fd < 0 ? strerror(errno) : "");
+        keel_audit_say(why, whysz, "%s: not a directory or a regular file%s%s", path,
+                       fd < 0 ? ": " : "", fd < 0 ? strerror(errno) : "");
         if (fd >= 0)
             close(fd);
         return KEEL_ERR_IO;
@@ -1417,7 +1415,8 @@ static keel_err sniff(const char *path, keel_audit_image *img, char *why, size_t
     (void)keel_str_copy(img->what, sizeof(img->what),
                         keel_audit_image_kind_name(img->kind, head, len));
     if (img->kind == KEEL_AUDIT_IMAGE_UNKNOWN) {
-        say(why, whysz,
+        keel_audit_say(
+            why, whysz,
             "%s: not an image keel knows (tar, compressed tar, squashfs, ext2/3/4: by its "
             "magic bytes)",
             path);
@@ -1444,20 +1443,20 @@ keel_err keel_audit_image_unpack_bounded(const char *path, const char *tmp_paren
     if ((ret = sniff(path, img, why, whysz)) != KEEL_OK)
         return ret;
     if (realpath(path, abs) == NULL) {
-        say(why, whysz, "%s: %s", path, strerror(errno));
+        keel_audit_say(why, whysz, "%s: %s", path, strerror(errno));
         return KEEL_ERR_IO;
     }
     if (keel_str_format(img->base, sizeof(img->base), "%s/.keel-image-XXXXXX", tmp_parent) !=
             KEEL_OK ||
         mkdtemp(img->base) == NULL) {
-        say(why, whysz, "%s: cannot make a private directory in %s: %s", path, tmp_parent,
-            strerror(errno));
+        keel_audit_say(why, whysz, "%s: cannot make a private directory in %s: %s", path,
+                       tmp_parent, strerror(errno));
         img->base[0] = '\0';
         return KEEL_ERR_IO;
     }
     if (keel_str_format(img->root, sizeof(img->root), "%s/" ROOT_NAME, img->base) != KEEL_OK) {
         (void)keel_audit_image_remove(img);
-        say(why, whysz, "%s: the report directory's name is too long", path);
+        keel_audit_say(why, whysz, "%s: the report directory's name is too long", path);
         return KEEL_ERR_RANGE;
     }
     memset(&u, 0, sizeof(u));
@@ -1491,11 +1490,11 @@ keel_err keel_audit_image_unpack_bounded(const char *path, const char *tmp_paren
         ret = check_tree(&u, bytes_max, entries_max, msg, sizeof(msg));
     keel_audit_members_free(&u.m);
     if (ret != KEEL_OK) {
-        say(why, whysz, "%s (%s, %s): %s", path, img->what, img->tool,
-            msg[0] ? msg : keel_strerror(ret));
+        keel_audit_say(why, whysz, "%s (%s, %s): %s", path, img->what, img->tool,
+                       msg[0] ? msg : keel_strerror(ret));
         if (keel_audit_image_remove(img) != KEEL_OK)
-            say(why, whysz, "%s (%s, %s): %s; and %s could not be removed", path, img->what,
-                img->tool, msg[0] ? msg : keel_strerror(ret), img->base);
+            keel_audit_say(why, whysz, "%s (%s, %s): %s; and %s could not be removed", path,
+                           img->what, img->tool, msg[0] ? msg : keel_strerror(ret), img->base);
         return ret;
     }
     return KEEL_OK;

@@ -3,7 +3,6 @@
  * untrusted: a line that is not what dpkg or opkg write stops the reading with the line and the
  * rule, so that keel never lists components from a database it misread. One pass over the
  * bytes, no allocation: every value is a span of the caller's text. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -54,18 +53,6 @@ typedef struct parser {
     char *why;
     size_t whysz;
 } parser;
-
-static KEEL_PRINTF(3, 4) void say(char *why, size_t whysz, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whysz == 0)
-        return;
-    va_start(ap, fmt);
-    if (vsnprintf(why, whysz, fmt, ap) < 0)
-        why[0] = '\0';
-    va_end(ap);
-}
 
 /* A value shown in an error: at most 40 bytes, anything but printable ASCII as '?'. */
 static void shown(const char *p, size_t n, char out[48])
@@ -193,20 +180,20 @@ static keel_err read_status(const parser *ps, const value *v, int *installed)
             i++; /* exactly one space between words */
     }
     if (k != 3 || i != v->n || wn[0] == 0 || wn[1] == 0 || wn[2] == 0) {
-        say(ps->why, ps->whysz, "line %zu: Status '%s' is not three words 'want flag state'",
-            v->line, s);
+        keel_audit_say(ps->why, ps->whysz,
+                       "line %zu: Status '%s' is not three words 'want flag state'", v->line, s);
         return KEEL_ERR_PARSE;
     }
     if (!word_is(w[0], wn[0], opkg ? opkg_wants : dpkg_wants)) {
-        say(ps->why, ps->whysz, "line %zu: Status '%s': unknown want", v->line, s);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: Status '%s': unknown want", v->line, s);
         return KEEL_ERR_PARSE;
     }
     if (opkg ? !valid_opkg_flags(w[1], wn[1]) : !word_is(w[1], wn[1], dpkg_flags)) {
-        say(ps->why, ps->whysz, "line %zu: Status '%s': unknown flag", v->line, s);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: Status '%s': unknown flag", v->line, s);
         return KEEL_ERR_PARSE;
     }
     if (!word_is(w[2], wn[2], opkg ? opkg_states : dpkg_states)) {
-        say(ps->why, ps->whysz, "line %zu: Status '%s': unknown state", v->line, s);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: Status '%s': unknown state", v->line, s);
         return KEEL_ERR_PARSE;
     }
     *installed = word_is(w[2], wn[2], opkg ? opkg_installed : dpkg_installed);
@@ -219,12 +206,14 @@ static keel_err check_shapes(const parser *ps, const stanza *st)
     char s[48];
 
     if (!k[F_PACKAGE].present) {
-        say(ps->why, ps->whysz, "line %zu: stanza without a Package field", st->first_line);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: stanza without a Package field",
+                       st->first_line);
         return KEEL_ERR_PARSE;
     }
     if (!valid_name(k[F_PACKAGE].p, k[F_PACKAGE].n)) {
         shown(k[F_PACKAGE].p, k[F_PACKAGE].n, s);
-        say(ps->why, ps->whysz,
+        keel_audit_say(
+            ps->why, ps->whysz,
             "line %zu: Package '%s' is not 1-%u bytes of [A-Za-z0-9+._-] starting with a letter "
             "or digit",
             k[F_PACKAGE].line, s, KEEL_AUDIT_PKG_NAME_MAX);
@@ -232,7 +221,8 @@ static keel_err check_shapes(const parser *ps, const stanza *st)
     }
     if (k[F_VERSION].present && !valid_version(k[F_VERSION].p, k[F_VERSION].n)) {
         shown(k[F_VERSION].p, k[F_VERSION].n, s);
-        say(ps->why, ps->whysz,
+        keel_audit_say(
+            ps->why, ps->whysz,
             "line %zu: Version '%s' is not 1-%u bytes of [A-Za-z0-9.+~:_-] starting with a "
             "letter or digit",
             k[F_VERSION].line, s, KEEL_AUDIT_PKG_VERSION_MAX);
@@ -240,8 +230,9 @@ static keel_err check_shapes(const parser *ps, const stanza *st)
     }
     if (k[F_ARCH].present && !valid_arch(k[F_ARCH].p, k[F_ARCH].n)) {
         shown(k[F_ARCH].p, k[F_ARCH].n, s);
-        say(ps->why, ps->whysz, "line %zu: Architecture '%s' is not 1-%u bytes of [a-z0-9_-]",
-            k[F_ARCH].line, s, KEEL_AUDIT_PKG_ARCH_MAX);
+        keel_audit_say(ps->why, ps->whysz,
+                       "line %zu: Architecture '%s' is not 1-%u bytes of [a-z0-9_-]",
+                       k[F_ARCH].line, s, KEEL_AUDIT_PKG_ARCH_MAX);
         return KEEL_ERR_PARSE;
     }
     return KEEL_OK;
@@ -279,21 +270,23 @@ static keel_err finish_stanza(parser *ps, stanza *st)
         if ((ret = read_status(ps, &k[F_STATUS], &installed)) != KEEL_OK)
             return ret;
     } else if (ps->kind != KEEL_AUDIT_PKGDB_STATUSD) {
-        say(ps->why, ps->whysz, "line %zu: package without a Status field", st->first_line);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: package without a Status field",
+                       st->first_line);
         return KEEL_ERR_PARSE;
     }
     if (installed && !k[F_VERSION].present) {
-        say(ps->why, ps->whysz, "line %zu: installed package without a Version", st->first_line);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: installed package without a Version",
+                       st->first_line);
         return KEEL_ERR_PARSE;
     }
     if (installed && ps->kind != KEEL_AUDIT_PKGDB_OPKG && !k[F_ARCH].present) {
-        say(ps->why, ps->whysz, "line %zu: installed package without an Architecture",
-            st->first_line);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: installed package without an Architecture",
+                       st->first_line);
         return KEEL_ERR_PARSE;
     }
     if (++ps->stanzas > KEEL_AUDIT_PKGDB_PACKAGES_MAX) {
-        say(ps->why, ps->whysz, "line %zu: more than %u packages", st->first_line,
-            KEEL_AUDIT_PKGDB_PACKAGES_MAX);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: more than %u packages", st->first_line,
+                       KEEL_AUDIT_PKGDB_PACKAGES_MAX);
         return KEEL_ERR_TOO_LARGE;
     }
     memset(&pkg, 0, sizeof(pkg));
@@ -312,8 +305,8 @@ static keel_err finish_stanza(parser *ps, stanza *st)
     pkg.installed = installed;
     ret = ps->fn != NULL ? ps->fn(&pkg, ps->user) : KEEL_OK;
     if (ret != KEEL_OK && ps->why != NULL && ps->why[0] == '\0')
-        say(ps->why, ps->whysz, "line %zu: package refused by the reader: %s", st->first_line,
-            keel_strerror(ret));
+        keel_audit_say(ps->why, ps->whysz, "line %zu: package refused by the reader: %s",
+                       st->first_line, keel_strerror(ret));
     return ret;
 }
 
@@ -330,7 +323,7 @@ static keel_err field_line(const parser *ps, stanza *st, const char *p, size_t n
     value *v = &st->other;
 
     if (colon == NULL || colon == p || p[0] == '#' || p[0] == '-') {
-        say(ps->why, ps->whysz, "line %zu: not a field 'Name: value'", line);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: not a field 'Name: value'", line);
         return KEEL_ERR_PARSE;
     }
     nlen = (size_t)(colon - p);
@@ -339,22 +332,23 @@ static keel_err field_line(const parser *ps, stanza *st, const char *p, size_t n
             break;
     }
     if (i < nlen || nlen > KEEL_AUDIT_PKG_FIELD_NAME_MAX) {
-        say(ps->why, ps->whysz,
-            "line %zu: a field name is 1-%u printable bytes without blanks or ':'", line,
-            KEEL_AUDIT_PKG_FIELD_NAME_MAX);
+        keel_audit_say(ps->why, ps->whysz,
+                       "line %zu: a field name is 1-%u printable bytes without blanks or ':'", line,
+                       KEEL_AUDIT_PKG_FIELD_NAME_MAX);
         return KEEL_ERR_PARSE;
     }
     for (i = 0; i < st->count; i++) {
         if (st->names[i].n == nlen && strncasecmp(st->names[i].p, p, nlen) == 0) {
             char s[48];
             shown(p, nlen, s);
-            say(ps->why, ps->whysz, "line %zu: field '%s' appears twice in one stanza", line, s);
+            keel_audit_say(ps->why, ps->whysz, "line %zu: field '%s' appears twice in one stanza",
+                           line, s);
             return KEEL_ERR_PARSE;
         }
     }
     if (st->count == KEEL_AUDIT_PKGDB_FIELDS_MAX) {
-        say(ps->why, ps->whysz, "line %zu: more than %u fields in one stanza", line,
-            KEEL_AUDIT_PKGDB_FIELDS_MAX);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: more than %u fields in one stanza", line,
+                       KEEL_AUDIT_PKGDB_FIELDS_MAX);
         return KEEL_ERR_TOO_LARGE;
     }
     if (st->count == 0)
@@ -389,7 +383,7 @@ static keel_err continuation(const parser *ps, stanza *st, const char *p, size_t
     value *v = st->open;
 
     if (v == NULL) {
-        say(ps->why, ps->whysz, "line %zu: a continuation line outside a field", line);
+        keel_audit_say(ps->why, ps->whysz, "line %zu: a continuation line outside a field", line);
         return KEEL_ERR_PARSE;
     }
     while (n > 0 && is_blank(p[n - 1]))
@@ -413,7 +407,7 @@ static keel_err check_bytes(const parser *ps, const char *p, size_t n, size_t li
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            say(ps->why, ps->whysz, "line %zu: control byte 0x%02x", line, c);
+            keel_audit_say(ps->why, ps->whysz, "line %zu: control byte 0x%02x", line, c);
             return KEEL_ERR_PARSE;
         }
     }
@@ -473,7 +467,7 @@ keel_err keel_audit_pkgdb_parse(const void *text, size_t len, keel_audit_pkgdb_k
     if ((text == NULL && len > 0) || kind > KEEL_AUDIT_PKGDB_OPKG)
         return KEEL_ERR_ARG;
     if (len > KEEL_AUDIT_PKGDB_FILE_MAX) {
-        say(why, whysz, "larger than %zu bytes", KEEL_AUDIT_PKGDB_FILE_MAX);
+        keel_audit_say(why, whysz, "larger than %zu bytes", KEEL_AUDIT_PKGDB_FILE_MAX);
         return KEEL_ERR_TOO_LARGE;
     }
     memset(&st, 0, sizeof(st));
@@ -502,7 +496,7 @@ static keel_err relation(const char *p, size_t n, size_t *i, keel_audit_span *na
     while (*i < n && name_char((unsigned char)p[*i]))
         (*i)++;
     if (!valid_name(p + start, *i - start)) {
-        say(why, whysz, "byte %zu: a package name was expected", start + 1);
+        keel_audit_say(why, whysz, "byte %zu: a package name was expected", start + 1);
         return KEEL_ERR_PARSE;
     }
     name->p = p + start;
@@ -514,7 +508,7 @@ static keel_err relation(const char *p, size_t n, size_t *i, keel_audit_span *na
         while (*i < n && valid_arch(p + *i, 1))
             (*i)++;
         if (*i == a) {
-            say(why, whysz, "byte %zu: an architecture was expected after ':'", a + 1);
+            keel_audit_say(why, whysz, "byte %zu: an architecture was expected after ':'", a + 1);
             return KEEL_ERR_PARSE;
         }
         arch->p = p + a;
@@ -524,7 +518,7 @@ static keel_err relation(const char *p, size_t n, size_t *i, keel_audit_span *na
     if (*i < n && p[*i] == '(') {
         const char *close = memchr(p + *i, ')', n - *i);
         if (close == NULL || memchr(p + *i, '\n', (size_t)(close - (p + *i))) != NULL) {
-            say(why, whysz, "byte %zu: '(' is not closed on its line", *i + 1);
+            keel_audit_say(why, whysz, "byte %zu: '(' is not closed on its line", *i + 1);
             return KEEL_ERR_PARSE;
         }
         *i = (size_t)(close - p) + 1;
@@ -559,7 +553,7 @@ keel_err keel_audit_pkg_relations(keel_audit_span v, keel_audit_relation_fn fn, 
         if (p[i] == ',') {
             group++;
         } else if (p[i] != '|') {
-            say(why, whysz, "byte %zu: ',' or '|' was expected", i + 1);
+            keel_audit_say(why, whysz, "byte %zu: ',' or '|' was expected", i + 1);
             return KEEL_ERR_PARSE;
         }
         i++;

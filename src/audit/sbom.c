@@ -7,7 +7,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,18 +24,6 @@
 #define PURL_MAX 1024u
 #define TEXT_MAX 1024u /* bytes of a synopsis or maintainer kept */
 #define REL_MAX 512u
-
-static KEEL_PRINTF(3, 4) void say(char *why, size_t whysz, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whysz == 0)
-        return;
-    va_start(ap, fmt);
-    if (vsnprintf(why, whysz, fmt, ap) < 0)
-        why[0] = '\0';
-    va_end(ap);
-}
 
 /* ---- os-release ---------------------------------------------------------------------- */
 
@@ -109,18 +96,18 @@ static keel_err os_line(const char *p, size_t n, size_t line, keel_audit_os_rele
     while (k < n && os_key_char(p[k]))
         k++;
     if (k == 0 || k >= n || p[k] != '=' || p[0] < 'A' || p[0] > 'Z') {
-        say(why, whysz, "line %zu: not an assignment KEY=value", line);
+        keel_audit_say(why, whysz, "line %zu: not an assignment KEY=value", line);
         return KEEL_ERR_PARSE;
     }
     if (!os_value(p + k + 1, n - k - 1, value)) {
-        say(why, whysz, "line %zu: a malformed or too long value (at most %u bytes)", line,
-            KEEL_AUDIT_OS_FIELD_MAX - 1);
+        keel_audit_say(why, whysz, "line %zu: a malformed or too long value (at most %u bytes)",
+                       line, KEEL_AUDIT_OS_FIELD_MAX - 1);
         return KEEL_ERR_PARSE;
     }
     for (size_t i = 0; i < sizeof(os_keys) / sizeof(os_keys[0]); i++) {
         if (strlen(os_keys[i].key) == k && memcmp(os_keys[i].key, p, k) == 0) {
             if (i == 0 && !valid_id(value)) {
-                say(why, whysz, "line %zu: ID is not [a-z0-9._-]", line);
+                keel_audit_say(why, whysz, "line %zu: ID is not [a-z0-9._-]", line);
                 return KEEL_ERR_PARSE;
             }
             memcpy((char *)out + os_keys[i].offset, value, strlen(value) + 1);
@@ -142,7 +129,7 @@ keel_err keel_audit_os_release_parse(const void *text, size_t len, keel_audit_os
         return KEEL_ERR_ARG;
     memset(out, 0, sizeof(*out));
     if (len > KEEL_AUDIT_OS_RELEASE_MAX) {
-        say(why, whysz, "larger than %zu bytes", KEEL_AUDIT_OS_RELEASE_MAX);
+        keel_audit_say(why, whysz, "larger than %zu bytes", KEEL_AUDIT_OS_RELEASE_MAX);
         return KEEL_ERR_TOO_LARGE;
     }
     while (ret == KEEL_OK && pos < len) {
@@ -395,12 +382,12 @@ static void add_source(tree *t, const char *label)
 static keel_err read_error(tree *t, const char *rel, keel_err err, size_t max)
 {
     if (err == KEEL_ERR_TOO_LARGE)
-        say(t->why, t->whysz, "%s: larger than %zu bytes", rel, max);
+        keel_audit_say(t->why, t->whysz, "%s: larger than %zu bytes", rel, max);
     else if (err == KEEL_ERR_NOMEM)
-        say(t->why, t->whysz, "%s: out of memory", rel);
+        keel_audit_say(t->why, t->whysz, "%s: out of memory", rel);
     else
-        say(t->why, t->whysz, "%s: cannot be read (%s)", rel,
-            errno != 0 ? strerror(errno) : "not a regular file");
+        keel_audit_say(t->why, t->whysz, "%s: cannot be read (%s)", rel,
+                       errno != 0 ? strerror(errno) : "not a regular file");
     return err;
 }
 
@@ -441,7 +428,8 @@ static keel_err read_db(tree *t, const char *rel, const char *label, keel_audit_
     if (ret == KEEL_OK) {
         ret = keel_audit_pkgdb_parse(data, len, kind, on_package, &rd, NULL, why, sizeof(why));
         if (ret != KEEL_OK)
-            say(t->why, t->whysz, "%s: %s", rel, why[0] != '\0' ? why : keel_strerror(ret));
+            keel_audit_say(t->why, t->whysz, "%s: %s", rel,
+                           why[0] != '\0' ? why : keel_strerror(ret));
     }
     free(data);
     if (ret == KEEL_OK)
@@ -475,7 +463,7 @@ static keel_err read_statusd(tree *t)
             continue;
         ret = keel_str_format(rel, sizeof(rel), "%s/%s", dir, names[i]);
         if (ret != KEEL_OK)
-            say(t->why, t->whysz, "%s: a name longer than %u bytes", dir, REL_MAX);
+            keel_audit_say(t->why, t->whysz, "%s: a name longer than %u bytes", dir, REL_MAX);
         else
             ret = read_db(t, rel, dir, KEEL_AUDIT_PKGDB_STATUSD, 0);
     }
@@ -504,7 +492,7 @@ static keel_err read_os_release(tree *t)
     ret = keel_audit_os_release_parse(data, len, &t->os, why, sizeof(why));
     free(data);
     if (ret != KEEL_OK)
-        say(t->why, t->whysz, "%s: %s", paths[i - 1], why);
+        keel_audit_say(t->why, t->whysz, "%s: %s", paths[i - 1], why);
     else
         t->stats->os_release = 1;
     return ret;
@@ -546,8 +534,8 @@ static keel_err make_ref(tree *t, comp *c)
         ret = keel_str_format(purl, sizeof(purl), "deb:%s:%s@%s", c->name, c->arch, c->version);
     }
     if (ret != KEEL_OK) {
-        say(t->why, t->whysz, "%s:%zu: package %s: its purl is longer than %u bytes",
-            t->col.files[c->file], c->line, c->name, PURL_MAX - 1);
+        keel_audit_say(t->why, t->whysz, "%s:%zu: package %s: its purl is longer than %u bytes",
+                       t->col.files[c->file], c->line, c->name, PURL_MAX - 1);
         return ret;
     }
     c->ref = strdup(purl);
@@ -588,8 +576,8 @@ static keel_err order_components(tree *t)
         if (strcmp(prev->ref, c->ref) != 0)
             continue;
         if (prev->file == c->file) {
-            say(t->why, t->whysz, "%s: lines %zu and %zu: package %s %s listed twice",
-                col->files[c->file], prev->line, c->line, c->name, c->arch);
+            keel_audit_say(t->why, t->whysz, "%s: lines %zu and %zu: package %s %s listed twice",
+                           col->files[c->file], prev->line, c->line, c->name, c->arch);
             return KEEL_ERR_PARSE;
         }
         c->skip = 1;
@@ -655,8 +643,8 @@ static int by_provider(const void *a, const void *b)
 
 static keel_err relation_error(graph *g, const comp *c, const char *field, const char *why)
 {
-    say(g->t->why, g->t->whysz, "%s:%zu: package %s: %s: %s", g->t->col.files[c->file], c->line,
-        c->name, field, why);
+    keel_audit_say(g->t->why, g->t->whysz, "%s:%zu: package %s: %s: %s", g->t->col.files[c->file],
+                   c->line, c->name, field, why);
     return KEEL_ERR_PARSE;
 }
 
@@ -1090,7 +1078,7 @@ static keel_err document(tree *t, const char *label, time_t now, cJSON **out)
         ret = add_dependencies(root, &g);
     graph_free(&g);
     if (ret == KEEL_ERR_NOMEM || ret == KEEL_ERR_RANDOM)
-        say(t->why, t->whysz, "%s", keel_strerror(ret));
+        keel_audit_say(t->why, t->whysz, "%s", keel_strerror(ret));
     if (ret != KEEL_OK) {
         cJSON_Delete(root);
         return ret;
@@ -1117,7 +1105,7 @@ keel_err keel_audit_sbom_build(const char *dir, const char *label, time_t now, v
     t.whysz = whysz;
     t.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (t.rootfd < 0) {
-        say(why, whysz, "%s: cannot be opened (%s)", dir, strerror(errno));
+        keel_audit_say(why, whysz, "%s: cannot be opened (%s)", dir, strerror(errno));
         return KEEL_ERR_IO;
     }
     ret = read_tree(&t);
@@ -1147,7 +1135,7 @@ keel_err keel_audit_sbom_write(const char *dir, const char *label, const char *p
     if (path == NULL)
         return KEEL_ERR_ARG;
     if (unlink(path) != 0 && errno != ENOENT) { /* no SBOM of an earlier run is left behind */
-        say(why, whysz, "%s: cannot be replaced (%s)", path, strerror(errno));
+        keel_audit_say(why, whysz, "%s: cannot be replaced (%s)", path, strerror(errno));
         return KEEL_ERR_IO;
     }
     ret = keel_audit_sbom_build(dir, label, time(NULL), &doc, stats, why, whysz);
@@ -1156,12 +1144,12 @@ keel_err keel_audit_sbom_write(const char *dir, const char *label, const char *p
     text = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (text == NULL) {
-        say(why, whysz, "%s", keel_strerror(KEEL_ERR_NOMEM));
+        keel_audit_say(why, whysz, "%s", keel_strerror(KEEL_ERR_NOMEM));
         return KEEL_ERR_NOMEM;
     }
     ret = keel_file_write_atomic(path, text, strlen(text), 0644);
     free(text);
     if (ret != KEEL_OK)
-        say(why, whysz, "%s: cannot be written (%s)", path, strerror(errno));
+        keel_audit_say(why, whysz, "%s: cannot be written (%s)", path, strerror(errno));
     return ret;
 }
