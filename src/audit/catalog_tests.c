@@ -32,6 +32,9 @@ static const keel_audit_test_case rows[] = {
         "every recommendation not met or N/A is justified; N/A only where a condition or feature "
         "allows it",
         NULL),
+    ROW("5.1-1-1", BOTH, C, IXIT, 0,
+        "every password or PIN mechanism is user-defined or unique per device", "auth_mechanisms",
+        NULL),
     ROW("5.1-1-2", BOTH, F, LIVE, LABELS,
         "no default password (HTTP Basic: user:password pair) opens the login; with --labels, "
         "no two devices share one",
@@ -40,6 +43,9 @@ static const keel_audit_test_case rows[] = {
         "the firmware tree's accounts (etc/passwd, etc/shadow): no empty password, no hash a "
         "default password opens",
         NULL),
+    ROW("5.1-2-1", BOTH, C, IXIT, 0,
+        "unique passwords: generation documented, a random source, no device data, >= 64 bits",
+        "auth_mechanisms", NULL),
     ROW("5.1-2-2", BOTH, F, LABELS, 0,
         "the batch's label passwords: unique, not derived from serial or MAC, uniform, >= 64 bits",
         NULL),
@@ -64,6 +70,9 @@ static const keel_audit_test_case rows[] = {
         "updatable components name an update mechanism, automatic or <= 2 user steps; others "
         "say why",
         "software_components", "update_mechanisms", NULL),
+    ROW("5.3-7-1", BOTH, C, IXIT, 0,
+        "each update mechanism: a best-practice signature and hash, no known-weak cryptography",
+        "update_mechanisms", NULL),
     ROW("5.3-7-2", BOTH, F, IXIT, PW,
         "the mirror verifies from the trust anchor; the repository's server: TLS, its CA, no plain "
         "HTTP",
@@ -71,10 +80,16 @@ static const keel_audit_test_case rows[] = {
     ROW("5.3-8-1", BOTH, C, IXIT, 0,
         "the supplier confirms 5.3-8 and an update procedure states the days to a security fix",
         "confirmations", "update_procedures", "update_mechanisms", NULL),
+    ROW("5.3-9-1", BOTH, C, IXIT, 0,
+        "each update mechanism documents how the device verifies authenticity and integrity",
+        "update_mechanisms", NULL),
     ROW("5.3-9-2", BOTH, F, LIVE | IXIT | PW, 0,
         "metadata signed by an unknown key, substituted targets, a changed and an endless target "
         "are refused",
         "update", NULL),
+    ROW("5.3-10-1", BOTH, C, IXIT, 0,
+        "updates over a network: trust rests on an anchor the device holds, verified on the device",
+        "update_mechanisms", NULL),
     ROW("5.3-10-2", BOTH, F, LIVE | IXIT | PW, 0,
         "an untrusted server certificate, TLS 1.0/1.1 and metadata signed by an unknown key are "
         "refused",
@@ -124,6 +139,8 @@ static const keel_audit_test_case rows[] = {
         "every security parameter documents its whole lifecycle and its management process; the "
         "supplier confirms 5.5-8",
         "security_parameters", "security_management", "confirmations", NULL),
+    ROW("5.6-1-1", BOTH, C, IXIT, 0, "every declared interface has a purpose; none is kept unused",
+        "interfaces", NULL),
     ROW("5.6-1-2", BOTH, F, LIVE, IXIT,
         "TCP scan of all ports, UDP scan of the top 1000 and IoT ports: only declared ones answer; "
         "telnet named",

@@ -15,6 +15,8 @@
 
 #include "concepts.h"
 
+#define RETENTION_DAYS_MAX 36500 /* a hundred years */
+
 /* personal_data (an object) and its array member list; NULL with an evidence line. */
 static const cJSON *personal_list(const cJSON *root, const char *list, keel_audit_evidence *ev)
 {
@@ -279,7 +281,14 @@ static int retention_gap(const cJSON *d, size_t i, const char *reset, keel_audit
         (void)keel_audit_evidence_addf(ev, "%s: a) '%s': b) not stored", who, retention);
         return 0;
     }
-    if (cJSON_IsNumber(days) && days->valuedouble >= 0) {
+    if (cJSON_IsNumber(days) && (days->valuedouble < 0 || days->valuedouble > RETENTION_DAYS_MAX)) {
+        (void)keel_audit_evidence_addf(ev,
+                                       "%s: b) personal_data.data[%zu].retention_days: an integer "
+                                       "0-%d or null",
+                                       who, i, RETENTION_DAYS_MAX);
+        return 1;
+    }
+    if (cJSON_IsNumber(days)) {
         (void)keel_audit_evidence_addf(ev, "%s: a) '%s': b) deleted after %d day(s)", who,
                                        retention, (int)days->valuedouble);
         return 0;

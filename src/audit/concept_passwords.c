@@ -9,8 +9,8 @@
  *   b) it comes from a random source (a CSPRNG, a DRBG, getrandom, /dev/urandom, RAND_bytes,
  *      a TRNG or an HSM's generator);
  *   c) it is not derived from device data (serial number, MAC address, IMEI, a counter or
- *      sequence, the model, a timestamp) outside a clause that refuses it ("never derived
- *      from the serial" is fine);
+ *      sequence, the model, a timestamp) outside a sentence's part that refuses it ("never
+ *      derived from the serial, a MAC address or a counter" is fine);
  *   d) its strength is stated as at least 64 bits (what keel's own label check, 5.1-2-2,
  *      asks of the labels).
  * A design without a pre-installed unique password has nothing for 5.1-2-1 to judge: N/A
@@ -32,17 +32,25 @@ static const keel_audit_concept_term random_sources[] = {
     {"random", NULL, "a random source"}, {"hsm", NULL, "an HSM"},
 };
 
-static const keel_audit_concept_term device_data[] = {
-    {"serial", NULL, "the serial number"},
-    {"mac", NULL, "a MAC address"},
-    {"imei", NULL, "the IMEI"},
-    {"counter", NULL, "a counter"},
-    {"sequence", NULL, "a sequence"},
-    {"sequential", NULL, "a sequence"},
-    {"model", NULL, "the model"},
-    {"timestamp", NULL, "a timestamp"},
-    {"derived", NULL, "device data (\"derived\")"},
+/* Device data a password must not be derived from, as whole words; the evidence's name. */
+static const struct {
+    const char *word;
+    const char *name;
+} device_data[] = {
+    {"serial", "the serial number"},
+    {"mac", "a MAC address"},
+    {"imei", "the IMEI"},
+    {"counter", "a counter"},
+    {"sequence", "a sequence"},
+    {"sequential", "a sequence"},
+    {"model", "the model"},
+    {"timestamp", "a timestamp"},
+    {"derived", "device data (\"derived\")"},
 };
+
+/* Words that refuse what follows them in the same sentence: "never derived from the serial,
+ * a MAC address or a counter" names none of the three as used. */
+static const char *const refusals[] = {"never", "not", "no", "without", "nor"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -77,8 +85,8 @@ keel_audit_verdict keel_audit_concept_password_unique_judge(const cJSON *root,
         if (credential != NULL && (strcmp(credential, "user_defined") == 0 ||
                                    strcmp(credential, "unique_per_device") == 0)) {
             (void)keel_audit_evidence_addf(
-                ev, "%s: a %s password", who,
-                strcmp(credential, "user_defined") == 0 ? "user-defined" : "unique per-device");
+                ev, "%s: %s", who,
+                strcmp(credential, "user_defined") == 0 ? "user-defined" : "unique per device");
             continue;
         }
         failed++;
@@ -119,6 +127,45 @@ static unsigned long stated_bits(const char *text)
     return best;
 }
 
+/* The index into device_data of the first datum text names as used, -1 when none. A sentence
+ * (ended by ';', a line break, or a full stop that is not inside a number) refuses every datum
+ * after a refusal word in it; *refused is set when a datum was named only so. */
+static int device_data_named(const char *text, int *refused)
+{
+    int in_refusal = 0;
+    const char *p = text;
+
+    while (*p != '\0') {
+        size_t len = 0;
+
+        if (*p == ';' || *p == '\n' ||
+            (*p == '.' &&
+             !(p > text && isdigit((unsigned char)p[-1]) && isdigit((unsigned char)p[1])))) {
+            in_refusal = 0;
+            p++;
+            continue;
+        }
+        if (!isalnum((unsigned char)*p)) {
+            p++;
+            continue;
+        }
+        while (isalnum((unsigned char)p[len]))
+            len++;
+        for (size_t i = 0; i < COUNT(refusals); i++)
+            if (strlen(refusals[i]) == len && strncasecmp(p, refusals[i], len) == 0)
+                in_refusal = 1;
+        for (size_t i = 0; i < COUNT(device_data); i++) {
+            if (strlen(device_data[i].word) != len || strncasecmp(p, device_data[i].word, len) != 0)
+                continue;
+            if (!in_refusal)
+                return (int)i;
+            *refused = 1;
+        }
+        p += len;
+    }
+    return -1;
+}
+
 /* The four units of 5.1-2-1 on one mechanism; returns the units failed. */
 static size_t judge_generation(const char *who, const char *generation, keel_audit_evidence *ev)
 {
@@ -133,8 +180,8 @@ static size_t judge_generation(const char *who, const char *generation, keel_aud
     }
     (void)keel_audit_evidence_addf(ev, "%s: a) generation documented", who);
     source = keel_audit_concept_mentions(generation, random_sources, COUNT(random_sources), NULL);
-    data = keel_audit_concept_mentions(generation, device_data, COUNT(device_data), &negated);
-    if (source == -2 || data == -2) {
+    data = device_data_named(generation, &negated);
+    if (source == -2) {
         (void)keel_audit_evidence_addf(ev, "%s: out of memory reading its generation", who);
         return 3;
     }

@@ -358,13 +358,19 @@ static const struct {
     const char *provision;
     keel_audit_concept_judge judge;
 } concepts[] = {
+    {"5.1-1-1", "5.1-1", keel_audit_concept_password_unique_judge},
+    {"5.1-2-1", "5.1-2", keel_audit_concept_password_generation_judge},
     {"5.1-3-1", "5.1-3", keel_audit_concept_auth_judge},
     {"5.3-3-1", "5.3-3", keel_audit_concept_update_simple_judge},
+    {"5.3-7-1", "5.3-7", keel_audit_concept_update_crypto_judge},
     {"5.3-8-1", "5.3-8", keel_audit_concept_update_timely_judge},
+    {"5.3-9-1", "5.3-9", keel_audit_concept_update_verify_judge},
+    {"5.3-10-1", "5.3-10", keel_audit_concept_update_trust_judge},
     {"5.4-2-1", "5.4-2", keel_audit_concept_identity_judge},
     {"5.4-4-1", "5.4-4", keel_audit_concept_unique_judge},
     {"5.5-7-1", "5.5-7", keel_audit_concept_transit_judge},
     {"5.5-8-1", "5.5-8", keel_audit_concept_manage_judge},
+    {"5.6-1-1", "5.6-1", keel_audit_concept_interfaces_judge},
     {"5.8-2-1", "5.8-2", keel_audit_concept_sensitive_judge},
     {"5.13-1A-1", "5.13-1A", keel_audit_concept_input_judge},
     {"6-3B-1", "6-3B", keel_audit_concept_consent_record_judge},

@@ -1,7 +1,9 @@
 /* The conceptual test cases of the mandatory provisions judged on the IXIT's design tables
  * (TS 103 701 IXIT 1-AuthMech, 4-Conf, 6-SoftComp, 7-UpdMech, 8-UpdProc, 10-SecParam,
  * 11-ComMech, 14-SecMgmt, 21-PersData, 27-UserIntf, 29-InpVal; private to src/audit):
- *   5.1-3-1 (concept_auth.c), 5.3-3-1 and 5.3-8-1 (concept_update.c), 5.4-2-1, 5.4-4-1,
+ *   5.1-1-1 and 5.1-2-1 (concept_passwords.c), 5.1-3-1 (concept_auth.c), 5.3-3-1 and 5.3-8-1
+ *   (concept_update.c), 5.3-7-1, 5.3-9-1 and 5.3-10-1 (concept_update_crypto.c), 5.6-1-1
+ *   (concept_interfaces.c, on 15-Intf), 5.4-2-1, 5.4-4-1,
  *   5.5-7-1 and 5.5-8-1 (concept_params.c), 5.8-2-1, 6-3B-1 and 6-6-1 (concept_data.c),
  *   5.13-1A-1 (concept_input.c); the tables, the text rules and the driver in concepts.c.
  * Each judge reads its tables from the IXIT's JSON document itself (cJSON), not from the
@@ -20,6 +22,20 @@ typedef keel_audit_verdict (*keel_audit_concept_judge)(const cJSON *root, keel_c
                                                        keel_audit_evidence *ev);
 
 /* The judges, one per test case (root: the IXIT document; any JSON value is handled). */
+keel_audit_verdict keel_audit_concept_password_unique_judge(const cJSON *root,
+                                                            keel_catalog_version v,
+                                                            keel_audit_evidence *ev); /* 5.1-1-1 */
+keel_audit_verdict
+keel_audit_concept_password_generation_judge(const cJSON *root, keel_catalog_version v,
+                                             keel_audit_evidence *ev); /* 5.1-2-1 */
+keel_audit_verdict keel_audit_concept_update_crypto_judge(const cJSON *root, keel_catalog_version v,
+                                                          keel_audit_evidence *ev); /* 5.3-7-1 */
+keel_audit_verdict keel_audit_concept_update_verify_judge(const cJSON *root, keel_catalog_version v,
+                                                          keel_audit_evidence *ev); /* 5.3-9-1 */
+keel_audit_verdict keel_audit_concept_update_trust_judge(const cJSON *root, keel_catalog_version v,
+                                                         keel_audit_evidence *ev); /* 5.3-10-1 */
+keel_audit_verdict keel_audit_concept_interfaces_judge(const cJSON *root, keel_catalog_version v,
+                                                       keel_audit_evidence *ev); /* 5.6-1-1 */
 keel_audit_verdict keel_audit_concept_auth_judge(const cJSON *root, keel_catalog_version v,
                                                  keel_audit_evidence *ev); /* 5.1-3-1 */
 keel_audit_verdict keel_audit_concept_update_simple_judge(const cJSON *root, keel_catalog_version v,

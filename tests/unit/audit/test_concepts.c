@@ -95,6 +95,11 @@ static cJSON *base(void)
     return root;
 }
 
+static int index_of(const char *s)
+{
+    return (int)strtol(s, NULL, 10);
+}
+
 /* The item at a dotted path ("a.0.b"; numbers index arrays) and its parent. */
 static cJSON *at(cJSON *root, const char *path, cJSON **parent, char *last, size_t lastsz)
 {
@@ -102,14 +107,12 @@ static cJSON *at(cJSON *root, const char *path, cJSON **parent, char *last, size
     cJSON *cur = root, *up = NULL;
     char *save = NULL, *part;
 
-    assert_true(strlen(path) < sizeof(buf));
-    strcpy(buf, path);
+    assert_int_equal(keel_str_copy(buf, sizeof(buf), path), KEEL_OK);
     for (part = strtok_r(buf, ".", &save); part != NULL; part = strtok_r(NULL, ".", &save)) {
         up = cur;
-        assert_true(strlen(part) < lastsz);
-        strcpy(last, part);
+        assert_int_equal(keel_str_copy(last, lastsz, part), KEEL_OK);
         if (cJSON_IsArray(cur))
-            cur = cJSON_GetArrayItem(cur, atoi(part));
+            cur = cJSON_GetArrayItem(cur, index_of(part));
         else
             cur = cJSON_GetObjectItemCaseSensitive(cur, part);
         if (cur == NULL && strtok_r(NULL, ".", &save) != NULL)
@@ -131,7 +134,7 @@ static cJSON *with(cJSON *root, const char *path, const char *json)
     if (json == NULL) {
         assert_non_null(item);
         if (cJSON_IsArray(parent))
-            cJSON_DeleteItemFromArray(parent, atoi(last));
+            cJSON_DeleteItemFromArray(parent, index_of(last));
         else
             cJSON_DeleteItemFromObjectCaseSensitive(parent, last);
         return root;
@@ -140,7 +143,7 @@ static cJSON *with(cJSON *root, const char *path, const char *json)
     assert_non_null(v);
     if (cJSON_IsArray(parent)) {
         assert_non_null(item);
-        cJSON_ReplaceItemInArray(parent, atoi(last), v);
+        cJSON_ReplaceItemInArray(parent, index_of(last), v);
     } else if (item != NULL) {
         cJSON_ReplaceItemInObjectCaseSensitive(parent, last, v);
     } else {
@@ -460,6 +463,9 @@ static void test_data(void **state)
           keel_audit_concept_retention_judge, KEEL_AUDIT_PASS, NULL);
     check(with(base(), "personal_data.data.1.retention", NULL), keel_audit_concept_retention_judge,
           KEEL_AUDIT_FAIL, "personal_data.data[1].retention: required string");
+    check(with(base(), "personal_data.data.0.retention_days", "1e300"),
+          keel_audit_concept_retention_judge, KEEL_AUDIT_FAIL,
+          "log: b) personal_data.data[0].retention_days: an integer 0-36500 or null");
     check(with(base(), "personal_data.data", "[]"), keel_audit_concept_retention_judge,
           KEEL_AUDIT_NA, "feature z is absent");
 }
@@ -470,6 +476,85 @@ static int only_params(const char *provision, const void *user)
 {
     (void)user;
     return strncmp(provision, "5.4-", 4) == 0;
+}
+
+/* 5.1-1-1, 5.1-2-1 (1-AuthMech), 5.3-7-1, 5.3-9-1, 5.3-10-1 (7-UpdMech), 5.6-1-1 (15-Intf). */
+static void test_passwords_updates_interfaces(void **state)
+{
+    static const char GEN[] = "\"15 symbols from the CSPRNG (getrandom), 72 bits; never derived "
+                              "from the serial or a MAC address\"";
+    static const char ROOTED[] = "\"Ed25519 signatures verified from the root installed at the "
+                                 "factory\"";
+
+    (void)state;
+    check(base(), keel_audit_concept_password_unique_judge, KEEL_AUDIT_PASS,
+          "owner: user-defined");
+    check(with(base(), "auth_mechanisms.1.credential", "\"none\""),
+          keel_audit_concept_password_unique_judge, KEEL_AUDIT_FAIL,
+          "pin: credential 'none': a password neither user-defined nor unique per device");
+    check(with(base(), "auth_mechanisms", "[]"), keel_audit_concept_password_unique_judge,
+          KEEL_AUDIT_NA, "declares no password or PIN mechanism");
+    check(with(base(), "auth_mechanisms", NULL), keel_audit_concept_password_unique_judge,
+          KEEL_AUDIT_INCONCLUSIVE, "the IXIT has no auth_mechanisms (1-AuthMech)");
+
+    check(base(), keel_audit_concept_password_generation_judge, KEEL_AUDIT_NA,
+          "declares no pre-installed unique password");
+    check(with(with(base(), "auth_mechanisms.0.credential", "\"unique_per_device\""),
+               "auth_mechanisms.0.generation", GEN),
+          keel_audit_concept_password_generation_judge, KEEL_AUDIT_PASS,
+          "owner: c) not derived from device data (said so explicitly)");
+    check(with(with(base(), "auth_mechanisms.0.credential", "\"unique_per_device\""),
+               "auth_mechanisms.0.generation", "\"the serial number hashed, 64 bits\""),
+          keel_audit_concept_password_generation_judge, KEEL_AUDIT_FAIL,
+          "owner: c) derived from the serial number");
+    check(with(with(base(), "auth_mechanisms.0.credential", "\"unique_per_device\""),
+               "auth_mechanisms.0.generation", "\"the serial number hashed, 64 bits\""),
+          keel_audit_concept_password_generation_judge, KEEL_AUDIT_FAIL,
+          "owner: b) names no random source");
+    check(with(with(base(), "auth_mechanisms.0.credential", "\"unique_per_device\""),
+               "auth_mechanisms.0.generation", "\"from a DRBG, 40 bits\""),
+          keel_audit_concept_password_generation_judge, KEEL_AUDIT_FAIL,
+          "owner: d) 40 bits stated, below 64");
+    check(with(with(base(), "auth_mechanisms.0.credential", "\"unique_per_device\""),
+               "auth_mechanisms.0.generation", "\"from a DRBG\""),
+          keel_audit_concept_password_generation_judge, KEEL_AUDIT_FAIL,
+          "owner: d) its strength is not stated in bits");
+
+    check(base(), keel_audit_concept_update_crypto_judge, KEEL_AUDIT_PASS,
+          "ota: a) signed with Ed25519");
+    check(with(base(), "update_mechanisms.0.authenticity", "\"RSA-1024 signatures\""),
+          keel_audit_concept_update_crypto_judge, KEEL_AUDIT_FAIL,
+          "ota: c) its authenticity names known-weak cryptography (RSA-1024)");
+    check(with(base(), "update_mechanisms.0.integrity", "\"a CRC32 of the image\""),
+          keel_audit_concept_update_crypto_judge, KEEL_AUDIT_FAIL,
+          "ota: b) its integrity names no best-practice hash");
+    check(with(base(), "update_mechanisms.0.integrity", NULL),
+          keel_audit_concept_update_crypto_judge, KEEL_AUDIT_FAIL,
+          "update_mechanisms[0].integrity: required string");
+
+    check(base(), keel_audit_concept_update_verify_judge, KEEL_AUDIT_FAIL,
+          "ota: its authenticity does not say that the device verifies it");
+    check(with(with(base(), "update_mechanisms.0.authenticity", ROOTED),
+               "update_mechanisms.0.integrity", "\"SHA-256, checked while it downloads\""),
+          keel_audit_concept_update_verify_judge, KEEL_AUDIT_PASS,
+          "ota: authenticity and integrity verified by the device");
+
+    check(base(), keel_audit_concept_update_trust_judge, KEEL_AUDIT_FAIL,
+          "ota: b) its authenticity names no trust anchor");
+    check(with(base(), "update_mechanisms.0.authenticity", ROOTED),
+          keel_audit_concept_update_trust_judge, KEEL_AUDIT_PASS, "ota: c) verified by the device");
+    check(with(base(), "update_mechanisms.0.delivery", "\"local\""),
+          keel_audit_concept_update_trust_judge, KEEL_AUDIT_NA,
+          "no update mechanism is delivered over a network");
+
+    check(base(), keel_audit_concept_interfaces_judge, KEEL_AUDIT_PASS, "api (tcp/8443): api");
+    check(with(base(), "interfaces.0.purpose", "\"reserved for a later release\""),
+          keel_audit_concept_interfaces_judge, KEEL_AUDIT_FAIL,
+          "api: its purpose says it is reserved");
+    check(with(base(), "interfaces.0.purpose", NULL), keel_audit_concept_interfaces_judge,
+          KEEL_AUDIT_FAIL, "interfaces[0].purpose: required string");
+    check(with(base(), "interfaces", "[]"), keel_audit_concept_interfaces_judge,
+          KEEL_AUDIT_INCONCLUSIVE, "declares no interface");
 }
 
 static size_t recorded(const keel_audit_report *r)
@@ -489,14 +574,14 @@ static void test_recorded(void **state)
     (void)state;
     assert_int_equal(keel_audit_report_new(KEEL_EN303645_V3_1_3, "t", &r), KEEL_OK);
     assert_int_equal(keel_audit_check_concepts(r, BASE, strlen(BASE), NULL, NULL), KEEL_OK);
-    assert_int_equal(recorded(r), 11);
+    assert_int_equal(recorded(r), 17);
     assert_int_equal(keel_audit_report_find(r, "6-3B")->tests[0].verdict, KEEL_AUDIT_PASS);
     assert_int_equal(keel_audit_report_find(r, "6-3B")->tests[0].kind, KEEL_AUDIT_CONCEPTUAL);
     keel_audit_report_free(r);
     /* V2.1.1 has no 5.13-1A, 6-3B, 6-6 */
     assert_int_equal(keel_audit_report_new(KEEL_EN303645_V2_1_1, "t", &r), KEEL_OK);
     assert_int_equal(keel_audit_check_concepts(r, BASE, strlen(BASE), NULL, NULL), KEEL_OK);
-    assert_int_equal(recorded(r), 8);
+    assert_int_equal(recorded(r), 14);
     assert_null(keel_audit_report_find(r, "6-6"));
     keel_audit_report_free(r);
     assert_int_equal(keel_audit_report_new(KEEL_EN303645_V3_1_3, "t", &r), KEEL_OK);
@@ -510,9 +595,9 @@ static void test_recorded(void **state)
     assert_int_equal(keel_audit_report_find(r, "5.5-8")->tests[0].verdict, KEEL_AUDIT_INCONCLUSIVE);
     keel_audit_report_free(r);
     assert_int_equal(keel_audit_concepts_wanted(KEEL_EN303645_V3_1_3, NULL, NULL, ids, sizeof(ids)),
-                     11);
+                     17);
     assert_non_null(strstr(ids, " 5.13-1A-1 6-3B-1 6-6-1"));
-    assert_int_equal(keel_audit_concepts_wanted(KEEL_EN303645_V2_1_1, NULL, NULL, NULL, 0), 8);
+    assert_int_equal(keel_audit_concepts_wanted(KEEL_EN303645_V2_1_1, NULL, NULL, NULL, 0), 14);
     assert_int_equal(
         keel_audit_concepts_wanted(KEEL_EN303645_V3_1_3, only_params, NULL, ids, sizeof(ids)), 2);
     assert_string_equal(ids, "5.4-2-1 5.4-4-1");
@@ -530,7 +615,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_rules), cmocka_unit_test(test_auth),
         cmocka_unit_test(test_update),     cmocka_unit_test(test_params),
-        cmocka_unit_test(test_data),       cmocka_unit_test(test_recorded),
+        cmocka_unit_test(test_data),       cmocka_unit_test(test_passwords_updates_interfaces),
+        cmocka_unit_test(test_recorded),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
