@@ -3,16 +3,19 @@
  * does, so that a device maker's CI can gate a release on it. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
 #include "ics.h"
 #include "image.h"
 #include "keel/catalog.h"
+#include "progress.h"
 #include "sbom.h"
 #include "whitebox.h"
 
@@ -517,6 +520,22 @@ static int write_sbom(const options *o, keel_audit_sbom_note *note)
     return CLI_EXIT_OK;
 }
 
+/* A step's line on stderr ("keel audit: 5.6-1-2 ..."); on a terminal the progress line under
+ * it then shows the step, its count and its time (progress.h). */
+static KEEL_PRINTF(2, 3) void step(keel_audit_report *r, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
+        line[0] = '\0';
+    va_end(ap);
+    keel_audit_progress_clear(r->progress);
+    fprintf(stderr, "keel audit: %s\n", line);
+    keel_audit_progress_step(r->progress, line);
+}
+
 /* The white-box test cases: what the device maker handed over, before the device. */
 static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_batch_stats *batch)
 {
@@ -524,41 +543,39 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
 
     memset(batch, 0, sizeof(*batch));
     if (o->labels_dir != NULL && wanted(o, "5.1-2")) {
-        fprintf(stderr, "keel audit: 5.1-2-2 judging the labels in %s\n", o->labels_dir);
+        step(r, "5.1-2-2 judging the labels in %s", o->labels_dir);
         ret = keel_audit_check_labels(r, o->labels_dir, batch);
     }
     if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.4-3")) {
-        fprintf(stderr, "keel audit: 5.4-3-2 scanning %s for keys and passwords\n",
-                o->firmware_dir);
+        step(r, "5.4-3-2 scanning %s for keys and passwords", o->firmware_dir);
         ret = keel_audit_check_firmware(r, o->firmware_dir);
     }
     if (ret == KEEL_OK && o->firmware_dir != NULL && o->firmware_peer != NULL &&
         wanted(o, "5.4-4")) {
-        fprintf(stderr, "keel audit: 5.4-4-2 comparing the private keys of %s and %s\n",
-                o->firmware_dir, o->firmware_peer);
+        step(r, "5.4-4-2 comparing the private keys of %s and %s", o->firmware_dir,
+             o->firmware_peer);
         ret = keel_audit_check_unique(r, o->firmware_dir, o->firmware_peer);
     }
     if (ret == KEEL_OK && o->firmware_dir != NULL &&
         wanted(o, r->version == KEEL_EN303645_V2_1_1 ? "5.6-4" : "5.6-4A")) {
-        fprintf(stderr, "keel audit: %s scanning %s for a keel development build\n",
-                r->version == KEEL_EN303645_V2_1_1 ? "5.6-4-2" : "5.6-4A-2", o->firmware_dir);
+        step(r, "%s scanning %s for a keel development build",
+             r->version == KEEL_EN303645_V2_1_1 ? "5.6-4-2" : "5.6-4A-2", o->firmware_dir);
         ret = keel_audit_check_build_kind(r, o->firmware_dir);
     }
     if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.1-1")) {
-        fprintf(stderr, "keel audit: 5.1-1-3 trying the accounts of %s\n", o->firmware_dir);
+        step(r, "5.1-1-3 trying the accounts of %s", o->firmware_dir);
         ret = keel_audit_check_accounts(r, o->firmware_dir);
     }
     if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.6-7")) {
-        fprintf(stderr, "keel audit: 5.6-7-2 judging the file modes of %s\n", o->firmware_dir);
+        step(r, "5.6-7-2 judging the file modes of %s", o->firmware_dir);
         ret = keel_audit_check_modes(r, o->firmware_dir);
     }
     if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.6-8")) {
-        fprintf(stderr, "keel audit: 5.6-8-2 judging the ELF hardening of %s\n", o->firmware_dir);
+        step(r, "5.6-8-2 judging the ELF hardening of %s", o->firmware_dir);
         ret = keel_audit_check_elf(r, o->firmware_dir);
     }
     if (ret == KEEL_OK && o->firmware_dir != NULL && wanted(o, "5.5-1")) {
-        fprintf(stderr, "keel audit: 5.5-1-3 judging the TLS configurations of %s\n",
-                o->firmware_dir);
+        step(r, "5.5-1-3 judging the TLS configurations of %s", o->firmware_dir);
         ret = keel_audit_check_tls_config(r, o->firmware_dir);
     }
     return ret;
@@ -566,8 +583,7 @@ static keel_err run_offline(keel_audit_report *r, const options *o, keel_audit_b
 
 static void update_progress(const char *line, void *user)
 {
-    (void)user;
-    fprintf(stderr, "keel audit: 5.3-2-2 5.3-7-2 5.3-9-2 5.3-10-2 %s\n", line);
+    step(user, "5.3-2-2 5.3-7-2 5.3-9-2 5.3-10-2 %s", line);
 }
 
 /* The update test cases (the IXIT's "update" object): with a password they log in and ask the
@@ -579,7 +595,7 @@ static keel_err run_update(keel_audit_report *r, const keel_audit_target *t, con
                                 .status_path = o->status_path,
                                 .password = o->password_arg != NULL ? o->password : NULL,
                                 .progress = update_progress,
-                                .user = NULL};
+                                .user = r};
 
     return keel_audit_check_update(r, t, &u);
 }
@@ -605,12 +621,12 @@ static keel_err run_published(keel_audit_report *r, const keel_audit_target *t, 
     keel_err ret = KEEL_OK;
 
     if (wanted(o, "5.2-1")) {
-        fprintf(stderr, "keel audit: 5.2-1-2 reading security.txt (RFC 9116)\n");
+        step(r, "5.2-1-2 reading security.txt (RFC 9116)");
         ret = keel_audit_check_securitytxt(r, t, &o->ixit);
     }
     if (ret == KEEL_OK && (wanted(o, "5.3-13") || wanted(o, "5.3-16"))) {
-        fprintf(stderr, "keel audit: 5.3-13-2 5.3-16-2 reading the published support period and "
-                        "model designation\n");
+        step(r, "5.3-13-2 5.3-16-2 reading the published support period and "
+                "model designation");
         ret = keel_audit_check_published(r, t, &o->ixit, o->labels_dir);
     }
     return ret;
@@ -631,8 +647,8 @@ static int privacy_docs_wanted(const options *o)
 
 static keel_err run_privacy_docs(keel_audit_report *r, const options *o)
 {
-    fprintf(stderr, "keel audit: 5.8-3-1 5.10-1-1 5.11-1-1 5.11-2-1 6-1-1 6-2-1 6-4-1 6-5-1 "
-                    "reading the IXIT's personal data, telemetry, sensing and deletion\n");
+    step(r, "5.8-3-1 5.10-1-1 5.11-1-1 5.11-2-1 6-1-1 6-2-1 6-4-1 6-5-1 "
+            "reading the IXIT's personal data, telemetry, sensing and deletion");
     return keel_audit_check_privacy_docs(r, &o->ixit);
 }
 
@@ -650,7 +666,7 @@ static keel_err run_concepts(keel_audit_report *r, const options *o)
 
     if (keel_audit_concepts_wanted(r->version, concept_wanted, o, ids, sizeof(ids)) == 0)
         return KEEL_OK;
-    fprintf(stderr, "keel audit: %s reading the IXIT's design tables\n", ids);
+    step(r, "%s reading the IXIT's design tables", ids);
     err = keel_audit_check_concepts_file(r, o->ixit_path, concept_wanted, o);
     if (err == KEEL_ERR_IO || err == KEEL_ERR_TOO_LARGE || err == KEEL_ERR_PARSE)
         fprintf(stderr, "keel audit: %s: cannot read it again for the design tables: %s\n",
@@ -668,11 +684,11 @@ static keel_err run_privacy_owner(keel_audit_report *r, const keel_audit_target 
     keel_err ret = KEEL_OK;
 
     if (wanted(o, consent)) {
-        fprintf(stderr, "keel audit: %s withdrawing consent and watching the processing stop%s\n",
-                r->version == KEEL_EN303645_V2_1_1 ? "6-3-2" : "6-3A-2",
-                p == NULL || !p->consent_check.present ? " (skipped: the IXIT has no consent_check)"
-                : password == NULL                     ? " (skipped: no --password)"
-                                                       : "");
+        step(r, "%s withdrawing consent and watching the processing stop%s",
+             r->version == KEEL_EN303645_V2_1_1 ? "6-3-2" : "6-3A-2",
+             p == NULL || !p->consent_check.present ? " (skipped: the IXIT has no consent_check)"
+             : password == NULL                     ? " (skipped: no --password)"
+                                                    : "");
         ret = keel_audit_check_consent(r, t, &o->ixit, o->login_path, password);
     }
     if (ret == KEEL_OK && (wanted(o, "5.11-2") || wanted(o, "5.11-4"))) {
@@ -718,15 +734,15 @@ static keel_err run_owner(keel_audit_report *r, const keel_audit_target *t, cons
     keel_err ret = KEEL_OK;
 
     if (wanted(o, "5.9-2")) {
-        fprintf(stderr, "keel audit: 5.9-2-2 using local function with the cloud link cut%s\n",
-                o->ixit.outage == NULL ? " (skipped: the IXIT has no outage hook)"
-                : password == NULL     ? " (skipped: no --password)"
-                                       : "");
+        step(r, "5.9-2-2 using local function with the cloud link cut%s",
+             o->ixit.outage == NULL ? " (skipped: the IXIT has no outage hook)"
+             : password == NULL     ? " (skipped: no --password)"
+                                    : "");
         ret = keel_audit_check_resilience(r, t, &o->ixit, o->login_path, password);
     }
     if (ret == KEEL_OK && wanted(o, input)) {
-        fprintf(stderr, "keel audit: %s sending malformed input to every declared route\n",
-                r->version == KEEL_EN303645_V2_1_1 ? "5.13-1-2" : "5.13-1B-2");
+        step(r, "%s sending malformed input to every declared route",
+             r->version == KEEL_EN303645_V2_1_1 ? "5.13-1-2" : "5.13-1B-2");
         ret = keel_audit_check_malformed(r, t, &o->ixit, o->login_path, o->status_path, password);
     }
     if (ret == KEEL_OK)
@@ -752,7 +768,7 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
     if (keel_str_copy(now, sizeof(now), change.password != NULL ? change.password : "") != KEEL_OK)
         return KEEL_ERR_ARG;
     if (change.password != NULL && wanted(o, "5.4-1")) {
-        fprintf(stderr, "keel audit: 5.4-1-2 asking the device for its root of trust\n");
+        step(r, "5.4-1-2 asking the device for its root of trust");
         ret = keel_audit_check_rot(r, t, o->login_path, o->status_path, change.password);
     }
     if (ret == KEEL_OK && o->update.present &&
@@ -761,25 +777,25 @@ static keel_err run_logins(keel_audit_report *r, const keel_audit_target *t, con
     if (ret == KEEL_OK && o->has_ixit)
         ret = run_owner(r, t, o);
     if (ret == KEEL_OK && wanted(o, "5.1-4")) {
-        fprintf(stderr, "keel audit: 5.1-4-2 changing the password%s\n",
-                change.password != NULL ? "" : " (skipped: no --password)");
+        step(r, "5.1-4-2 changing the password%s",
+             change.password != NULL ? "" : " (skipped: no --password)");
         ret = keel_audit_check_password_change(r, t, &change);
     }
     if (ret == KEEL_OK && o->has_ixit && wanted(o, "5.11-1"))
         ret = run_reset(r, t, o, change.password != NULL ? now : NULL);
     keel_wipe(now, sizeof(now));
     if (ret == KEEL_OK && wanted(o, "5.1-1") && o->login_basic) {
-        fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default user:password pairs "
-                        "(HTTP Basic)\n");
+        step(r, "5.1-1-2 trying well-known default user:password pairs "
+                "(HTTP Basic)");
         ret = keel_audit_check_credentials_basic(r, t, o->login_path, keel_audit_default_logins,
                                                  keel_audit_default_login_count, 0, batch);
     } else if (ret == KEEL_OK && wanted(o, "5.1-1")) {
-        fprintf(stderr, "keel audit: 5.1-1-2 trying well-known default passwords\n");
+        step(r, "5.1-1-2 trying well-known default passwords");
         ret = keel_audit_check_credentials(r, t, o->login_path, keel_audit_default_passwords,
                                            keel_audit_default_password_count, 0, batch);
     }
     if (ret == KEEL_OK && wanted(o, "5.1-5")) {
-        fprintf(stderr, "keel audit: 5.1-5-2 measuring brute-force protection\n");
+        step(r, "5.1-5-2 measuring brute-force protection");
         ret = keel_audit_check_bruteforce(r, t, o->login_path);
     }
     return ret;
@@ -794,24 +810,21 @@ static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, con
 
     memset(&cert, 0, sizeof(cert));
     if (ret == KEEL_OK && wanted(o, "5.6-1")) {
-        fprintf(stderr,
-                "keel audit: 5.6-1-2 scanning every TCP port and the listed UDP ports "
-                "of %s\n",
-                t->host);
+        step(r, "5.6-1-2 scanning every TCP port and the listed UDP ports of %s", t->host);
         ret = keel_audit_check_ports_ixit(r, t, ixit);
     }
     if (ret == KEEL_OK && wanted(o, "5.5-1")) {
-        fprintf(stderr, "keel audit: 5.5-1-2 probing TLS versions, suites and certificate\n");
+        step(r, "5.5-1-2 probing TLS versions, suites and certificate");
         ret = keel_audit_check_tls_ixit(r, t, ixit, &cert);
     }
     /* Before the logins: none of these is a login attempt, and the device's guard is
      * still quiet. */
     if (ret == KEEL_OK && (wanted(o, "5.5-4") || wanted(o, "5.5-5"))) {
-        fprintf(stderr, "keel audit: 5.5-4-2 5.5-5-2 asking routes without authentication\n");
+        step(r, "5.5-4-2 5.5-5-2 asking routes without authentication");
         ret = keel_audit_check_access(r, t, ixit);
     }
     if (ret == KEEL_OK && wanted(o, "5.6-2")) {
-        fprintf(stderr, "keel audit: 5.6-2-2 looking at what the device reveals before login\n");
+        step(r, "5.6-2-2 looking at what the device reveals before login");
         ret = keel_audit_check_disclosure(r, t, ixit, o->login_path, o->status_path, &cert);
     }
     if (ret == KEEL_OK && ixit != NULL)
@@ -821,7 +834,7 @@ static keel_err run_checks(keel_audit_report *r, const keel_audit_target *t, con
     if (ret == KEEL_OK && ixit != NULL)
         ret = run_concepts(r, o);
     if (ret == KEEL_OK && integrity_applies(o) && wanted(o, "5.7-1")) {
-        fprintf(stderr, "keel audit: 5.7-1-2 verifying the booted slot of %s\n", o->firmware_dir);
+        step(r, "5.7-1-2 verifying the booted slot of %s", o->firmware_dir);
         ret = keel_audit_check_integrity(r, t, o->firmware_dir, o->has_ixit ? &o->update : NULL,
                                          o->status_path);
     }
@@ -916,8 +929,8 @@ static keel_err run_ics(keel_audit_report *r, const options *o, int after)
                           : KEEL_OK;
     if (!wanted(o, id))
         return KEEL_OK;
-    fprintf(stderr, "keel audit: %s-1 judging the ICS's justifications%s\n", id,
-            o->has_ics ? "" : " (skipped: no --ics)");
+    step(r, "%s-1 judging the ICS's justifications%s", id,
+         o->has_ics ? "" : " (skipped: no --ics)");
     return keel_audit_check_ics(r, o->has_ics ? &o->ics : NULL);
 }
 
@@ -949,8 +962,13 @@ int cli_audit(int argc, char **argv)
     err = keel_audit_target_format(&t, target_text, sizeof(target_text));
     if (err == KEEL_OK)
         err = keel_audit_report_new(v, target_text, &r);
-    if (err == KEEL_OK)
+    if (err == KEEL_OK) {
         r->sbom = sbom;
+        /* The progress line on a terminal (nothing on a pipe or file); its failure to start
+         * only costs the line. */
+        if (keel_audit_progress_open(STDERR_FILENO, &r->progress) != KEEL_OK)
+            r->progress = NULL;
+    }
     if (err == KEEL_OK)
         err = run_ics(r, &o, 0);
     if (err == KEEL_OK)
@@ -961,6 +979,10 @@ int cli_audit(int argc, char **argv)
         err = keel_audit_image_annotate(r, &o.peer_image);
     if (err == KEEL_OK)
         err = run_ics(r, &o, 1);
+    if (r != NULL) {
+        keel_audit_progress_close(r->progress); /* erases the line before the summary */
+        r->progress = NULL;
+    }
     if (err != KEEL_OK) {
         fprintf(stderr, "keel audit: %s\n", keel_strerror(err));
         goto out;
@@ -975,6 +997,8 @@ out:
     keel_wipe(o.password, sizeof(o.password));
     keel_audit_ixit_free(&o.ixit);
     keel_audit_ics_free(&o.ics);
+    if (r != NULL)
+        keel_audit_progress_close(r->progress);
     keel_audit_report_free(r);
     return ret;
 }

@@ -7,6 +7,7 @@
 
 #include "http.h"
 #include "net.h"
+#include "progress.h"
 
 /* "keel-audit-" and 32 hex digits: obviously the auditor's, never a real candidate. */
 static keel_err wrong_password(char out[64])
@@ -57,7 +58,8 @@ static keel_err attempt(keel_audit_http *h, const char *path, long long start,
     return KEEL_OK;
 }
 
-static keel_audit_verdict measure(keel_audit_http *h, const char *path, keel_audit_evidence *ev)
+static keel_audit_verdict measure(keel_audit_http *h, const char *path, keel_audit_progress *p,
+                                  keel_audit_evidence *ev)
 {
     keel_audit_brute_attempt a[KEEL_AUDIT_BRUTE_ATTEMPTS_MAX];
     long long start = keel_audit_net_now_ms();
@@ -76,6 +78,7 @@ static keel_audit_verdict measure(keel_audit_http *h, const char *path, keel_aud
                                                "or no randomness)");
             return KEEL_AUDIT_INCONCLUSIVE;
         }
+        keel_audit_progress_count(p, n + 1, KEEL_AUDIT_BRUTE_ATTEMPTS_MAX);
         if (decided(&a[n++]))
             break;
     }
@@ -99,7 +102,7 @@ keel_err keel_audit_check_bruteforce(keel_audit_report *r, const keel_audit_targ
     if (keel_audit_http_open(&h, t) != KEEL_OK)
         (void)keel_audit_evidence_addf(&ev, "libcurl could not be set up");
     else
-        verdict = measure(&h, login_path, &ev);
+        verdict = measure(&h, login_path, r->progress, &ev);
     keel_audit_http_close(&h);
     return keel_audit_record(r, "5.1-5-2", KEEL_AUDIT_FUNCTIONAL, verdict, &ev);
 }

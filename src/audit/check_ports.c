@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "progress.h"
 #include "telnet.h"
 #include "udp.h"
 
@@ -31,6 +32,7 @@ typedef struct scan {
     uint8_t open[PORT_COUNT / 8];
     size_t open_count, silent_count;
     int error; /* errno of a local failure that stopped the scan, 0 if none */
+    struct keel_audit_progress *progress; /* the terminal's line: ports started so far */
 } scan;
 
 static void mark_open(scan *s, uint16_t port)
@@ -135,6 +137,7 @@ static void run_scan(scan *s)
     while (s->active > 0 && s->error == 0) {
         poll_window(s);
         fill_window(s);
+        keel_audit_progress_count(s->progress, s->next - 1, PORT_COUNT - 1);
     }
     while (s->active > 0)
         settle(s, s->active - 1, 1);
@@ -279,6 +282,7 @@ keel_err keel_audit_check_ports_ixit(keel_audit_report *r, const keel_audit_targ
     }
     if (keel_audit_net_address_text(&s->addr, addr, sizeof(addr)) != KEEL_OK)
         addr[0] = '\0';
+    s->progress = r->progress;
     run_scan(s);
     (void)keel_audit_evidence_addf(&ev,
                                    "TCP connect scan of ports 1-65535 on %s: %zu open, "

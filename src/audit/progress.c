@@ -96,11 +96,20 @@ static void draw(keel_audit_progress *p)
     char line[PROGRESS_LINE_MAX + 8];
     size_t width;
 
+    char label[PROGRESS_LABEL_MAX];
+    size_t room;
+
     if (p->label[0] == '\0')
         return;
-    keel_audit_progress_format(p->label, p->done, p->total, elapsed_s(&p->started), text,
-                               sizeof(text));
+    /* The count and the time always show: the label gives way when the line is too wide. */
+    keel_audit_progress_format("", p->done, p->total, elapsed_s(&p->started), text, sizeof(text));
     width = (size_t)columns(p->fd) - 1; /* the cursor stays on the line */
+    room = width > strlen(text) ? width - strlen(text) : 0;
+    (void)snprintf(label, sizeof(label), "%s", p->label);
+    if (strlen(label) > room)
+        label[room > 3 ? room - 3 : 0] = '\0';
+    keel_audit_progress_format(label, p->done, p->total, elapsed_s(&p->started), text,
+                               sizeof(text));
     if (strlen(text) > width)
         text[width] = '\0';
     /* "\r" to the line's start, ESC [ K erases the rest of the previous line. */
