@@ -485,17 +485,17 @@ int keel_audit_http_path_valid(const char *path);
 /* ---- White-box: hard-coded keys and passwords in a firmware tree (5.4-3) ------------ */
 
 typedef enum keel_audit_finding_kind {
-    KEEL_AUDIT_FOUND_PEM_KEY = 0,  /* a PEM "BEGIN ... PRIVATE KEY" block */
-    KEEL_AUDIT_FOUND_DER_KEY = 1,  /* a DER private key OpenSSL can load */
-    KEEL_AUDIT_FOUND_PASSWORD = 2, /* a well-known default password as a delimited string */
-    KEEL_AUDIT_FOUND_LISTED = 3,   /* one as a C string inside a list of 64 or more short
-                                      words (a blocklist of weak passwords, say): shown,
-                                      not counted as a hard-coded credential */
-    KEEL_AUDIT_FOUND_SECRET = 4,   /* a credential of a well-known shape (cloud or service
-                                      token, JWT, user:password@ URL, HTTP Basic) or a
-                                      literal assigned to a key naming a secret */
-    KEEL_AUDIT_FOUND_SSH_KEY = 5,  /* an OpenSSH private key in its binary form
-                                      ("openssh-key-v1") or a PuTTY key file (.ppk) */
+    KEEL_AUDIT_FOUND_PEM_KEY = 0,    /* a PEM "BEGIN ... PRIVATE KEY" block */
+    KEEL_AUDIT_FOUND_DER_KEY = 1,    /* a DER private key OpenSSL can load */
+    KEEL_AUDIT_FOUND_PASSWORD = 2,   /* a well-known default password as a delimited string */
+    KEEL_AUDIT_FOUND_LISTED = 3,     /* one as a C string inside a list of 64 or more short
+                                        words (a blocklist of weak passwords, say): shown,
+                                        not counted as a hard-coded credential */
+    KEEL_AUDIT_FOUND_SECRET = 4,     /* a credential of a well-known shape (cloud or service
+                                        token, JWT, user:password@ URL, HTTP Basic) or a
+                                        literal assigned to a key naming a secret */
+    KEEL_AUDIT_FOUND_SSH_KEY = 5,    /* an OpenSSH private key in its binary form
+                                        ("openssh-key-v1") or a PuTTY key file (.ppk) */
     KEEL_AUDIT_FOUND_CERTIFICATE = 6 /* a PEM certificate: public, listed, not counted */
 } keel_audit_finding_kind;
 
@@ -508,9 +508,9 @@ typedef struct keel_audit_finding {
     char fingerprint[17]; /* keys: the first 16 hex digits of SHA-256 over the key's
                              public part (SubjectPublicKeyInfo DER) when keel can derive it,
                              so that every encoding of one key has one fingerprint (5.4-4-2),
-                             else over the block or DER; certificates: over the DER; secrets: of HMAC-SHA-256 under a key drawn for the scan
-                             (a weak password's plain hash could be reversed); never the key
-                             or secret itself */
+                             else over the block or DER; certificates: over the DER; secrets: of
+                             HMAC-SHA-256 under a key drawn for the scan (a weak password's plain
+                             hash could be reversed); never the key or secret itself */
     size_t length;        /* secrets: the value's length in bytes */
     double entropy;       /* secrets: its Shannon entropy in bits per byte */
 } keel_audit_finding;
@@ -556,8 +556,8 @@ typedef struct keel_audit_scan_stats {
     size_t pem_keys, der_keys, passwords;
     size_t ssh_keys;     /* KEEL_AUDIT_FOUND_SSH_KEY findings */
     size_t certificates; /* KEEL_AUDIT_FOUND_CERTIFICATE: listed, not counted */
-    size_t secrets; /* KEEL_AUDIT_FOUND_SECRET findings */
-    size_t listed; /* KEEL_AUDIT_FOUND_LISTED findings: not counted against the tree */
+    size_t secrets;      /* KEEL_AUDIT_FOUND_SECRET findings */
+    size_t listed;       /* KEEL_AUDIT_FOUND_LISTED findings: not counted against the tree */
 } keel_audit_scan_stats;
 
 /* Walk the tree at root (a directory or a single file) without following symbolic links

@@ -271,9 +271,8 @@ keel_err keel_audit_check_tls_ixit(keel_audit_report *r, const keel_audit_target
         X509_free(run.cert);
         verdict = keel_audit_tls_judge(res, cls, &cert, &ev);
         /* A declared telnet interface is a clear-text remote login beside the TLS one. */
-        if (keel_audit_telnet_declared(&ss, sslen, t, ixit,
-                                       res[2] == PROBE_ACCEPTED || res[3] == PROBE_ACCEPTED,
-                                       &ev) > 0)
+        if (keel_audit_telnet_declared(
+                &ss, sslen, t, ixit, res[2] == PROBE_ACCEPTED || res[3] == PROBE_ACCEPTED, &ev) > 0)
             verdict = KEEL_AUDIT_FAIL;
     }
     keel_audit_net_sigpipe_restore(&saved);

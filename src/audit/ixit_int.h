@@ -85,12 +85,12 @@ typedef enum keel_audit_ixit_kind {
 typedef struct keel_audit_ixit_field {
     const char *name; /* NULL ends a list of fields */
     keel_audit_ixit_kind kind;
-    int required; /* 1: always; 0: optional, or required by the condition below */
-    int nullable; /* null is allowed in place of the value */
-    size_t max;   /* STRING, STRINGS: bytes of a string */
-    size_t items; /* STRINGS, OBJECTS, ANY_ARRAY: most entries */
-    long long min, max_int;                     /* INTEGER */
-    const char *const *choices;                 /* ENUM: NULL-terminated */
+    int required;               /* 1: always; 0: optional, or required by the condition below */
+    int nullable;               /* null is allowed in place of the value */
+    size_t max;                 /* STRING, STRINGS: bytes of a string */
+    size_t items;               /* STRINGS, OBJECTS, ANY_ARRAY: most entries */
+    long long min, max_int;     /* INTEGER */
+    const char *const *choices; /* ENUM: NULL-terminated */
     const struct keel_audit_ixit_field *fields; /* OBJECT, OBJECTS */
     /* Required when member if_field of the same object has if_value ("true": the boolean) or,
      * with if_not, when it has another value. */

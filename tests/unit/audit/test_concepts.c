@@ -487,8 +487,7 @@ static void test_passwords_updates_interfaces(void **state)
                                  "factory\"";
 
     (void)state;
-    check(base(), keel_audit_concept_password_unique_judge, KEEL_AUDIT_PASS,
-          "owner: user-defined");
+    check(base(), keel_audit_concept_password_unique_judge, KEEL_AUDIT_PASS, "owner: user-defined");
     check(with(base(), "auth_mechanisms.1.credential", "\"none\""),
           keel_audit_concept_password_unique_judge, KEEL_AUDIT_FAIL,
           "pin: credential 'none': a password neither user-defined nor unique per device");
