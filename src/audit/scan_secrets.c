@@ -16,6 +16,7 @@
  * and one branch. Nothing is allocated. A finding shows the key's name (or the shape's name),
  * the value's length and entropy and a keyed fingerprint of the value, never the value. */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -63,9 +64,24 @@ typedef struct state {
 } state;
 
 static const uint8_t anchors[256] = {
-    ['='] = A_ASSIGN, [':'] = A_ASSIGN, ['@'] = A_AT,    ['>'] = A_TAG,
-    ['\n'] = A_LINE,  ['A'] = A_TOKEN,  ['g'] = A_TOKEN, ['x'] = A_TOKEN,
-    ['s'] = A_TOKEN,  ['r'] = A_TOKEN,  ['e'] = A_TOKEN, ['h'] = A_TOKEN};
+    ['='] = A_ASSIGN, [':'] = A_ASSIGN, ['@'] = A_AT, ['>'] = A_TAG, ['\n'] = A_LINE};
+
+/* The scan's per-byte test, indexed by a byte and the next one (byte | next << 8): the byte's
+ * anchor, and A_TOKEN when the two can start a token shape (token_first_two). One load and
+ * one rarely taken branch per byte: testing the token letters alone (a, e, g, h, r, s, x
+ * start a quarter of the words of any text) cost more than the rest of the scan. */
+static uint8_t pairs[65536];
+static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
+
+static int token_first_two(uint8_t a, uint8_t b);
+
+static void pairs_build(void)
+{
+    for (unsigned i = 0; i < 65536; i++)
+        pairs[i] =
+            (uint8_t)(anchors[i & 0xff] |
+                      (token_first_two((uint8_t)(i & 0xff), (uint8_t)(i >> 8)) ? A_TOKEN : 0));
+}
 
 static int is_lower(uint8_t c)
 {
@@ -390,38 +406,108 @@ static int segment_word(const uint8_t *key, size_t n, size_t i, size_t e)
     return e == n;
 }
 
+/* Whether low[0..n) holds the first two letters of any word or qualifier of classify_key (and
+ * of "authorization"): most keys an assignment finds, in binaries above all, hold none, and
+ * are settled by this one pass instead of a search for every word. */
+static int may_hold_word(const uint8_t *low, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint8_t b = low[i + 1];
+
+        switch (low[i]) {
+        case 'p':
+            if (b == 'a' || b == 'w' || b == 's' || b == 'r')
+                return 1;
+            break;
+        case 's':
+            if (b == 'e' || b == 'i' || b == 'h')
+                return 1;
+            break;
+        case 't':
+            if (b == 'o')
+                return 1;
+            break;
+        case 'a':
+            if (b == 'p' || b == 'c' || b == 'u')
+                return 1;
+            break;
+        case 'c':
+            if (b == 'r' || b == 'l')
+                return 1;
+            break;
+        case 'm':
+            if (b == 'a')
+                return 1;
+            break;
+        case 'e':
+            if (b == 'n')
+                return 1;
+            break;
+        case 'h':
+            if (b == 'm')
+                return 1;
+            break;
+        case 'l':
+        case 'w':
+            if (b == 'i')
+                return 1;
+            break;
+        default: break;
+        }
+    }
+    return 0;
+}
+
 static key_class classify_key(const uint8_t *key, size_t n)
 {
+#define WORD(w, c, seg)                                                                            \
+    {                                                                                              \
+        w, sizeof(w) - 1, c, seg                                                                   \
+    }
     static const struct {
         const char *word;
+        size_t len;
         key_class c;
         int segment; /* only as a whole segment */
-    } words[] = {{"password", KEY_PASSWORD, 0},   {"passwd", KEY_PASSWORD, 0},
-                 {"passphrase", KEY_PASSWORD, 0}, {"passcode", KEY_PASSWORD, 0},
-                 {"pass", KEY_PASSWORD, 1},       {"pwd", KEY_PASSWORD, 1},
-                 {"pw", KEY_PASSWORD, 1},         {"psk", KEY_PASSWORD, 1},
-                 {"secret", KEY_SECRET, 0},       {"token", KEY_SECRET, 0},
-                 {"apikey", KEY_SECRET, 0},       {"credential", KEY_SECRET, 0},
-                 {"accesskey", KEY_SECRET, 0},    {"privatekey", KEY_SECRET, 0},
-                 {"secretkey", KEY_SECRET, 0},    {"authkey", KEY_SECRET, 0},
-                 {"masterkey", KEY_SECRET, 0}};
+    } words[] = {WORD("password", KEY_PASSWORD, 0),   WORD("passwd", KEY_PASSWORD, 0),
+                 WORD("passphrase", KEY_PASSWORD, 0), WORD("passcode", KEY_PASSWORD, 0),
+                 WORD("pass", KEY_PASSWORD, 1),       WORD("pwd", KEY_PASSWORD, 1),
+                 WORD("pw", KEY_PASSWORD, 1),         WORD("psk", KEY_PASSWORD, 1),
+                 WORD("secret", KEY_SECRET, 0),       WORD("token", KEY_SECRET, 0),
+                 WORD("apikey", KEY_SECRET, 0),       WORD("credential", KEY_SECRET, 0),
+                 WORD("accesskey", KEY_SECRET, 0),    WORD("privatekey", KEY_SECRET, 0),
+                 WORD("secretkey", KEY_SECRET, 0),    WORD("authkey", KEY_SECRET, 0),
+                 WORD("masterkey", KEY_SECRET, 0)};
+#undef WORD
+#define QUALIFIER(w)                                                                               \
+    {                                                                                              \
+        w, sizeof(w) - 1                                                                           \
+    }
     /* "<qualifier>_key" / "<qualifier>-key" / "<qualifier>Key" */
-    static const char *const qualifiers[] = {"api",    "access",     "secret",  "private", "auth",
-                                             "master", "encryption", "signing", "hmac",    "app",
-                                             "client", "shared",     "session", "license", "wifi"};
+    static const struct {
+        const char *word;
+        size_t len;
+    } qualifiers[] = {QUALIFIER("api"),        QUALIFIER("access"),  QUALIFIER("secret"),
+                      QUALIFIER("private"),    QUALIFIER("auth"),    QUALIFIER("master"),
+                      QUALIFIER("encryption"), QUALIFIER("signing"), QUALIFIER("hmac"),
+                      QUALIFIER("app"),        QUALIFIER("client"),  QUALIFIER("shared"),
+                      QUALIFIER("session"),    QUALIFIER("license"), QUALIFIER("wifi")};
+#undef QUALIFIER
     uint8_t low[KEY_MAX];
 
     if (n == 0 || n > KEY_MAX)
         return KEY_NONE;
     for (size_t i = 0; i < n; i++)
         low[i] = lower(key[i]);
+    if (!may_hold_word(low, n))
+        return KEY_NONE;
     if (equals_ci(key, n, "authorization") || equals_ci(key, n, "proxy-authorization"))
         return KEY_AUTH_HEADER;
     for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
-        size_t wl = strlen(words[w].word);
+        size_t wl = words[w].len;
         for (size_t i = 0; wl <= n && i <= n - wl; i++) {
             size_t e = i + wl;
-            if (memcmp(low + i, words[w].word, wl) != 0)
+            if (low[i] != (uint8_t)words[w].word[0] || memcmp(low + i, words[w].word, wl) != 0)
                 continue;
             if (words[w].segment && !segment_word(key, n, i, e))
                 continue;
@@ -433,10 +519,11 @@ static key_class classify_key(const uint8_t *key, size_t n)
         }
     }
     for (size_t q = 0; q < sizeof(qualifiers) / sizeof(qualifiers[0]); q++) {
-        size_t ql = strlen(qualifiers[q]);
+        size_t ql = qualifiers[q].len;
         for (size_t i = 0; ql + 4 <= n && i + ql + 4 <= n; i++) {
             size_t e = i + ql + 1 + 3;
-            if (memcmp(low + i, qualifiers[q], ql) != 0 ||
+            if (low[i] != (uint8_t)qualifiers[q].word[0] ||
+                memcmp(low + i, qualifiers[q].word, ql) != 0 ||
                 (key[i + ql] != '_' && key[i + ql] != '-' && key[i + ql] != '.') ||
                 memcmp(low + i + ql + 1, "key", 3) != 0 || (i > 0 && is_lower(key[i - 1])))
                 continue;
@@ -831,20 +918,12 @@ static void aws_secret_near(state *s, size_t at)
     }
 }
 
-/* A token shape starting at data[at] (a boundary before it). */
-/* Whether the two bytes at data[at] can start a token shape: the first byte chose the
- * anchor, the second rules out nearly every word before any comparison (AK/AS/AG/AI/AR/AN/
- * AB/AC, gh/gl, xo/xa, sk/rk, ey, ho). */
-static int token_pair(const state *s, size_t at)
+/* The first two bytes of every token shape: AK/AS/AG/AI/AR/AN/AB/AC, gh/gl, xo/xa, sk/rk, ey,
+ * ho. */
+static int token_first_two(uint8_t a, uint8_t b)
 {
-    uint8_t a, b;
-
-    if (at + 8 > s->len)
-        return 0;
-    a = s->data[at];
-    b = s->data[at + 1];
     switch (a) {
-    case 'A': return strchr("KSGIRNBC", b) != NULL && b != '\0';
+    case 'A': return b != '\0' && strchr("KSGIRNBC", b) != NULL;
     case 'g': return b == 'h' || b == 'l';
     case 'x': return b == 'o' || b == 'a';
     case 's':
@@ -855,32 +934,46 @@ static int token_pair(const state *s, size_t at)
     }
 }
 
+/* Whether a token shape can start at data[at]: its first two bytes, and room for it. */
+static int token_pair(const state *s, size_t at)
+{
+    return at + 8 <= s->len && token_first_two(s->data[at], s->data[at + 1]);
+}
+
+/* A token shape starting at data[at] (a boundary before it). */
 static void token(state *s, size_t at)
 {
     static const char *const aws[] = {"AKIA", "ASIA", "AGPA", "AIDA", "AROA",
                                       "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"};
+#define SHAPE(p, name, min, max)                                                                   \
+    {                                                                                              \
+        p, sizeof(p) - 1, name, min, max                                                           \
+    }
     static const struct {
-        const char *prefix, *name;
+        const char *prefix;
+        size_t len;
+        const char *name;
         size_t min, max;
-    } shapes[] = {{"ghp_", "GitHub token", 36, 36},
-                  {"gho_", "GitHub token", 36, 36},
-                  {"ghu_", "GitHub token", 36, 36},
-                  {"ghs_", "GitHub token", 36, 36},
-                  {"ghr_", "GitHub token", 36, 36},
-                  {"github_pat_", "GitHub token", 82, 82},
-                  {"glpat-", "GitLab token", 20, 20},
-                  {"xoxb-", "Slack token", 20, 255},
-                  {"xoxp-", "Slack token", 20, 255},
-                  {"xoxa-", "Slack token", 20, 255},
-                  {"xoxr-", "Slack token", 20, 255},
-                  {"xoxs-", "Slack token", 20, 255},
-                  {"xapp-", "Slack token", 20, 255},
-                  {"sk_live_", "Stripe secret key", 20, 255},
-                  {"rk_live_", "Stripe restricted key", 20, 255},
-                  {"AIza", "Google API key", 35, 35}};
+    } shapes[] = {SHAPE("ghp_", "GitHub token", 36, 36),
+                  SHAPE("gho_", "GitHub token", 36, 36),
+                  SHAPE("ghu_", "GitHub token", 36, 36),
+                  SHAPE("ghs_", "GitHub token", 36, 36),
+                  SHAPE("ghr_", "GitHub token", 36, 36),
+                  SHAPE("github_pat_", "GitHub token", 82, 82),
+                  SHAPE("glpat-", "GitLab token", 20, 20),
+                  SHAPE("xoxb-", "Slack token", 20, 255),
+                  SHAPE("xoxp-", "Slack token", 20, 255),
+                  SHAPE("xoxa-", "Slack token", 20, 255),
+                  SHAPE("xoxr-", "Slack token", 20, 255),
+                  SHAPE("xoxs-", "Slack token", 20, 255),
+                  SHAPE("xapp-", "Slack token", 20, 255),
+                  SHAPE("sk_live_", "Stripe secret key", 20, 255),
+                  SHAPE("rk_live_", "Stripe restricted key", 20, 255),
+                  SHAPE("AIza", "Google API key", 35, 35)};
+#undef SHAPE
     const uint8_t *d = s->data;
 
-    for (size_t i = 0; i < sizeof(aws) / sizeof(aws[0]); i++) {
+    for (size_t i = 0; d[at] == 'A' && i < sizeof(aws) / sizeof(aws[0]); i++) {
         if (starts_with(s, at, aws[i]) && run(s, at + 4, upper_or_digit, 17) == 16 &&
             ends_token(s, at + 20) && !keel_audit_secret_placeholder(d + at, 20)) {
             report(s, "AWS access key ID", "token shape", at, 20);
@@ -889,8 +982,9 @@ static void token(state *s, size_t at)
         }
     }
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-        size_t pl = strlen(shapes[i].prefix), n;
-        if (!starts_with(s, at, shapes[i].prefix))
+        size_t pl = shapes[i].len, n;
+        if (d[at] != (uint8_t)shapes[i].prefix[0] || pl > s->len - at ||
+            memcmp(d + at, shapes[i].prefix, pl) != 0)
             continue;
         n = run(s, at + pl, is_b64url, shapes[i].max + 1);
         if (n < shapes[i].min || n > shapes[i].max || !ends_token(s, at + pl + n) ||
@@ -939,10 +1033,11 @@ void keel_audit_scan_secrets(const uint8_t *data, size_t len, const keel_audit_d
     s.len = len;
     s.d = d;
     s.sink = sink;
+    (void)pthread_once(&pairs_once, pairs_build);
     if (len > 0)
         key_value_line(&s, 0);
     for (size_t i = 0; i < len; i++) {
-        uint8_t a = anchors[data[i]];
+        uint8_t a = i + 1 < len ? pairs[data[i] | (unsigned)data[i + 1] << 8] : anchors[data[i]];
         if (a == 0)
             continue;
         if (a & A_ASSIGN)
