@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 goal=60
 
 echo "machine:   $(uname -srm), $(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)"
-echo "cpu:       $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) ($(nproc) cpus; $(cut -d' ' -f1-3 /proc/loadavg) load)"
+echo "cpu:       $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sed -n 1p) ($(nproc) cpus; $(cut -d' ' -f1-3 /proc/loadavg) load)"
 echo "keel:      $bin (the demo's build: KEEL_DEMO_BUILD=$build)"
 
 # Every line of the demo (its stdout and the audit's stderr), stamped on arrival.

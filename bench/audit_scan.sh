@@ -5,7 +5,8 @@
 #  1. 5.4-3-2, the whole search for private keys, hard-coded secrets and default passwords
 #     (`keel audit --firmware TREE --only 5.4-3`), timed against the reference `grep -r` over
 #     the same tree with the equivalent patterns (the command is printed); both after the page
-#     cache holds the tree, best of BENCH_SCAN_RUNS runs (default 3); MB/s of each and the ratio.
+#     cache holds the tree, best of BENCH_SCAN_RUNS runs (default 3); MB/s of each (wall and CPU
+#     time) and the ratio; when keel is the slower, where its time goes (perf, by function).
 #  2. every white-box test case that needs only --firmware (from `keel audit list`), one run
 #     each (--only its provision): its verdict, what it found, how long it took.
 # Usage: bench/audit_scan.sh   (KEEL_BIN: the keel CLI; KEEL_BENCH_CACHE: the cache directory,
@@ -43,18 +44,18 @@ mirror() {
       }' "$f"
   done
   cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-    sed -n 's/^deb[ \t]\+\(\[[^]]*\][ \t]\+\)\?\([^ \t]\+\)[ \t]\+bookworm[ \t].*/\2/p'
+    sed -n 's/^deb[ \t]\+\(\[[^]]*\][ \t]\+\)\?\([^ \t]\+\)[ \t]\+bookworm[ \t].*/\2/p' || true
 }
 
 echo "machine:   $(uname -srm), $(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)"
-echo "cpu:       $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) ($(nproc) cpus; $(cut -d' ' -f1-3 /proc/loadavg) load)"
+echo "cpu:       $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sed -n 1p) ($(nproc) cpus; $(cut -d' ' -f1-3 /proc/loadavg) load)"
 echo "keel:      $bin"
-echo "grep:      $(grep --version | head -1)"
+echo "grep:      $(grep --version | sed -n 1p)"
 
 if [ ! -f "$tree.done" ]; then
   [ "$(id -u)" -eq 0 ] || { echo "the Debian tree is not cached in $tree and debootstrap needs root"; exit 1; }
   command -v debootstrap >/dev/null || { echo "debootstrap is missing (scripts/bootstrap)"; exit 1; }
-  url=$(mirror | head -n 1)
+  url=$(mirror | sed -n 1p)
   [ -n "$url" ] || { echo "no bookworm entry in /etc/apt/sources.list*: no mirror for debootstrap"; exit 1; }
   echo "making the Debian 12 tree: debootstrap --variant=minbase bookworm $tree $url (once)"
   rm -rf "$tree" "$tree.tmp"
@@ -133,12 +134,12 @@ for _ in $(seq "$runs"); do
   timed "$work/grep.times" grep_scan
 done
 matches=$(cat "$work/grep.count")
-best() { awk -v c="$2" '{ print $c }' "$1" | sort -n | head -n 1; }
+best() { awk -v c="$2" '{ print $c }' "$1" | sort -n | sed -n 1p; }
 runs_of() { awk -v c="$2" '{ printf "%s%s", (NR > 1 ? " " : ""), $c }' "$1"; }
 mbs() { awk -v b="$bytes" -v t="$1" 'BEGIN { printf "%.1f", b / 1e6 / t }'; }
 evidence() { jq -r --arg id "$2" '.provisions[].tests[] | select(.id == $id) | .evidence[]' "$1"; }
 verdict() { jq -r --arg id "$2" '[.provisions[].tests[] | select(.id == $id)][0].verdict // "not recorded"' "$1"; }
-scanned=$(evidence "$work/scan/report.json" 5.4-3-2 | sed -n 's/^\([0-9]*\) files (\([0-9]*\) bytes) scanned.*/\1 \2/p' | head -n 1)
+scanned=$(evidence "$work/scan/report.json" 5.4-3-2 | sed -n 's/^\([0-9]*\) files (\([0-9]*\) bytes) scanned.*/\1 \2/p' | sed -n 1p)
 echo
 echo "5.4-3-2 on the tree: $(verdict "$work/scan/report.json" 5.4-3-2); keel scanned ${scanned% *} files, ${scanned#* } bytes"
 evidence "$work/scan/report.json" 5.4-3-2 | sed -n '2,/^not scanned/p' | sed 's/^/  /'
@@ -165,7 +166,7 @@ if awk -v kc="$(best "$work/keel.times" 2)" -v gc="$(best "$work/grep.times" 2)"
   if [ -s "$work/perf.data" ] && [ -s "$work/perf/report.json" ]; then
     echo "where keel's time goes (perf record, share of its samples by function; the top 12):"
     perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
-      grep -E '^ +[0-9.]+%' | head -n 12 | sed 's/^ */  /; s/[ -]*$//'
+      grep -E '^ +[0-9.]+%' | sed -n 1,12p | sed 's/^ */  /; s/[ -]*$//'
   else
     echo "(perf is missing or cannot record here: no profile; scripts/bootstrap installs linux-perf)"
   fi
@@ -176,14 +177,14 @@ echo "the white-box test cases on the tree (each alone: --only its provision; th
 echo "other test cases find nothing listening at 127.0.0.1:9 and are not shown):"
 # 5.4-4-2 needs a second device of the model: the same tree, as a maker that flashes one image
 # on every device hands it over (every private key of the image is then in both).
-declare -A extra=([5.4-4-2]="--firmware-peer $tree")
 total_wall=0 total_cpu=0
 printf '%-9s %-13s %8s %8s\n' "" "" "wall s" "CPU s"
 while read -r id provision; do
+  extra=()
+  [ "$id" != 5.4-4-2 ] || extra=(--firmware-peer "$tree")
   one() {
     local rc=0
-    # shellcheck disable=SC2086 # extra holds whole options
-    "$bin" audit --target 127.0.0.1:9 --only "$provision" --firmware "$tree" ${extra[$id]:-} \
+    "$bin" audit --target 127.0.0.1:9 --only "$provision" --firmware "$tree" "${extra[@]}" \
       --format json --out "$work/$id" >"$work/$id.out" 2>"$work/$id.err" || rc=$?
     [ "$rc" = 0 ] || [ "$rc" = 3 ]
   }
@@ -194,8 +195,8 @@ while read -r id provision; do
   total_cpu=$(awk -v a="$total_cpu" -v b="$cpu" 'BEGIN { print a + b }')
   n=$(evidence "$work/$id/report.json" "$id" | wc -l)
   printf '%-9s %-13s %8s %8s  %s evidence lines%s\n' "$id" "$(verdict "$work/$id/report.json" "$id")" \
-    "$wall" "$cpu" "$n" "${extra[$id]:+ (with ${extra[$id]%% *} the same tree)}"
-  evidence "$work/$id/report.json" "$id" | head -n 8 | cut -c1-160 | sed 's/^/            /'
+    "$wall" "$cpu" "$n" "${extra[0]:+ (with ${extra[0]} the same tree)}"
+  evidence "$work/$id/report.json" "$id" | sed -n 1,8p | cut -c1-160 | sed 's/^/            /'
   [ "$n" -le 8 ] || echo "            ... $((n - 8)) more"
 done < <("$bin" audit list --format json |
   jq -r '.test_cases[] | select(.kind == "functional" and .needs == ["--firmware"]) | "\(.id) \(.provision)"')

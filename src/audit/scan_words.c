@@ -218,9 +218,16 @@ void keel_audit_scan_words(const uint8_t *data, size_t len, const keel_audit_dic
             ix.has_first[(uint8_t)d->words[i][0]] = 1;
     }
     for (size_t k = 0; k < sizeof(delimiters); k++) {
-        const uint8_t *p = data, *end = data + len - 1;
-        while (p < end && (p = memchr(p, delimiters[k], (size_t)(end - p))) != NULL) {
-            size_t at = (size_t)(p - data) + 1;
+        const uint8_t c = delimiters[k], *p = data, *end = data + len - 1;
+        while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+            size_t at;
+            /* In a run of delimiters (a binary's NUL padding) only the byte after the last
+             * one can start a word, unless a word starts with the delimiter itself. */
+            if (!ix.has_first[c]) {
+                while (p + 1 < end && p[1] == c)
+                    p++;
+            }
+            at = (size_t)(p - data) + 1;
             if (ix.has_first[data[at]])
                 match_at(&ix, data, len, at, sink);
             p++;
