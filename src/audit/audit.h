@@ -737,8 +737,10 @@ typedef struct keel_audit_ixit {
  * `keeld --describe` prints (data/schemas/ixit.schema.json): an object with "interfaces"
  * and "routes" arrays, and the optional "security_txt", "publication" and "outage" members
  * and the privacy members of keel_audit_ixit_privacy_parse (parsed as strictly as the rest;
- * personal data and telemetry are checked against each other and the routes there); other
- * top-level members are ignored (the IXIT grows),
+ * personal data and telemetry are checked against each other and the routes there), and the
+ * other tables of TS 103 701's 29 (auth_mechanisms .. input_validation: ixit_tables.c checks
+ * each table that is present field by field, naming the field); other top-level members are
+ * ignored (the IXIT grows),
  * and so are unknown members of an entry. Every field of an entry is required but a
  * route's "max_body" and "body". KEEL_ERR_PARSE with
  * why naming the field and the rule ("interfaces[1].port: must be an integer 1-65535")
