@@ -37,7 +37,11 @@ function(keel_script_test)
     set(T_TIMEOUT 300)
   endif()
   add_test(NAME ${T_NAME} COMMAND bash ${T_SCRIPT})
+  # COST: ctest starts the script tests (seconds to a minute each) before the unit tests and
+  # fuzz smokes (a few seconds), which then fill the last gaps of `ctest -j`: on a fresh build
+  # ctest has no timings of its own, and in declaration order a long test started last keeps
+  # the other job slot idle.
   set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_MODULE};${T_KIND}"
-    TIMEOUT ${T_TIMEOUT}
+    TIMEOUT ${T_TIMEOUT} COST 100
     ENVIRONMENT "KEEL_SOURCE_DIR=${PROJECT_SOURCE_DIR};KEEL_BUILD_DIR=${PROJECT_BINARY_DIR};KEEL_BIN=$<TARGET_FILE:keel-cli>;KEELD_BIN=$<TARGET_FILE:keeld>;KEEL_SANITIZE=$<BOOL:${KEEL_SANITIZE}>")
 endfunction()

@@ -56,7 +56,7 @@ keel_audit_verdict keel_audit_concept_interfaces_judge(const cJSON *root, keel_c
                                                who, unused[u].name);
             continue;
         }
-        if (cJSON_IsNumber(port))
+        if (port != NULL && cJSON_IsNumber(port))
             (void)keel_audit_evidence_addf(ev, "%s (%s/%d): %s", who,
                                            transport != NULL ? transport : "?", port->valueint,
                                            purpose);

@@ -93,7 +93,7 @@ static void shown(const char *name, char out[100])
     size_t n = 0;
 
     for (const char *p = name; *p != '\0' && n < 96; p++)
-        out[n++] = (*p >= ' ' && *p <= '~') ? *p : '?';
+        out[n++] = (char)((*p >= ' ' && *p <= '~') ? *p : '?');
     if (strlen(name) > 96)
         out[n - 1] = '+';
     out[n] = '\0';
@@ -105,7 +105,7 @@ static void shown_line(const char *line, size_t len, char out[100])
     size_t n = len < 96 ? len : 96;
 
     for (size_t i = 0; i < n; i++)
-        out[i] = (line[i] >= ' ' && line[i] <= '~') ? line[i] : '?';
+        out[i] = (char)((line[i] >= ' ' && line[i] <= '~') ? line[i] : '?');
     if (len > 96)
         out[n - 1] = '+';
     out[n] = '\0';
@@ -764,7 +764,7 @@ static void first_error(const char *err, const char *ignore, char *out, size_t o
         if (n > 0 && !(ignore != NULL && strncmp(p, ignore, strlen(ignore)) == 0)) {
             size_t k = n < outsz - 1 ? n : outsz - 1;
             for (size_t i = 0; i < k; i++)
-                out[i] = (p[i] >= ' ' && p[i] <= '~') ? p[i] : '?';
+                out[i] = (char)((p[i] >= ' ' && p[i] <= '~') ? p[i] : '?');
             out[k] = '\0';
             return;
         }
@@ -895,7 +895,7 @@ static keel_err run_tool(char *const argv[], const run_opts *o, char *why, size_
                 ret = KEEL_ERR_IO;
             }
         } else if (w == 0) {
-            struct timespec ts = {0, 10 * 1000 * 1000};
+            struct timespec ts = {0, 10L * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
     }
@@ -1203,7 +1203,7 @@ static keel_err ext_list(unpack *u, char *why, size_t whysz)
     u->ro.ignore = "debugfs ";
     for (size_t depth = 0; x.n > 0; depth++) {
         FILE *f;
-        if (depth > KEEL_AUDIT_SCAN_DEPTH_MAX * 4) {
+        if (depth > (size_t)KEEL_AUDIT_SCAN_DEPTH_MAX * 4) {
             keel_audit_say(why, whysz, "directories nested deeper than %d levels",
                            KEEL_AUDIT_SCAN_DEPTH_MAX * 4);
             ret = KEEL_ERR_TOO_LARGE;
@@ -1278,7 +1278,8 @@ static keel_err ext_modes(unpack *u, char *why, size_t whysz)
 
 static keel_err unpack_ext(unpack *u, char *why, size_t whysz)
 {
-    char *extract[] = {"debugfs", "-R", "rdump / " ROOT_NAME, (char *)u->image, NULL};
+    static char rdump[] = "rdump / " ROOT_NAME; /* debugfs's one request */
+    char *extract[] = {"debugfs", "-R", rdump, (char *)u->image, NULL};
     keel_err ret;
 
     if ((ret = ext_list(u, why, whysz)) != KEEL_OK || (ret = free_space(u, why, whysz)) != KEEL_OK)

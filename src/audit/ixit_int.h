@@ -83,19 +83,19 @@ typedef enum keel_audit_ixit_kind {
 } keel_audit_ixit_kind;
 
 typedef struct keel_audit_ixit_field {
-    const char *name; /* NULL ends a list of fields */
-    keel_audit_ixit_kind kind;
-    int required;               /* 1: always; 0: optional, or required by the condition below */
-    int nullable;               /* null is allowed in place of the value */
-    size_t max;                 /* STRING, STRINGS: bytes of a string */
-    size_t items;               /* STRINGS, OBJECTS, ANY_ARRAY: most entries */
-    long long min, max_int;     /* INTEGER */
-    const char *const *choices; /* ENUM: NULL-terminated */
+    const char *name;                           /* NULL ends a list of fields */
+    size_t max;                                 /* STRING, STRINGS: bytes of a string */
+    size_t items;                               /* STRINGS, OBJECTS, ANY_ARRAY: most entries */
+    long long min, max_int;                     /* INTEGER */
+    const char *const *choices;                 /* ENUM: NULL-terminated */
     const struct keel_audit_ixit_field *fields; /* OBJECT, OBJECTS */
     /* Required when member if_field of the same object has if_value ("true": the boolean) or,
      * with if_not, when it has another value. */
     const char *if_field;
     const char *if_value;
+    keel_audit_ixit_kind kind;
+    int required; /* 1: always; 0: optional, or required by the condition below */
+    int nullable; /* null is allowed in place of the value */
     int if_not;
 } keel_audit_ixit_field;
 

@@ -435,6 +435,9 @@ int keel_audit_ixit_provision_valid(const char *id)
     return *s == '\0';
 }
 
+/* Recursion as deep as the static specs nest (a table, its entry, an object in it): the input
+ * cannot deepen it. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static keel_err check_fields(walk *w, const cJSON *obj, const keel_audit_ixit_field *fields);
 
 static keel_err check_enum(walk *w, const keel_audit_ixit_field *f, const cJSON *m)
@@ -477,6 +480,9 @@ static keel_err check_strings(walk *w, const keel_audit_ixit_field *f, const cJS
     return KEEL_OK;
 }
 
+/* Recursion as deep as the static specs nest (a table, its entry, an object in it): the input
+ * cannot deepen it. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static keel_err check_objects(walk *w, const cJSON *m, size_t max_items, const char *field,
                               const keel_audit_ixit_field *fields)
 {
@@ -507,6 +513,9 @@ static keel_err check_objects(walk *w, const cJSON *m, size_t max_items, const c
 }
 
 /* The value m of field f (present, not an allowed null). */
+/* Recursion as deep as the static specs nest (a table, its entry, an object in it): the input
+ * cannot deepen it. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static keel_err check_value(walk *w, const keel_audit_ixit_field *f, const cJSON *m)
 {
     char buf[48];
@@ -580,6 +589,7 @@ static int required_here(const keel_audit_ixit_field *f, const cJSON *obj)
     return f->if_not ? !match : match;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static keel_err check_fields(walk *w, const cJSON *obj, const keel_audit_ixit_field *fields)
 {
     keel_err ret;

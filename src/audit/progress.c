@@ -195,7 +195,7 @@ void keel_audit_progress_step(keel_audit_progress *p, const char *label)
         return;
     pthread_mutex_lock(&p->mutex);
     for (i = 0; label != NULL && label[i] != '\0' && i + 1 < sizeof(p->label); i++)
-        p->label[i] = (unsigned char)label[i] < 0x20 || label[i] == 0x7f ? '?' : label[i];
+        p->label[i] = (char)((unsigned char)label[i] < 0x20 || label[i] == 0x7f ? '?' : label[i]);
     p->label[i] = '\0';
     p->done = 0;
     p->total = 0;

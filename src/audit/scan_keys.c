@@ -171,7 +171,7 @@ static void ssh_fingerprint(const uint8_t *blob, size_t len, char what[64], char
         keel_audit_scan_fingerprint(blob, len, out);
     EVP_PKEY_free(key);
     for (size_t i = 0; type != NULL && i < tn && at + 1 < 64; i++)
-        what[at++] = (type[i] > ' ' && type[i] <= '~') ? (char)type[i] : '?';
+        what[at++] = (char)((type[i] > ' ' && type[i] <= '~') ? type[i] : '?');
     what[at] = '\0';
 }
 

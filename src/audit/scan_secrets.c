@@ -314,7 +314,7 @@ static void report(state *s, const char *what, const char *form, size_t at, size
     f.offset = at;
     /* The key's name as written (it is not secret), printable ASCII only. */
     for (const char *p = what; *p != '\0' && k + 1 < sizeof(f.what); p++)
-        f.what[k++] = (*p >= 0x20 && *p < 0x7f && *p != '\'') ? *p : '?';
+        f.what[k++] = (char)((*p >= 0x20 && *p < 0x7f && *p != '\'') ? *p : '?');
     f.what[k] = '\0';
     (void)keel_str_copy(f.context, sizeof(f.context), form);
     f.length = n;
@@ -330,11 +330,19 @@ typedef enum key_class { KEY_NONE = 0, KEY_PASSWORD, KEY_SECRET, KEY_AUTH_HEADER
 
 /* Words after the secret word that make the key a setting about the secret rather than the
  * secret itself: password_file, token_path, secret_name, password_min_length ... */
+static int meta_listed(const uint8_t *w, size_t n);
+
 static int meta_word(const uint8_t *w, size_t n)
 {
-    if (n > 3 && lower(w[n - 1]) == 's' &&
-        (meta_word(w, n - 1) || (lower(w[n - 2]) == 'e' && meta_word(w, n - 2))))
-        return 1; /* plurals: files, paths, hashes */
+    if (meta_listed(w, n))
+        return 1;
+    /* plurals: files, paths, hashes */
+    return n > 3 && lower(w[n - 1]) == 's' &&
+           (meta_listed(w, n - 1) || (lower(w[n - 2]) == 'e' && meta_listed(w, n - 2)));
+}
+
+static int meta_listed(const uint8_t *w, size_t n)
+{
     static const char *const words[] = {
         "file", "files", "path", "dir", "cmd", "command", "length", "len", "min", "max", "minlen",
         "maxlen", "policy", "hash", "hashed", "prompt", "type", "field", "name", "env", "var",
