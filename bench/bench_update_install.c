@@ -5,9 +5,13 @@
  *   - throughput of a 256 MiB install against `openssl dgst -sha256` of the same file in the
  *     same run: both must hash every byte, so the ratio is what TLS, the slot writes and the
  *     progress syncs cost on top (goal: at least 0.8). Both are timed from outside, as whole
- *     processes, the runs interleaved; the median of INSTALL_RUNS is kept. The same transfer
- *     by the curl tool into /dev/null is timed too: what TLS and HTTP alone allow on this
- *     machine, the bound of any client;
+ *     processes, the runs interleaved; the median of INSTALL_RUNS is kept;
+ *   - what bounds that ratio on the machine, each measured in the same runs: the transfer
+ *     alone (the curl tool into /dev/null: TLS and HTTP, nothing hashed or written), the
+ *     slot's disk alone (the same bytes written with the install's syncs, no network, no
+ *     hash), the same install into a slot in memory (tmpfs: no disk), and the work no client
+ *     can avoid (nginx's CPU time per transfer, AES-256-GCM decryption and SHA-256 of the
+ *     image) spread over every core: the highest ratio any client could reach here;
  *   - peak resident memory (VmHWM) of the installing process for a 64 MiB and a 256 MiB
  *     target (goal: equal within 1 MiB and under 16 MiB: memory does not grow with the
  *     image);
@@ -18,13 +22,17 @@
  * The installing process is this program run again with --install, so that its memory is
  * its own and not the benchmark's.
  */
+#define _GNU_SOURCE /* sync_file_range */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,11 +54,19 @@
 #define REFRESH_TARGETS 50
 #define REFRESH_ROOTS 3
 #define PATH_LEN 4096
+/* How the install writes its slot (src/update/download.c): a buffer at a time, and a sync with
+ * a progress record at every step. The disk reference writes the same way. */
+#define SLOT_BUF ((size_t)256 * 1024)
+#define SLOT_STEP ((size_t)4 * MIB)
+#define TLS_RECORD 16384 /* the largest TLS record: what a client decrypts at a time */
 
 extern char **environ;
 
 static char self_exe[PATH_LEN];
 static char work[] = "/tmp/keel-bench-update-XXXXXX";
+/* A slot in memory, when /dev/shm is a tmpfs: the install without the disk. */
+static char mem_work[] = "/dev/shm/keel-bench-update-XXXXXX";
+static int have_mem_work;
 static keel_test_nginx nginx; /* stopped at exit */
 
 static void die(const char *what)
@@ -130,6 +146,7 @@ static int install_child(char **argv)
 
 typedef struct run_result {
     double seconds;  /* wall time from spawn to exit */
+    double cpu_s;    /* user and system CPU time of the child (wait4) */
     long hwm_kib;    /* what an installing child reported (-1 otherwise) */
     long maxrss_kib; /* ru_maxrss of the child (wait4) */
 } run_result;
@@ -138,7 +155,7 @@ typedef struct run_result {
 static run_result run(char *const argv[], char *out, size_t outsz)
 {
     posix_spawn_file_actions_t fa;
-    run_result r = {0, -1, 0};
+    run_result r = {0, 0, -1, 0};
     char drain[256];
     struct rusage ru;
     int pipefd[2], status = 0;
@@ -167,6 +184,8 @@ static run_result run(char *const argv[], char *out, size_t outsz)
     }
     r.seconds = bench_now() - t0;
     r.maxrss_kib = ru.ru_maxrss;
+    r.cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+              (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     if (strncmp(out, "hwm_kib=", 8) == 0)
         r.hwm_kib = strtol(out + 8, NULL, 10);
     posix_spawn_file_actions_destroy(&fa);
@@ -199,17 +218,17 @@ static void make_image(const char *root, const char *name, unsigned mib, uint8_t
     free(buf);
 }
 
-/* One install of targets/name into a fresh slot, by a child process. */
-static run_result install(const keel_test_nginx *ng, const char *name, unsigned mib,
-                          const uint8_t hash[32])
+/* One install of targets/name into a fresh slot in dir, by a child process. */
+static run_result install(const keel_test_nginx *ng, const char *dir, const char *name,
+                          unsigned mib, const uint8_t hash[32])
 {
     char slot[PATH_LEN], progress[PATH_LEN], len[32], hex[65], out[256];
     char *argv[] = {
         self_exe, "--install", (char *)ng->url, (char *)ng->ca_file, (char *)name, len, hex, slot,
         progress, NULL};
 
-    path_in(slot, work, "slot");
-    path_in(progress, work, "progress.json");
+    path_in(slot, dir, "slot");
+    path_in(progress, dir, "progress.json");
     (void)unlink(slot);
     (void)unlink(progress);
     (void)keel_str_format(len, sizeof(len), "%llu", (unsigned long long)mib * MIB);
@@ -217,72 +236,246 @@ static run_result install(const keel_test_nginx *ng, const char *name, unsigned 
     return run(argv, out, sizeof(out));
 }
 
-static double openssl_dgst(const char *image)
+static run_result openssl_dgst(const char *image)
 {
     char out[256];
     char *argv[] = {"openssl", "dgst", "-sha256", (char *)image, NULL};
 
-    return run(argv, out, sizeof(out)).seconds;
+    return run(argv, out, sizeof(out));
+}
+
+/* CPU time (user and system) process pid has used so far, in seconds (/proc/pid/stat). */
+static double proc_cpu_s(pid_t pid)
+{
+    char path[64], text[1024];
+    unsigned long long utime = 0, stime = 0;
+    const char *name_end;
+    size_t n;
+    FILE *f;
+
+    (void)keel_str_format(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        die("cannot read nginx's CPU time");
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    /* The name in parentheses may hold anything; fields 14 and 15 come after it. */
+    name_end = strrchr(text, ')');
+    if (name_end == NULL ||
+        sscanf(name_end + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+               &stime) != 2)
+        die("cannot read nginx's CPU time");
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* The same transfer by the curl tool into /dev/null: TLS and HTTP alone, nothing hashed or
- * written (libcurl on OpenSSL, as keel's fetcher). */
-static double curl_transfer(const keel_test_nginx *ng, const char *name)
+ * written (libcurl on OpenSSL, as keel's fetcher). The CPU time nginx spent serving it goes
+ * to nginx_cpu_s. */
+static double curl_transfer(const keel_test_nginx *ng, const char *name, double *nginx_cpu_s)
 {
     char url[256], out[256];
     char *argv[] = {"curl", "-sS",       "--fail", "--cacert", (char *)ng->ca_file,
                     "-o",   "/dev/null", url,      NULL};
+    double before = proc_cpu_s(ng->pid);
+    run_result r;
 
     (void)keel_str_format(url, sizeof(url), "%s/targets/%s", ng->url, name);
-    return run(argv, out, sizeof(out)).seconds;
+    r = run(argv, out, sizeof(out));
+    *nginx_cpu_s = proc_cpu_s(ng->pid) - before;
+    return r.seconds;
+}
+
+/* The slot's disk alone: mib MiB written to a fresh file in dir as the install writes its
+ * slot (SLOT_BUF at a time, writeback started after each, fdatasync every SLOT_STEP and at
+ * the end), nothing received and nothing hashed. Wall seconds. */
+static double disk_write(const char *dir, unsigned mib, const uint8_t *buf)
+{
+    char path[PATH_LEN];
+    uint64_t off = 0, end = (uint64_t)mib * MIB;
+    double t0, t;
+    int fd;
+
+    path_in(path, dir, "disk");
+    (void)unlink(path);
+    t0 = bench_now();
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        die("cannot make the disk reference's file");
+    while (off < end) {
+        if (pwrite(fd, buf, SLOT_BUF, (off_t)off) != (ssize_t)SLOT_BUF)
+            die("cannot write the disk reference's file");
+        (void)sync_file_range(fd, (off_t)off, (off_t)SLOT_BUF, SYNC_FILE_RANGE_WRITE);
+        off += SLOT_BUF;
+        if (off % SLOT_STEP == 0 && fdatasync(fd) != 0)
+            die("cannot sync the disk reference's file");
+    }
+    if (fdatasync(fd) != 0 || close(fd) != 0)
+        die("cannot sync the disk reference's file");
+    t = bench_now() - t0;
+    (void)unlink(path);
+    return t;
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time this process spends opening mib MiB of AES-256-GCM records of TLS_RECORD bytes,
+ * each record's tag checked: what a client pays for TLS 1.3's TLS_AES_256_GCM_SHA384, the
+ * suite keel's TLS policy offers first and nginx takes. */
+static double decrypt_cpu(unsigned mib)
+{
+    uint8_t key[32], iv[12], tag[16];
+    uint8_t *plain = malloc(TLS_RECORD), *sealed = malloc(TLS_RECORD + 16);
+    uint8_t *opened = malloc(TLS_RECORD + 16);
+    EVP_CIPHER_CTX *enc = EVP_CIPHER_CTX_new(), *dec = EVP_CIPHER_CTX_new();
+    int n = 0, m = 0;
+    double t0, t;
+
+    if (plain == NULL || sealed == NULL || opened == NULL || enc == NULL || dec == NULL ||
+        RAND_bytes(key, sizeof(key)) != 1 || RAND_bytes(iv, sizeof(iv)) != 1 ||
+        RAND_bytes(plain, TLS_RECORD) != 1 ||
+        EVP_EncryptInit_ex(enc, EVP_aes_256_gcm(), NULL, key, iv) != 1 ||
+        EVP_EncryptUpdate(enc, sealed, &n, plain, TLS_RECORD) != 1 ||
+        EVP_EncryptFinal_ex(enc, sealed + n, &m) != 1 ||
+        EVP_CIPHER_CTX_ctrl(enc, EVP_CTRL_GCM_GET_TAG, sizeof(tag), tag) != 1 ||
+        EVP_DecryptInit_ex(dec, EVP_aes_256_gcm(), NULL, key, NULL) != 1)
+        die("cannot prepare AES-256-GCM");
+    t0 = cpu_now();
+    for (size_t i = 0; i < (size_t)mib * MIB / TLS_RECORD; i++)
+        if (EVP_DecryptInit_ex(dec, NULL, NULL, NULL, iv) != 1 ||
+            EVP_DecryptUpdate(dec, opened, &n, sealed, TLS_RECORD) != 1 ||
+            EVP_CIPHER_CTX_ctrl(dec, EVP_CTRL_GCM_SET_TAG, sizeof(tag), tag) != 1 ||
+            EVP_DecryptFinal_ex(dec, opened + n, &m) != 1)
+            die("AES-256-GCM: a record does not open");
+    t = cpu_now() - t0;
+    EVP_CIPHER_CTX_free(enc);
+    EVP_CIPHER_CTX_free(dec);
+    free(plain);
+    free(sealed);
+    free(opened);
+    return t;
 }
 
 /* ---- throughput and memory ---- */
 
-static void measure_install(const keel_test_nginx *ng)
-{
-    uint8_t big_hash[32], small_hash[32];
-    char image[PATH_LEN];
-    double keel_s[INSTALL_RUNS], ref_s[INSTALL_RUNS], curl_s[INSTALL_RUNS];
-    double keel_rate, ref_rate, curl_rate;
-    long big_hwm = 0, big_rss = 0;
-    run_result small;
+typedef struct install_figures {
+    double install_s[INSTALL_RUNS]; /* wall, slot on disk */
+    double mem_s[INSTALL_RUNS];     /* wall, slot in memory */
+    double ref_s[INSTALL_RUNS];     /* wall, openssl dgst -sha256 */
+    double hash_cpu[INSTALL_RUNS];  /* CPU, openssl dgst -sha256 */
+    double curl_s[INSTALL_RUNS];    /* wall, curl to /dev/null */
+    double nginx_cpu[INSTALL_RUNS]; /* CPU nginx spent on that transfer */
+    double disk_s[INSTALL_RUNS];    /* wall, the disk reference */
+    long hwm_kib, maxrss_kib;       /* the largest of the on-disk installs */
+} install_figures;
 
-    make_image(ng->root, "image-256", BIG_MIB, big_hash);
-    make_image(ng->root, "image-64", SMALL_MIB, small_hash);
+/* The runs, interleaved so that a slower moment of the machine touches every figure. */
+static void install_runs(const keel_test_nginx *ng, const uint8_t hash[32], install_figures *fig)
+{
+    char image[PATH_LEN];
+    uint8_t *buf = malloc(SLOT_BUF);
+
+    if (buf == NULL || RAND_bytes(buf, (int)SLOT_BUF) != 1)
+        die("cannot prepare the disk reference");
     path_in(image, ng->root, "targets/image-256");
     (void)openssl_dgst(image); /* both read the image from the page cache */
     for (int i = 0; i < INSTALL_RUNS; i++) {
-        run_result r = install(ng, "image-256", BIG_MIB, big_hash);
-        keel_s[i] = r.seconds;
-        big_hwm = r.hwm_kib > big_hwm ? r.hwm_kib : big_hwm;
-        big_rss = r.maxrss_kib > big_rss ? r.maxrss_kib : big_rss;
-        ref_s[i] = openssl_dgst(image);
-        curl_s[i] = curl_transfer(ng, "image-256");
+        run_result r = install(ng, work, "image-256", BIG_MIB, hash), ref;
+        fig->install_s[i] = r.seconds;
+        fig->hwm_kib = r.hwm_kib > fig->hwm_kib ? r.hwm_kib : fig->hwm_kib;
+        fig->maxrss_kib = r.maxrss_kib > fig->maxrss_kib ? r.maxrss_kib : fig->maxrss_kib;
+        if (have_mem_work)
+            fig->mem_s[i] = install(ng, mem_work, "image-256", BIG_MIB, hash).seconds;
+        ref = openssl_dgst(image);
+        fig->ref_s[i] = ref.seconds;
+        fig->hash_cpu[i] = ref.cpu_s;
+        fig->curl_s[i] = curl_transfer(ng, "image-256", &fig->nginx_cpu[i]);
+        fig->disk_s[i] = disk_write(work, BIG_MIB, buf);
     }
-    small = install(ng, "image-64", SMALL_MIB, small_hash);
-    keel_rate = BIG_MIB / median(keel_s, INSTALL_RUNS);
-    ref_rate = BIG_MIB / median(ref_s, INSTALL_RUNS);
-    curl_rate = BIG_MIB / median(curl_s, INSTALL_RUNS);
-    printf("  install of a %u MiB target (nginx, HTTPS on loopback, into a slot file): "
+    free(buf);
+}
+
+/* What bounds the ratio on this machine; the highest ratio any client could reach. */
+static double print_bounds(install_figures *fig, double keel_rate, double ref_rate)
+{
+    double curl_rate = BIG_MIB / median(fig->curl_s, INSTALL_RUNS);
+    double disk_rate = BIG_MIB / median(fig->disk_s, INSTALL_RUNS);
+    double nginx_cpu = median(fig->nginx_cpu, INSTALL_RUNS);
+    double hash_cpu = median(fig->hash_cpu, INSTALL_RUNS);
+    double dec_cpu = decrypt_cpu(BIG_MIB);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    double least_s, best;
+
+    printf("  what bounds it on this machine, measured in the same runs:\n");
+    printf("    the transfer alone (curl to /dev/null, same server): %.1f MiB/s, %.2f of the "
+           "reference; install/transfer %.2f\n",
+           curl_rate, curl_rate / ref_rate, keel_rate / curl_rate);
+    printf("    the slot's disk alone (the same bytes written and synced as the install does, "
+           "no network, no hash): %.1f MiB/s, %.2f of the reference; install/disk %.2f\n",
+           disk_rate, disk_rate / ref_rate, keel_rate / disk_rate);
+    if (have_mem_work) {
+        double mem_rate = BIG_MIB / median(fig->mem_s, INSTALL_RUNS);
+        printf("    the same install into a slot in memory (tmpfs: no disk): %.1f MiB/s, %.2f of "
+               "the reference; install/transfer %.2f\n",
+               mem_rate, mem_rate / ref_rate, mem_rate / curl_rate);
+    } else {
+        printf("    the same install into a slot in memory: not measured (/dev/shm is not a "
+               "tmpfs)\n");
+    }
+    /* nginx's part runs in one process; all of it shares the cores: the install takes at
+     * least the larger of the two. Copies, system calls and the slot's writes come on top. */
+    least_s = (nginx_cpu + dec_cpu + hash_cpu) / (double)(cores > 0 ? cores : 1);
+    least_s = least_s > nginx_cpu ? least_s : nginx_cpu;
+    best = (BIG_MIB / least_s) / ref_rate;
+    printf("    work no client can avoid: nginx serving the image %.3f s of CPU, AES-256-GCM "
+           "decryption %.3f s, SHA-256 %.3f s (openssl's CPU time); over %ld cores at least "
+           "%.3f s, so at most %.2f of the reference (copies, system calls and the slot's writes "
+           "not counted)\n",
+           nginx_cpu, dec_cpu, hash_cpu, cores, least_s, best);
+    return best;
+}
+
+static void measure_install(const keel_test_nginx *ng)
+{
+    uint8_t big_hash[32], small_hash[32];
+    install_figures fig;
+    double keel_rate, ref_rate, best;
+    run_result small;
+
+    memset(&fig, 0, sizeof(fig));
+    make_image(ng->root, "image-256", BIG_MIB, big_hash);
+    make_image(ng->root, "image-64", SMALL_MIB, small_hash);
+    install_runs(ng, big_hash, &fig);
+    small = install(ng, work, "image-64", SMALL_MIB, small_hash);
+    keel_rate = BIG_MIB / median(fig.install_s, INSTALL_RUNS);
+    ref_rate = BIG_MIB / median(fig.ref_s, INSTALL_RUNS);
+    printf("  install of a %u MiB target (nginx, HTTPS on loopback, into a slot file on disk): "
            "%8.1f MiB/s (median of %d)\n",
            BIG_MIB, keel_rate, INSTALL_RUNS);
-    printf("  reference (openssl dgst -sha256 of the same file):%27s%8.1f MiB/s (median of %d)\n",
+    printf("  reference (openssl dgst -sha256 of the same file):%35s%8.1f MiB/s (median of %d)\n",
            "", ref_rate, INSTALL_RUNS);
-    printf("  ratio install/reference throughput: %.2f (goal >= 0.80: %s)\n", keel_rate / ref_rate,
+    best = print_bounds(&fig, keel_rate, ref_rate);
+    printf("  ratio install/reference throughput: %.2f (goal >= 0.80: %s", keel_rate / ref_rate,
            keel_rate / ref_rate >= 0.8 ? "met" : "NOT met");
-    printf("  the transfer alone (curl to /dev/null, same server): %.1f MiB/s, %.2f of the "
-           "reference; ratio install/transfer %.2f\n",
-           curl_rate, curl_rate / ref_rate, keel_rate / curl_rate);
+    if (keel_rate / ref_rate < 0.8 && best < 0.8)
+        printf("; out of reach on this machine, where no client can pass %.2f", best);
+    printf(")\n");
     printf("  peak RSS installing %3u MiB: %6.2f MiB (VmHWM; ru_maxrss %.2f MiB)\n", SMALL_MIB,
            small.hwm_kib / 1024.0, small.maxrss_kib / 1024.0);
     printf("  peak RSS installing %3u MiB: %6.2f MiB (VmHWM; ru_maxrss %.2f MiB)\n", BIG_MIB,
-           big_hwm / 1024.0, big_rss / 1024.0);
+           fig.hwm_kib / 1024.0, fig.maxrss_kib / 1024.0);
     printf("  ratio peak RSS %u/%u MiB: %.3f, difference %.2f MiB (goal: within 1 MiB and under "
            "16 MiB: %s)\n",
-           BIG_MIB, SMALL_MIB, (double)big_hwm / (double)small.hwm_kib,
-           (big_hwm - small.hwm_kib) / 1024.0,
-           labs(big_hwm - small.hwm_kib) <= 1024 && big_hwm < 16 * 1024 ? "met" : "NOT met");
+           BIG_MIB, SMALL_MIB, (double)fig.hwm_kib / (double)small.hwm_kib,
+           (fig.hwm_kib - small.hwm_kib) / 1024.0,
+           labs(fig.hwm_kib - small.hwm_kib) <= 1024 && fig.hwm_kib < 16 * 1024 ? "met"
+                                                                                : "NOT met");
 }
 
 /* ---- metadata refresh ---- */
@@ -395,11 +588,15 @@ static void cleanup(void)
     keel_test_nginx_stop(&nginx);
     if (keel_str_format(cmd, sizeof(cmd), "rm -rf '%s'", work) == KEEL_OK && system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", work);
+    if (have_mem_work && keel_str_format(cmd, sizeof(cmd), "rm -rf '%s'", mem_work) == KEEL_OK &&
+        system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", mem_work);
 }
 
 int main(int argc, char **argv)
 {
     char targets[PATH_LEN];
+    struct statfs fs;
     ssize_t n;
 
     if (argc == 9 && strcmp(argv[1], "--install") == 0)
@@ -414,6 +611,8 @@ int main(int argc, char **argv)
     keel_log_configure(KEEL_LOG_WARN, NULL, NULL);
     if (mkdtemp(work) == NULL)
         die("cannot make a work directory");
+    if (statfs("/dev/shm", &fs) == 0 && fs.f_type == TMPFS_MAGIC && mkdtemp(mem_work) != NULL)
+        have_mem_work = 1;
     atexit(cleanup);
     if (keel_test_nginx_start(&nginx) != 0)
         die("cannot start nginx");
