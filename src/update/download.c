@@ -1,12 +1,13 @@
 /*
  * Downloading a target straight into the inactive slot (5.3-2, 5.3-9). Bytes go from the
- * fetcher through one fixed buffer into the slot while SHA-256 runs over them, so memory
- * stays the same whatever the image's size; never more than the signed length is accepted
- * (endless data). After each synced step a progress record names the target and how much of
- * it the slot holds, so an interrupted download (a power cut, a lost connection) resumes:
- * the bytes already there are hashed again from the slot and the rest is asked for with a
- * range request. The hash decides at the end; a slot that does not match is never offered
- * to the bootloader, and its progress is dropped so that the next attempt starts over.
+ * fetcher through a ring of fixed buffers into the slot while SHA-256 runs over them on a
+ * thread of its own (hasher.c), so memory stays the same whatever the image's size; never
+ * more than the signed length is accepted (endless data). After each synced step a progress
+ * record names the target and how much of it the slot holds, so an interrupted download (a
+ * power cut, a lost connection) resumes: the bytes already there are hashed again from the
+ * slot and the rest is asked for with a range request. The hash decides at the end; a slot
+ * that does not match is never offered to the bootloader, and its progress is dropped so
+ * that the next attempt starts over.
  *
  * The progress file is keel's own scratch: one that is malformed or names another target
  * only means starting from byte 0 of the inactive slot, which holds nothing in use.
@@ -25,17 +26,18 @@
 #include "meta_private.h"
 
 /* What the slot receives at a time: a whole number of these makes one progress step. */
-#define DOWNLOAD_BUF ((size_t)256 * 1024)
+#define DOWNLOAD_BUF KEEL_UPDATE_HASHER_BUF
 
 typedef struct download {
     int fd;
     int regular; /* a regular file (truncated to the length at the end), else a block device */
     const keel_update_target *target;
     const char *progress_path;
-    EVP_MD_CTX *md;
-    uint8_t *buf;
+    EVP_MD_CTX *md;             /* the hasher's while it runs */
+    keel_update_hasher *hasher; /* while fetching */
+    uint8_t *buf;               /* the hasher's buffer being filled */
     size_t buffered;
-    uint64_t written; /* bytes written to the slot and hashed */
+    uint64_t written; /* bytes written to the slot and posted to the hasher */
     uint64_t synced;  /* bytes synced and recorded in the progress file */
 } download;
 
@@ -171,8 +173,11 @@ static keel_err pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t offset
     return KEEL_OK;
 }
 
+/* Write the buffer to the slot, hand it to the hasher and take the next one. */
 static keel_err flush(download *d)
 {
+    keel_err ret;
+
     if (d->buffered == 0)
         return KEEL_OK;
     if (pwrite_all(d->fd, d->buf, d->buffered, d->written) != KEEL_OK) {
@@ -180,13 +185,15 @@ static keel_err flush(download *d)
                  (unsigned long long)d->written, strerror(errno));
         return KEEL_ERR_IO;
     }
-    if (EVP_DigestUpdate(d->md, d->buf, d->buffered) != 1)
-        return KEEL_ERR_CRYPTO;
+    ret = keel_update_hasher_post(d->hasher, d->buffered);
+    if (ret != KEEL_OK)
+        return ret;
     /* Start writing these bytes back now, so the next checkpoint's fdatasync waits for little;
      * only a hint: the checkpoint's fdatasync is what makes them durable. */
     (void)sync_file_range(d->fd, (off_t)d->written, (off_t)d->buffered, SYNC_FILE_RANGE_WRITE);
     d->written += d->buffered;
     d->buffered = 0;
+    d->buf = keel_update_hasher_buffer(d->hasher);
     return KEEL_OK;
 }
 
@@ -315,15 +322,14 @@ static keel_err slot_open(download *d, const char *slot_path)
     return KEEL_OK;
 }
 
-/* The whole target is in the slot: cut a stale tail, sync, and let the hash decide. */
+/* The whole target is in the slot and hashed: cut a stale tail, sync, and let the hash
+ * decide. */
 static keel_err finish(download *d)
 {
     uint8_t digest[32];
     unsigned int dlen = 0;
-    keel_err ret = flush(d);
+    keel_err ret;
 
-    if (ret != KEEL_OK)
-        return ret;
     if ((d->regular && ftruncate(d->fd, (off_t)d->target->length) != 0) || fdatasync(d->fd) != 0) {
         keel_log(KEEL_LOG_ERROR, "update: the slot cannot be completed: %s", strerror(errno));
         return KEEL_ERR_IO;
@@ -343,8 +349,8 @@ static keel_err finish(download *d)
     return KEEL_OK;
 }
 
-/* Fetch the rest of the target; on an interruption keep what arrived for the next try. */
-static keel_err fetch_rest(keel_update_fetcher *f, download *d)
+/* Receive the rest of the target into the slot, hashed on the hasher's thread. */
+static keel_err fetch_stream(keel_update_fetcher *f, download *d)
 {
     const keel_update_target *t = d->target;
     char name[KEEL_UPDATE_NAME_MAX + 8];
@@ -364,9 +370,30 @@ static keel_err fetch_rest(keel_update_fetcher *f, download *d)
                  (unsigned long long)d->written + d->buffered, (unsigned long long)t->length);
         ret = KEEL_ERR_UPDATE_FETCH;
     }
+    if (ret == KEEL_OK)
+        ret = flush(d);
     if (ret == KEEL_ERR_UPDATE_FETCH && checkpoint(d) != KEEL_OK)
         keel_log(KEEL_LOG_WARN, "update: the progress of '%s' could not be kept", t->name);
     return ret;
+}
+
+/* Fetch the rest of the target; on an interruption keep what arrived for the next try. The
+ * hasher runs from here to the end of the transfer; its failure is the download's. */
+static keel_err fetch_rest(keel_update_fetcher *f, download *d)
+{
+    keel_err ret = keel_update_hasher_start(d->md, &d->hasher), stopped;
+
+    if (ret != KEEL_OK)
+        return ret;
+    d->buf = keel_update_hasher_buffer(d->hasher);
+    ret = fetch_stream(f, d);
+    stopped = keel_update_hasher_stop(d->hasher);
+    d->hasher = NULL;
+    d->buf = NULL;
+    d->buffered = 0;
+    if (stopped != KEEL_OK)
+        keel_log(KEEL_LOG_ERROR, "update: hashing '%s' failed", d->target->name);
+    return ret != KEEL_OK ? ret : stopped;
 }
 
 static keel_err target_check(const keel_update_target *t)
@@ -381,7 +408,7 @@ static keel_err target_check(const keel_update_target *t)
 keel_err keel_update_download(keel_update_fetcher *f, const keel_update_target *target,
                               const char *slot_path, const char *progress_path)
 {
-    download d = {-1, 0, target, progress_path, NULL, NULL, 0, 0, 0};
+    download d = {-1, 0, target, progress_path, NULL, NULL, NULL, 0, 0, 0};
     keel_err ret = KEEL_ERR_ARG;
 
     if (f == NULL || target == NULL || slot_path == NULL || progress_path == NULL ||
@@ -389,8 +416,7 @@ keel_err keel_update_download(keel_update_fetcher *f, const keel_update_target *
         return ret;
     ret = KEEL_ERR_NOMEM;
     d.md = EVP_MD_CTX_new();
-    d.buf = malloc(DOWNLOAD_BUF);
-    if (d.md == NULL || d.buf == NULL)
+    if (d.md == NULL)
         goto out;
     ret = KEEL_ERR_CRYPTO;
     if (EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) != 1)
@@ -406,6 +432,5 @@ out:
     if (d.fd >= 0)
         close(d.fd);
     EVP_MD_CTX_free(d.md);
-    free(d.buf);
     return ret;
 }

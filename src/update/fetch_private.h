@@ -1,6 +1,6 @@
 /*
  * Private to src/update: the transport and boot-control layer shared by fetch.c,
- * fetch_https.c, fetch_dir.c, download.c, slot_verify.c and boot*.c. Unit tests and fuzz
+ * fetch_https.c, fetch_dir.c, download.c, hasher.c, slot_verify.c and boot*.c. Unit tests and fuzz
  * targets include it to reach the parsers and to build fetchers of their own (fault
  * injection); nothing here is part of keel's public interface.
  *
@@ -84,6 +84,33 @@ KEEL_MUST_CHECK keel_err keel_update_progress_parse(const void *text, size_t len
 /* The JSON text of p in a new NUL-terminated buffer (*out, *out_len; free with free()). */
 KEEL_MUST_CHECK keel_err keel_update_progress_format(const keel_update_progress *p, char **out,
                                                      size_t *out_len);
+
+/* ---- Hashing beside the download (hasher.c) ---- */
+
+/* The ring between the downloading thread and the hashing thread: KEEL_UPDATE_HASHER_BUFS
+ * buffers of KEEL_UPDATE_HASHER_BUF bytes, a whole number of which makes a progress step. */
+#define KEEL_UPDATE_HASHER_BUF ((size_t)256 * 1024)
+#define KEEL_UPDATE_HASHER_BUFS 8u
+
+typedef struct keel_update_hasher keel_update_hasher;
+
+/* Start a thread that feeds every posted buffer, in order, into md (an initialised SHA-256
+ * digest, which the thread alone touches until keel_update_hasher_stop returns).
+ * KEEL_ERR_NOMEM when the ring or the thread cannot be had (logged). */
+KEEL_MUST_CHECK keel_err keel_update_hasher_start(EVP_MD_CTX *md, keel_update_hasher **out);
+
+/* The buffer to fill next (KEEL_UPDATE_HASHER_BUF bytes), waiting while every buffer is still
+ * being hashed. The same buffer until it is posted. */
+uint8_t *keel_update_hasher_buffer(keel_update_hasher *h);
+
+/* Hand the buffer of keel_update_hasher_buffer, its first len bytes filled (0 posts nothing),
+ * to the thread. KEEL_ERR_CRYPTO once a digest update has failed (the buffer is hashed no
+ * more); KEEL_ERR_ARG when len is above KEEL_UPDATE_HASHER_BUF. */
+KEEL_MUST_CHECK keel_err keel_update_hasher_post(keel_update_hasher *h, size_t len);
+
+/* Wait until everything posted is hashed, stop the thread and free h (NULL: nothing).
+ * KEEL_ERR_CRYPTO when a digest update failed: md is then not to be trusted. */
+KEEL_MUST_CHECK keel_err keel_update_hasher_stop(keel_update_hasher *h);
 
 /* ---- Slots (slot_verify.c) ---- */
 

@@ -1,7 +1,8 @@
 /* Fetching from a directory mirror and downloading into a slot (5.3-2, 5.3-9): whole
  * downloads, a hash that differs, endless data, interrupted downloads that resume from the
  * bytes already in the slot, progress records that must not be trusted, names that would
- * leave the repository, and slot verification (5.7-1). */
+ * leave the repository, slot verification (5.7-1), and the thread that hashes beside the
+ * download. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -689,6 +690,70 @@ static void test_progress_round_trip(void **state)
     }
 }
 
+/* ---- the hashing thread ---- */
+
+/* Posts of every size, from 1 byte to a whole buffer, more of them than the ring holds: the
+ * digest is the one-shot SHA-256 of the same bytes, in the same order. */
+static void test_hasher_order(void **state)
+{
+    const size_t total = (size_t)KEEL_UPDATE_HASHER_BUFS * 3 * KEEL_UPDATE_HASHER_BUF + 777;
+    uint8_t *data = malloc(total), want[32], got[32];
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    keel_update_hasher *h = NULL;
+    unsigned int n = 0;
+    size_t off = 0, step = 1;
+
+    (void)state;
+    assert_non_null(data);
+    assert_non_null(md);
+    for (size_t i = 0; i < total; i++)
+        data[i] = (uint8_t)(i * 131u + (i >> 11));
+    assert_int_equal(EVP_Digest(data, total, want, &n, EVP_sha256(), NULL), 1);
+    assert_int_equal(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
+    assert_int_equal(keel_update_hasher_start(md, &h), KEEL_OK);
+    while (off < total) {
+        size_t len = step < total - off ? step : total - off;
+        memcpy(keel_update_hasher_buffer(h), data + off, len);
+        assert_int_equal(keel_update_hasher_post(h, len), KEEL_OK);
+        off += len;
+        step = step * 7 % KEEL_UPDATE_HASHER_BUF + 1; /* 1 .. a whole buffer */
+    }
+    assert_int_equal(keel_update_hasher_post(h, 0), KEEL_OK); /* nothing */
+    assert_int_equal(keel_update_hasher_post(h, KEEL_UPDATE_HASHER_BUF + 1), KEEL_ERR_ARG);
+    assert_int_equal(keel_update_hasher_stop(h), KEEL_OK);
+    assert_int_equal(EVP_DigestFinal_ex(md, got, &n), 1);
+    assert_memory_equal(got, want, sizeof(want));
+    assert_int_equal(keel_update_hasher_stop(NULL), KEEL_OK);
+    EVP_MD_CTX_free(md);
+    free(data);
+}
+
+/* A digest update that fails (here an Ed25519 signing context, which signs in one shot and
+ * refuses updates) is reported by the next posts and by stop, and the downloader is never
+ * left waiting for a buffer. */
+static void test_hasher_failure(void **state)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    keel_update_hasher *h = NULL;
+    keel_err last = KEEL_OK;
+
+    (void)state;
+    assert_non_null(md);
+    assert_non_null(key);
+    assert_int_equal(EVP_DigestSignInit(md, NULL, NULL, NULL, key), 1);
+    assert_int_equal(keel_update_hasher_start(md, &h), KEEL_OK);
+    for (unsigned i = 0; i < 4 * KEEL_UPDATE_HASHER_BUFS; i++) {
+        memset(keel_update_hasher_buffer(h), 0x5a, 64);
+        last = keel_update_hasher_post(h, 64);
+    }
+    assert_int_equal(last, KEEL_ERR_CRYPTO);
+    assert_int_equal(keel_update_hasher_stop(h), KEEL_ERR_CRYPTO);
+    assert_int_equal(keel_update_hasher_start(NULL, &h), KEEL_ERR_ARG);
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -709,6 +774,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fetch_stream_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slot_verify, setup, teardown),
         cmocka_unit_test(test_progress_round_trip),
+        cmocka_unit_test(test_hasher_order),
+        cmocka_unit_test(test_hasher_failure),
     };
 
     keel_log_configure(KEEL_LOG_ERROR, NULL, NULL);
