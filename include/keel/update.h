@@ -327,14 +327,16 @@ KEEL_MUST_CHECK keel_err keel_update_select(const keel_update_targets *targets,
 /* ---- Downloading into a slot ---- */
 
 /* Download target from f into the slot at slot_path (a file, made 0600 if missing, or a
- * block device), writing while hashing, never holding more than a fixed buffer in memory.
+ * block device), writing while hashing on a second thread that lives for the download,
+ * never holding more than a fixed ring of buffers in memory (2 MiB).
  * Progress is kept in progress_path (written atomically after each synced chunk); when it
  * names the same target (name, length, hash), the bytes already written are hashed again
  * from the slot and the download resumes where it stopped. At the end the slot is synced,
  * its hash compared with the target's and progress_path removed. Errors:
  * KEEL_ERR_UPDATE_TOO_LONG (the server sends more than the signed length: endless data),
  * KEEL_ERR_UPDATE_HASH (the bytes differ from the signed hash; progress_path is removed,
- * so the next attempt starts over), KEEL_ERR_UPDATE_FETCH, KEEL_ERR_IO. */
+ * so the next attempt starts over), KEEL_ERR_UPDATE_FETCH, KEEL_ERR_IO, KEEL_ERR_NOMEM (the
+ * ring or the thread cannot be had), KEEL_ERR_CRYPTO. */
 KEEL_MUST_CHECK keel_err keel_update_download(keel_update_fetcher *f,
                                               const keel_update_target *target,
                                               const char *slot_path, const char *progress_path);
