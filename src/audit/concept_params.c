@@ -192,9 +192,8 @@ keel_audit_verdict keel_audit_concept_unique_judge(const cJSON *root, keel_catal
         return KEEL_AUDIT_INCONCLUSIVE;
     (void)keel_audit_evidence_addf(ev, "units, per critical parameter for update integrity, "
                                        "service communication or identity: a) unique per device, "
-                                       "b) its "
-                                       "generation documented and resisting automated attacks "
-                                       "on the class");
+                                       "b) its generation documented and resisting automated "
+                                       "attacks on the class");
     params = params_table(root, ev);
     if (params == NULL)
         return KEEL_AUDIT_INCONCLUSIVE;

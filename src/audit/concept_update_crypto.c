@@ -85,6 +85,17 @@ static int names(const char *text, const keel_audit_concept_term *terms, size_t 
     return k >= 0 ? k : -1;
 }
 
+/* The verdict over n update mechanisms of which failed failed; none is nothing to judge. */
+static keel_audit_verdict mechanisms_verdict(keel_audit_evidence *ev, size_t n, size_t failed)
+{
+    if (n == 0) {
+        (void)keel_audit_evidence_addf(ev, "%s (%s) is empty: nothing to judge", TABLE, TABLE_ID);
+        return KEEL_AUDIT_INCONCLUSIVE;
+    }
+    (void)keel_audit_evidence_addf(ev, "%zu update mechanisms judged, %zu failed", n, failed);
+    return failed > 0 ? KEEL_AUDIT_FAIL : KEEL_AUDIT_PASS;
+}
+
 keel_audit_verdict keel_audit_concept_update_crypto_judge(const cJSON *root, keel_catalog_version v,
                                                           keel_audit_evidence *ev)
 {
@@ -139,12 +150,7 @@ keel_audit_verdict keel_audit_concept_update_crypto_judge(const cJSON *root, kee
         else
             failed++;
     }
-    if (i == 0) {
-        (void)keel_audit_evidence_addf(ev, "%s (%s) is empty: nothing to judge", TABLE, TABLE_ID);
-        return KEEL_AUDIT_INCONCLUSIVE;
-    }
-    (void)keel_audit_evidence_addf(ev, "%zu update mechanisms judged, %zu failed", i, failed);
-    return failed > 0 ? KEEL_AUDIT_FAIL : KEEL_AUDIT_PASS;
+    return mechanisms_verdict(ev, i, failed);
 }
 
 keel_audit_verdict keel_audit_concept_update_verify_judge(const cJSON *root, keel_catalog_version v,
@@ -181,12 +187,7 @@ keel_audit_verdict keel_audit_concept_update_verify_judge(const cJSON *root, kee
         (void)keel_audit_evidence_addf(ev, "%s: authenticity and integrity verified by the device",
                                        who);
     }
-    if (i == 0) {
-        (void)keel_audit_evidence_addf(ev, "%s (%s) is empty: nothing to judge", TABLE, TABLE_ID);
-        return KEEL_AUDIT_INCONCLUSIVE;
-    }
-    (void)keel_audit_evidence_addf(ev, "%zu update mechanisms judged, %zu failed", i, failed);
-    return failed > 0 ? KEEL_AUDIT_FAIL : KEEL_AUDIT_PASS;
+    return mechanisms_verdict(ev, i, failed);
 }
 
 keel_audit_verdict keel_audit_concept_update_trust_judge(const cJSON *root, keel_catalog_version v,
